@@ -1,0 +1,60 @@
+"""Command line: `python -m pipeline build [--sources DIR] [--out DIR]`, `python -m pipeline site`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import discover, parse_all
+
+
+def summarize(result) -> str:
+    d = result.document
+    by_status: dict[str, int] = {}
+    for t in result.tables:
+        by_status[t.status] = by_status.get(t.status, 0) + 1
+    status = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+    warnings = sum(1 for m in result.messages if m.severity in ("warning", "error"))
+    return (f"{d['source_file']}: {d['agency'] or '?'} {d['fiscal_year'] or '?'} {d['kind'] or '?'} "
+            f"[{d['doc_id']}] tables {len(result.tables)} ({status}), facts {len(result.facts)}, "
+            f"cells {len(result.cells)}, warnings {warnings}")
+
+
+def cmd_build(args) -> int:
+    sources = Path(args.sources)
+    paths = discover(sources)
+    results, failures = parse_all(paths, Path.cwd())
+    for r in results:
+        print(summarize(r))
+        if args.verbose:
+            for m in r.messages:
+                print("   ", m)
+    for m in failures:
+        print(m, file=sys.stderr)
+    try:
+        from .package import write_package
+    except ImportError:
+        print("package stage not available yet; nothing written", file=sys.stderr)
+        return 0
+    try:
+        write_package(results, failures, Path(args.out))
+    except OSError as exc:
+        print(f"error: cannot write the package to {args.out}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="parse the disclosures and write the data package")
+    b.add_argument("--sources", default="disclosures")
+    b.add_argument("--out", default="datapackage")
+    b.add_argument("-v", "--verbose", action="store_true", help="print every message")
+    b.set_defaults(func=cmd_build)
+    s = sub.add_parser("site", help="generate and build the static site from a package")
+    s.add_argument("--package", default="datapackage")
+    s.add_argument("--out", default="site")
+    s.set_defaults(func=lambda a: __import__("pipeline.site", fromlist=["main"]).main(a))
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,178 @@
+"""Stage 4: tables → `facts` (one per printed amount, placed under its row and column) and `cells`
+(every non-empty printed cell, whatever it is).
+
+Money becomes `value` in 元 whatever the published unit; `published_value` keeps the text as printed. A
+blank is not a zero and stays out of `facts`; a dash is kept as a fact without a value. A code or a row
+name that one page leaves out is filled from another table of the same document and marked inferred.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from .classify import MONEY_TYPES, table_type
+from .model import Block, Message, Table
+from .tables import PlacedRow, columns_of, layout, place_row
+from .text import DASHES, is_code, parse_amount, split_code, squash
+
+UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
+EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
+_UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
+_PERCENT_COL = re.compile(r"%|％|率|百分比")
+_COUNT_COL = re.compile(r"[（(](?:辆|人|个|台|次|套)[）)]|人数|辆数|车辆数|购置数|保有量")
+
+
+def code_kind(code: str, name: str, ttype: str) -> str:
+    """functional (类/款/项 of 支出功能分类) | economic (经济分类) | budget_unit (预算单位)."""
+    if len(code) == 6 or (len(code) == 3 and _UNIT_NAME.search(name or "")):
+        return "budget_unit"
+    if ttype in ("general_budget_basic_expenditure",) or code[0] in "35" and len(code) in (3, 5):
+        return "economic" if len(code) in (3, 5) else "functional"
+    return "functional"
+
+
+def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None) -> tuple[str, str, list[str]]:
+    """(code, row label, other label texts) of a row, from its label cells (in one lane if given)."""
+    texts = [(c, t) for c, t in placed.labels if lane_cols is None or c in lane_cols]
+    texts = [(c, t) for c, t in texts if not (c < len(lay_kinds) and lay_kinds[c] == "index")]
+    code, names = "", []
+    digits = [squash(t) for _, t in texts if is_code(squash(t)) or squash(t).isdigit()]
+    # 类|款|项 printed in three cells: 208 | 01 | 01 → 2080101
+    if len(digits) >= 2 and len(digits[0]) == 3 and all(len(d) == 2 for d in digits[1:3]):
+        code = "".join(digits[:3])
+    for _, t in texts:
+        s = squash(t)
+        if not code and is_code(s):
+            code = s
+            continue
+        if s.isdigit() and (is_code(s) or len(s) == 2) and code and code.startswith(s[:3]):
+            continue
+        c2, name = split_code(s)
+        if c2 and not code:
+            code, s = c2, squash(name)
+        names.append(s)
+    label = names[0] if names else ""
+    return code, label, names[1:]
+
+
+def _lane_of(col: int, lanes) -> list[int] | None:
+    for lane in lanes:
+        if col in lane.amount_cols:
+            return lane.label_cols
+    return None
+
+
+def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
+                messages: list[Message]) -> Table:
+    ttype = table_type(block.title)
+    lay = layout(block)
+    unit, unit_inferred = block.unit_text, False
+    if ttype in MONEY_TYPES and not unit:
+        unit, unit_inferred = doc_unit, True
+        messages.append(Message(file, block.rows[0].line, "info",
+                                f"table {block.title!r} prints no unit; {doc_unit} inferred from the document"))
+    table = Table(
+        table_id=f"{doc_id}-t{index:02d}", doc_id=doc_id, table_type=ttype, title=block.title,
+        unit=unit if ttype in MONEY_TYPES or unit else "", unit_inferred=unit_inferred, status="parsed",
+        block=block, header_rows=lay.header_rows, columns=columns_of(lay),
+        notes=[t for _, t in block.notes],
+    )
+    for r, row in enumerate(block.rows):
+        for c, text in enumerate(row.cells):
+            if text.strip():
+                table.cells.append({
+                    "doc_id": doc_id, "table_id": table.table_id, "row": r + 1, "col": c + 1,
+                    "text": text.strip(), "source_line": row.line,
+                })
+    body = block.rows[lay.header_rows:]
+    has_amount = any(parse_amount(c) is not None for row in body for c in row.cells)
+    if not has_amount or any(EMPTY_NOTE.search(t) for _, t in block.notes):
+        if not has_amount:
+            table.status = "empty"
+            return table
+    if ttype not in MONEY_TYPES:
+        table.status = "unrecognized" if ttype == "other" else "parsed"
+        return table
+
+    factor = UNIT_FACTOR.get(unit, Decimal(1))
+    budget_unit = ""
+    for row in body:
+        placed = place_row(row, lay)
+        code, label, _ = _labels(placed, lay.kinds, None)
+        row_kind = code_kind(code, label, ttype) if code else ""
+        if row_kind == "budget_unit":
+            budget_unit = code
+        for col, printed_col, text in placed.amounts:
+            lane_cols = _lane_of(col, lay.lanes) if len(lay.lanes) > 1 else None
+            if lane_cols is not None:
+                code_l, label_l, _ = _labels(placed, lay.kinds, lane_cols)
+                if not code_l and not label_l:  # lane label blank: the nearest label to the left names it
+                    left = [(c, t) for c, t in placed.labels if c < col and lay.kinds[c] != "index"]
+                    if left:
+                        code_l, label_l = "", squash(left[-1][1])
+                        c2, n2 = split_code(label_l)
+                        if c2:
+                            code_l, label_l = c2, squash(n2)
+                        elif is_code(label_l):
+                            code_l, label_l = label_l, ""
+            else:
+                code_l, label_l = code, label
+            path = lay.paths[col]
+            t = text.strip()
+            value = parse_amount(t)
+            if value is None and t not in DASHES:
+                messages.append(Message(file, row.line, "info",
+                                        f"text {t!r} under amount column {path!r} kept in cells only"))
+                continue
+            if t.endswith(("%", "％")) or _PERCENT_COL.search(path):
+                vunit, val = "percent", value
+            elif _COUNT_COL.search(path):
+                vunit, val = "count", value
+            else:
+                vunit, val = "yuan", (value * factor if value is not None else None)
+            if not path:
+                messages.append(Message(file, row.line, "warning",
+                                        f"amount {t!r} in column {printed_col + 1} has no column header"))
+            table.facts.append({
+                "doc_id": doc_id, "table_id": table.table_id, "row_label": label_l, "code": code_l,
+                "code_kind": code_kind(code_l, label_l, ttype) if code_l else "",
+                "budget_unit": budget_unit,
+                "column_label": path, "value": val, "value_unit": vunit, "published_value": t,
+                "published_unit": unit if vunit == "yuan" else ("%" if vunit == "percent" else ""),
+                "decimals": len(t.rstrip("%％").split(".", 1)[1]) if "." in t else 0,
+                "source_line": row.line, "code_inferred": False, "label_inferred": False,
+                "column_index": col + 1,
+            })
+        for printed_col, text in placed.unplaced:
+            messages.append(Message(file, row.line, "warning",
+                                    f"cell {text!r} (column {printed_col + 1}) lies beyond the table's columns; "
+                                    "kept in cells only"))
+    return table
+
+
+def fill_inferred(tables: list[Table]) -> None:
+    """Fill a row's missing code (or name) from another table of the same document that prints both."""
+    names_by_code: dict[str, set[str]] = defaultdict(set)
+    codes_by_name: dict[str, set[str]] = defaultdict(set)
+    for t in tables:
+        for f in t.facts:
+            if f["code"] and f["row_label"] and not f["code_inferred"] and not f["label_inferred"]:
+                names_by_code[f["code"]].add(f["row_label"])
+                codes_by_name[f["row_label"]].add(f["code"])
+    for t in tables:
+        lengths = {len(f["code"]) for f in t.facts if f["code"]}
+        if not lengths:
+            continue  # a table that prints no code at all is not a coded table
+        for f in t.facts:
+            if not f["code"] and f["row_label"]:
+                cands = {c for c in codes_by_name.get(f["row_label"], ()) if len(c) in lengths}
+                if len(cands) == 1:
+                    f["code"] = cands.pop()
+                    f["code_kind"] = code_kind(f["code"], f["row_label"], t.table_type)
+                    f["code_inferred"] = True
+            elif f["code"] and not f["row_label"]:
+                names = names_by_code.get(f["code"], set())
+                if len(names) == 1:
+                    f["row_label"] = next(iter(names))
+                    f["label_inferred"] = True

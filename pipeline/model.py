@@ -1,0 +1,123 @@
+"""Plain data passed between the stages: read → segment → tables → facts → validate → package → site.
+
+Each stage is a module with a function taking and returning these objects (or lists of dicts whose keys
+are the field names of datapackage/schema/resources.json), so a stage can be tested on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Message:
+    """A located message about the input: what the pipeline could not read or had to guess."""
+
+    file: str
+    line: int | None
+    severity: str  # "error" | "warning" | "info"
+    text: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.text}"
+
+
+@dataclass
+class Source:
+    """A disclosure decoded to text: `lines[i]` is line i+1 of the file, markup already plain text."""
+
+    path: str  # as given on the command line / relative to the repo
+    sha256: str
+    encoding: str
+    lines: list[str]
+    messages: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    line: int  # 1-based source line
+    cells: list[str]  # split on tabs, cleaned; empty string = blank cell
+
+
+@dataclass
+class Block:
+    """A run of tab-separated lines (one printed table, possibly continued over page breaks) and the
+    text lines around it that name it."""
+
+    rows: list[Row]
+    title: str = ""
+    title_line: int | None = None
+    label: str = ""  # 公开01表 / 预算公开表1 / 部门公开表 1
+    unit_text: str = ""  # as printed: 万元 / 元
+    unit_line: int | None = None
+    notes: list[tuple[int, str]] = field(default_factory=list)  # 注：… lines right after the table
+    heading_path: tuple[str, ...] = ()
+
+    @property
+    def line_start(self) -> int:
+        return min([self.rows[0].line] + [n for n in (self.title_line, self.unit_line) if n])
+
+    @property
+    def line_end(self) -> int:
+        return max([self.rows[-1].line] + [n for n, _ in self.notes])
+
+
+@dataclass
+class TextLine:
+    line: int
+    text: str
+    heading_path: tuple[str, ...]
+    is_heading: bool = False
+
+
+@dataclass
+class Segmented:
+    blocks: list[Block]
+    text: list[TextLine]  # every non-blank line that is not part of a table
+
+
+@dataclass
+class Column:
+    index: int  # position in the table's canonical grid
+    path: str  # header path joined by " / "
+    kind: str  # "label" | "code" | "amount" | "index" (行次/栏次 numbers)
+
+
+@dataclass
+class Table:
+    """A table after header analysis; `facts` and `cells` are rows of the public resources."""
+
+    table_id: str
+    doc_id: str
+    table_type: str
+    title: str
+    unit: str  # 元 | 万元 | "" for tables without money
+    unit_inferred: bool
+    status: str  # parsed | empty | unrecognized
+    block: Block
+    header_rows: int
+    columns: list[Column]
+    facts: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocumentResult:
+    """Everything the pipeline derived from one disclosure."""
+
+    document: dict
+    source: Source
+    tables: list[Table]
+    sections: list[dict]
+    glossary: list[dict]
+    messages: list[Message]
+    extra: dict[str, list[dict]] = field(default_factory=dict)  # projects, indicators, findings …
+
+    @property
+    def facts(self) -> list[dict]:
+        return [f for t in self.tables for f in t.facts]
+
+    @property
+    def cells(self) -> list[dict]:
+        return [c for t in self.tables for c in t.cells]

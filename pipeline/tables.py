@@ -1,0 +1,240 @@
+"""Stage 3: a block of tab-separated rows → a table with header paths, typed columns and lanes.
+
+The extraction leaves headers over several rows (a spanning cell printed once, blanks to its right), label
+columns that are wider or narrower on one page than on the next (类|款|项 in three cells, or code and name in
+two), and two-sided tables (收入 | 支出) or side-by-side lanes (人员经费 | 公用经费 | …). This stage works
+out, for the table as printed, which columns carry labels and which carry amounts, and the header path of
+each amount column; `facts` then places each printed amount.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Block, Column, Row
+from .text import is_amount, is_body_label, is_code, squash
+
+# Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
+_LABEL_HEADER = re.compile(
+    r"(?:项\s*目|编\s*码|名\s*称|科\s*目|^类$|^款$|^项$|序\s*号|预算单位|单\s*位|^部门$)(?:[（(][^）)]*[）)])?$"
+)
+_INDEX_HEADER = re.compile(r"^(?:行\s*次|栏\s*次)")
+_AMOUNT_HINT = re.compile(r"数|计|金额|支出|收入|经费|费|拨款|结转|结余|资金|%|率")
+
+
+def header_kind(text: str) -> str:
+    """'label', 'index' or 'amount' for one header cell."""
+    t = squash(text)
+    if not t:
+        return ""
+    if _INDEX_HEADER.match(t):
+        return "index"
+    if t.isdigit():
+        return "index"
+    if _LABEL_HEADER.search(t) and not (t.endswith("项目") and len(t) > 2 and _AMOUNT_HINT.search(t[:-2])):
+        return "label"
+    return "amount"
+
+
+def is_index_row(cells: list[str]) -> bool:
+    """栏次 row or a row of column numbers 1 2 3 …"""
+    vals = [c.strip() for c in cells if c.strip()]
+    if not vals:
+        return False
+    if any(_INDEX_HEADER.match(squash(v)) for v in vals):
+        return True
+    if len(vals) >= 3 and all(v.isdigit() for v in vals):
+        nums = [int(v) for v in vals]
+        return nums == list(range(nums[0], nums[0] + len(nums)))
+    return False
+
+
+@dataclass
+class Lane:
+    """A group of columns: its label columns, then its amount columns (two-sided tables have two)."""
+
+    label_cols: list[int]
+    amount_cols: list[int]
+
+
+@dataclass
+class Layout:
+    header_rows: int
+    width: int
+    paths: list[str]  # header path per column
+    kinds: list[str]  # label | index | amount per column
+    lanes: list[Lane]
+
+
+def _first_data_row(rows: list[Row]) -> int | None:
+    for i, row in enumerate(rows):
+        if is_index_row(row.cells):
+            continue
+        if any(is_amount(c) for c in row.cells):
+            return i
+    return None
+
+
+def find_header(rows: list[Row]) -> int:
+    """Number of header rows at the top of the block."""
+    first_data = _first_data_row(rows)
+    limit = first_data if first_data is not None else len(rows)
+    # a row that starts like a body row (code, 一、, 合计 …) ends the header even before any amount
+    for i in range(min(limit, 8)):
+        firsts = [c for c in rows[i].cells if c.strip()]
+        if i > 0 and firsts and is_body_label(firsts[0]) and not is_index_row(rows[i].cells):
+            return i
+    if first_data is None:
+        return min(limit, 8) if limit <= 8 else 0
+    # label-only rows right above the first data row are body rows printed without amounts
+    label_pos = {j for j, c in enumerate(rows[first_data].cells) if c.strip() and not is_amount(c)}
+    h = first_data
+    while h > 1:
+        cells = rows[h - 1].cells
+        filled = {j for j, c in enumerate(cells) if c.strip()}
+        if filled and filled <= label_pos and not is_index_row(cells):
+            h -= 1
+        else:
+            break
+    return h if h <= 8 else 0
+
+
+def header_paths(header: list[list[str]], width: int) -> list[list[str]]:
+    """Per column, the header texts from top to bottom; a spanning cell printed once (blanks to its right)
+    is carried right over the columns that a lower header row subdivides."""
+    grid = [[squash(c) for c in row] + [""] * (width - len(row)) for row in header]
+    filled = [row[:] for row in grid]
+    for r, row in enumerate(grid):
+        for c in range(1, width):
+            if row[c] or not filled[r][c - 1]:
+                continue
+            lower = any(grid[rr][c] for rr in range(r + 1, len(grid)))
+            same_parent = r == 0 or filled[r - 1][c] == filled[r - 1][c - 1]
+            if lower and same_parent:
+                filled[r][c] = filled[r][c - 1]
+    paths = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(len(grid)):
+            t = filled[r][c]
+            if t and not t.isdigit() and not _INDEX_HEADER.match(t) and (not parts or parts[-1] != t):
+                parts.append(t)
+        paths.append(parts)
+    return paths
+
+
+def layout(block: Block) -> Layout:
+    rows = block.rows
+    width = max((len(r.cells) for r in rows), default=0)
+    h = find_header(rows)
+    header = [r.cells for r in rows[:h]]
+    paths = header_paths(header, width)
+    kinds: list[str] = []
+    body = rows[h:]
+    for c in range(width):
+        own = [header_kind(row[c]) for row in header if c < len(row) and row[c].strip()]
+        own = [k for k in own if k]
+        if "amount" in own:
+            kind = "amount"
+        elif "label" in own:
+            kind = "label"
+        elif "index" in own and any(k == "index" for k in own):
+            kind = "index" if any(_INDEX_HEADER.match(squash(row[c])) for row in header if c < len(row)) else ""
+        else:
+            kind = ""
+        if not kind:
+            # no header of its own: judge by what the body prints there
+            vals = [r.cells[c] for r in body if c < len(r.cells) and r.cells[c].strip()]
+            if vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):
+                kind = "amount"
+            elif vals:
+                kind = "label"
+            else:
+                kind = "amount" if any(p for p in paths[c]) else "empty"
+        kinds.append(kind)
+    # label paths keep only label words; amount paths drop label words the misprinted header put there
+    str_paths = []
+    for c in range(width):
+        parts = paths[c]
+        if kinds[c] == "amount":
+            parts = [p for p in parts if header_kind(p) != "label" or p == parts[0] and len(parts) == 1]
+        str_paths.append(" / ".join(parts))
+    lanes: list[Lane] = []
+    cur = Lane([], [])
+    for c, kind in enumerate(kinds):
+        if kind in ("label", "index"):
+            if cur.amount_cols:
+                lanes.append(cur)
+                cur = Lane([], [])
+            cur.label_cols.append(c)
+        elif kind == "amount":
+            cur.amount_cols.append(c)
+    if cur.label_cols or cur.amount_cols:
+        lanes.append(cur)
+    return Layout(header_rows=h, width=width, paths=str_paths, kinds=kinds, lanes=lanes)
+
+
+def columns_of(lay: Layout) -> list[Column]:
+    return [Column(index=c, path=lay.paths[c], kind=lay.kinds[c]) for c in range(lay.width)]
+
+
+@dataclass
+class PlacedRow:
+    """One body row with each printed cell assigned to a canonical column."""
+
+    row: Row
+    labels: list[tuple[int, str]]  # (canonical col, text) of label cells
+    amounts: list[tuple[int, int, str]]  # (canonical col, printed col, text) of cells in amount columns
+    unplaced: list[tuple[int, str]]  # printed cells beyond every known column
+    shifted: int  # canonical col - printed col for the amount region (0 = as the header)
+
+
+def place_row(row: Row, lay: Layout) -> PlacedRow:
+    """Assign a body row's cells to columns. In a one-lane table the amount region may start earlier or
+    later than in the header (code and name in two cells on one page, 类|款|项 in three on the next): the
+    k-th amount cell of the row goes under the k-th amount column of the header."""
+    cells = row.cells
+    n = len(cells)
+    if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
+        labels, amounts, unplaced = [], [], []
+        for c, text in enumerate(cells):
+            if not text.strip():
+                continue
+            kind = lay.kinds[c] if c < lay.width else "none"
+            if kind == "amount":
+                amounts.append((c, c, text))
+            elif kind in ("label", "index"):
+                labels.append((c, text))
+            else:
+                unplaced.append((c, text))
+        return PlacedRow(row, labels, amounts, unplaced, 0)
+
+    lane = lay.lanes[0]
+    head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
+    # end of the printed label block: the last non-amount text before the first amount
+    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and not (i < head_label and is_code(t))), n)
+    label_end = 0
+    for i in range(first_amount):
+        if cells[i].strip() and not _is_index_value(cells[i], i, lay):
+            label_end = i + 1
+    if label_end < head_label and all(not cells[i].strip() for i in range(label_end, min(head_label, n))):
+        start = head_label  # label block padded with blanks up to the header's width
+    elif label_end < head_label:
+        start = label_end  # narrower label block: amounts begin earlier than the header says
+    else:
+        start = max(label_end, head_label) if label_end > head_label else head_label
+    labels = [(i, cells[i]) for i in range(min(start, n)) if cells[i].strip()]
+    amounts, unplaced = [], []
+    for k, i in enumerate(range(start, n)):
+        if not cells[i].strip():
+            continue
+        if k < len(lane.amount_cols):
+            amounts.append((lane.amount_cols[k], i, cells[i]))
+        else:
+            unplaced.append((i, cells[i]))
+    shift = lane.amount_cols[0] - start
+    return PlacedRow(row, labels, amounts, unplaced, shift)
+
+
+def _is_index_value(text: str, col: int, lay: Layout) -> bool:
+    return col < lay.width and lay.kinds[col] == "index" and text.strip().isdigit()

@@ -1,0 +1,85 @@
+"""Small text rules shared by the stages: label normalisation, numbers, codes, ordinals."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_WS = re.compile(r"\s+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def squash(text: str) -> str:
+    """Undo the wrapping of the PDF extraction: remove white space unless it separates two ASCII
+    letters/digits ("Material 3" keeps its space, "机关事业单位基本养老保险 缴费支出" loses it)."""
+    text = text.strip()
+    if " " not in text and "\t" not in text and "\n" not in text:
+        return text
+    parts = _WS.split(text)
+    out = parts[0]
+    for part in parts[1:]:
+        if out and part and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(part[0]):
+            out += " "
+        out += part
+    return out
+
+
+# Amounts as printed: 1,234.56 · -318.01 · 0 · 26.67% · 1234.5 ; a dash alone means "nothing printed".
+_AMOUNT = re.compile(r"^[-−–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+DASHES = {"-", "—", "－", "–", "——", "/"}
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """The exact decimal printed in a cell, or None when the cell is not a number."""
+    t = text.strip().replace(" ", "")
+    if not t or not _AMOUNT.match(t):
+        return None
+    t = t.rstrip("%").replace(",", "").replace("−", "-").replace("–", "-")
+    try:
+        return Decimal(t)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        return None
+
+
+def is_amount(text: str) -> bool:
+    return parse_amount(text) is not None
+
+
+def decimals_of(text: str) -> int:
+    """How many decimals were printed: the precision the tolerance of a check comes from."""
+    t = text.strip().rstrip("%")
+    return len(t.split(".", 1)[1]) if "." in t else 0
+
+
+# Classification codes: 类 3 digits, 款 5, 项 7 (functional, starting 2); economic 3/5 (starting 3);
+# budget-unit codes 3 or 6 digits (310, 310001).
+_CODE = re.compile(r"^\d{3}(?:\d{2}|\d{3}|\d{4})?$")
+_CODE_PREFIX = re.compile(r"^(\d{3}(?:\d{2}|\d{3}|\d{4})?)\s*[-－—]?\s*(\D.*)$")
+
+
+def is_code(text: str) -> bool:
+    return bool(_CODE.match(text.strip()))
+
+
+def split_code(text: str) -> tuple[str, str]:
+    """'2080101 行政运行' or '502001-海东市人社局' → (code, name); otherwise ('', text)."""
+    m = _CODE_PREFIX.match(text.strip())
+    if m and not m.group(2).startswith(("年", "月", "日", "万", "元", "%", ".")):
+        return m.group(1), m.group(2).strip()
+    return "", text
+
+
+CN_NUM = "一二三四五六七八九十百零〇两"
+ORDINAL = re.compile(
+    rf"^(?:[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|\(\d+\)|（\d+）|\d+[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])"
+)
+TOTAL_WORDS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|本年(?:收入|支出)(?:合计|小计)|收入总计|支出总计)")
+
+
+def is_body_label(text: str) -> bool:
+    """A row label that can only be the start of a table body, never a column header."""
+    t = text.strip()
+    return bool(t) and (is_code(t) or bool(ORDINAL.match(t)) or bool(TOTAL_WORDS.match(t)) or bool(split_code(t)[0]))
+
+
+def strip_ordinal(text: str) -> str:
+    return ORDINAL.sub("", text.strip(), count=1).strip()
