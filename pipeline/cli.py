@@ -20,10 +20,27 @@ def summarize(result) -> str:
             f"cells {len(result.cells)}, warnings {warnings}")
 
 
+def run_stages(results) -> None:
+    """The stages after the parse, per document: projects (forms → projects/indicators), then validation
+    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage."""
+    from .projects import extract_projects
+    from .validate import quality_summary, validate
+
+    for r in results:
+        r.extra["projects"], r.extra["indicators"] = extract_projects(r)
+        r.extra["findings"] = validate(r)
+        r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
+
+
 def cmd_build(args) -> int:
+    from .package import write_package
+
     sources = Path(args.sources)
-    paths = discover(sources)
-    results, failures = parse_all(paths, Path.cwd())
+    if not sources.is_dir():
+        print(f"error: {sources}: no such folder of disclosures", file=sys.stderr)
+        return 1
+    results, failures = parse_all(discover(sources), Path.cwd())
+    run_stages(results)
     for r in results:
         print(summarize(r))
         if args.verbose:
@@ -31,11 +48,6 @@ def cmd_build(args) -> int:
                 print("   ", m)
     for m in failures:
         print(m, file=sys.stderr)
-    try:
-        from .package import write_package
-    except ImportError:
-        print("package stage not available yet; nothing written", file=sys.stderr)
-        return 0
     try:
         write_package(results, failures, Path(args.out))
     except OSError as exc:

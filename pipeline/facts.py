@@ -85,14 +85,18 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                     "doc_id": doc_id, "table_id": table.table_id, "row": r + 1, "col": c + 1,
                     "text": text.strip(), "source_line": row.line,
                 })
-    body = block.rows[lay.header_rows:]
-    has_amount = any(parse_amount(c) is not None for row in body for c in row.cells)
-    if not has_amount or any(EMPTY_NOTE.search(t) for _, t in block.notes):
-        if not has_amount:
-            table.status = "empty"
-            return table
+    if ttype == "other":
+        table.status = "unrecognized"
+        return table
     if ttype not in MONEY_TYPES:
-        table.status = "unrecognized" if ttype == "other" else "parsed"
+        return table  # forms (绩效目标表 …) are kept as cells; the projects stage reads them
+    body = block.rows[lay.header_rows:]
+    has_amount = any(
+        parse_amount(c) is not None and not (j < lay.width and lay.kinds[j] in ("label", "index"))
+        for row in body for j, c in enumerate(row.cells)
+    )
+    if not has_amount:
+        table.status = "empty"
         return table
 
     factor = UNIT_FACTOR.get(unit, Decimal(1))

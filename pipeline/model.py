@@ -114,6 +114,26 @@ class DocumentResult:
     messages: list[Message]
     extra: dict[str, list[dict]] = field(default_factory=dict)  # projects, indicators, findings …
 
+    def table_rows(self) -> list[dict]:
+        """Rows of the `tables` resource."""
+        return [
+            {
+                "table_id": t.table_id, "doc_id": t.doc_id, "table_type": t.table_type, "title": t.title,
+                "label": t.block.label, "unit": t.unit, "unit_inferred": t.unit_inferred,
+                "line_start": t.block.line_start, "line_end": t.block.line_end, "status": t.status,
+                "header_rows": t.header_rows, "fact_count": len(t.facts),
+                "note": " ".join(t.notes), "heading_path": " > ".join(t.block.heading_path),
+            }
+            for t in self.tables
+        ]
+
+    def report_rows(self) -> list[dict]:
+        """Rows of the `parse_report` resource: what the parser could not place or had to guess."""
+        return [
+            {"doc_id": self.document["doc_id"], "source_line": m.line, "severity": m.severity, "message": m.text}
+            for m in self.messages
+        ]
+
     @property
     def facts(self) -> list[dict]:
         return [f for t in self.tables for f in t.facts]

@@ -43,9 +43,10 @@ def is_index_row(cells: list[str]) -> bool:
         return False
     if any(_INDEX_HEADER.match(squash(v)) for v in vals):
         return True
-    if len(vals) >= 3 and all(v.isdigit() for v in vals):
-        nums = [int(v) for v in vals]
-        return nums == list(range(nums[0], nums[0] + len(nums)))
+    nums = [int(v) for v in vals if v.isdigit() and len(v) <= 2]
+    if len(nums) >= 3 and nums == list(range(nums[0], nums[0] + len(nums))):
+        # column numbers, possibly beside header words the extraction put on the same line
+        return all(v.isdigit() or header_kind(v) != "" for v in vals) and len(nums) * 2 >= len(vals) - 1
     return False
 
 
@@ -99,7 +100,7 @@ def find_header(rows: list[Row]) -> int:
     return h if h <= 8 else 0
 
 
-def header_paths(header: list[list[str]], width: int) -> list[list[str]]:
+def header_paths(header: list[list[str]], width: int):
     """Per column, the header texts from top to bottom; a spanning cell printed once (blanks to its right)
     is carried right over the columns that a lower header row subdivides."""
     grid = [[squash(c) for c in row] + [""] * (width - len(row)) for row in header]
@@ -108,7 +109,7 @@ def header_paths(header: list[list[str]], width: int) -> list[list[str]]:
         for c in range(1, width):
             if row[c] or not filled[r][c - 1]:
                 continue
-            lower = any(grid[rr][c] for rr in range(r + 1, len(grid)))
+            lower = any(grid[rr][c] and not grid[rr][c].isdigit() for rr in range(r + 1, len(grid)))
             same_parent = r == 0 or filled[r - 1][c] == filled[r - 1][c - 1]
             if lower and same_parent:
                 filled[r][c] = filled[r][c - 1]
@@ -120,7 +121,27 @@ def header_paths(header: list[list[str]], width: int) -> list[list[str]]:
             if t and not t.isdigit() and not _INDEX_HEADER.match(t) and (not parts or parts[-1] != t):
                 parts.append(t)
         paths.append(parts)
-    return paths
+    return paths, grid, filled
+
+
+def _side_groups(grid: list[list[str]], filled: list[list[str]], width: int) -> set[tuple[int, int]]:
+    """Header cells that head a whole side (收入 over 项目|预算数): their span covers a label column, so
+    they say nothing about whether their own column holds labels or amounts."""
+    out = set()
+    for r, row in enumerate(grid):
+        for c in range(width):
+            if not row[c]:
+                continue
+            end = c
+            while end + 1 < width and not row[end + 1] and filled[r][end + 1] == row[c]:
+                end += 1
+            span_has_label = any(
+                header_kind(grid[rr][cc]) == "label"
+                for cc in range(c, end + 1) for rr in range(r + 1, len(grid)) if grid[rr][cc]
+            )
+            if end > c and span_has_label and header_kind(row[c]) == "amount":
+                out.add((r, c))
+    return out
 
 
 def layout(block: Block) -> Layout:
@@ -128,11 +149,12 @@ def layout(block: Block) -> Layout:
     width = max((len(r.cells) for r in rows), default=0)
     h = find_header(rows)
     header = [r.cells for r in rows[:h]]
-    paths = header_paths(header, width)
+    paths, grid, filled = header_paths(header, width)
+    sides = _side_groups(grid, filled, width)
     kinds: list[str] = []
     body = rows[h:]
     for c in range(width):
-        own = [header_kind(row[c]) for row in header if c < len(row) and row[c].strip()]
+        own = [header_kind(grid[r][c]) for r in range(len(grid)) if grid[r][c] and (r, c) not in sides]
         own = [k for k in own if k]
         if "amount" in own:
             kind = "amount"
@@ -225,11 +247,14 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
         start = max(label_end, head_label) if label_end > head_label else head_label
     labels = [(i, cells[i]) for i in range(min(start, n)) if cells[i].strip()]
     amounts, unplaced = [], []
+    aligned = start == lane.amount_cols[0] or (start == head_label and label_end <= head_label)
     for k, i in enumerate(range(start, n)):
         if not cells[i].strip():
             continue
-        if k < len(lane.amount_cols):
-            amounts.append((lane.amount_cols[k], i, cells[i]))
+        if aligned and i < lay.width and lay.kinds[i] in ("amount", "empty"):
+            amounts.append((i, i, cells[i]))  # printed where the header says
+        elif not aligned and k < len(lane.amount_cols):
+            amounts.append((lane.amount_cols[k], i, cells[i]))  # k-th amount under the k-th amount column
         else:
             unplaced.append((i, cells[i]))
     shift = lane.amount_cols[0] - start
