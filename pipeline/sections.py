@@ -36,7 +36,7 @@ def build_glossary(doc_id: str, text: list[TextLine]) -> list[dict]:
         had_ordinal = body != tl.text.strip()
         m = _ENTRY.match(body)
         if m and (had_ordinal or len(m.group(1)) <= 20) and not tl.is_heading:
-            term = squash(m.group(1)).strip("“”\"* ")
+            term = squash(m.group(1)).strip("* ")
             entries.append({"doc_id": doc_id, "term": term, "definition": m.group(2).strip(),
                             "source_line": tl.line})
         elif entries and not tl.is_heading and not had_ordinal:

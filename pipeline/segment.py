@@ -21,6 +21,7 @@ NOTE = re.compile(r"^[（(]?\s*注\s*[:：]|^[（(]?\s*(?:此表为空表|本表
 PART = re.compile(rf"^第[{CN_NUM}]+部分")
 HEADINGS = [
     (1, PART),
+    (1, re.compile(r"^.{0,30}(?:——|--).{0,20}$|^.{0,30}名词解释$")),  # 2024年部门预算——单位概况
     (2, re.compile(rf"^[{CN_NUM}]+、")),
     (3, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
 ]
@@ -128,7 +129,7 @@ def segment(source: Source) -> Segmented:
     # 4. narrative text with heading paths; the outline (目录) is its own section.
     text: list[TextLine] = []
     path: list[tuple[int, str]] = []
-    toc_first: str | None = None
+    toc_entries: set[str] = set()
     in_toc = False
     block_at = {b.rows[0].line: b for b in blocks}
     for idx in range(n):
@@ -136,24 +137,22 @@ def segment(source: Source) -> Segmented:
         if line_no in block_at:
             block_at[line_no].heading_path = tuple(h for _, h in path)
         if idx in used or kinds[idx] != "text":
-            if in_toc and kinds[idx] == "tab" and toc_first is None:
-                toc_first = squash(lines[idx].split("\t")[0])
-            elif in_toc and kinds[idx] == "tab" and idx not in used:
-                pass
+            if in_toc and kinds[idx] == "tab":
+                toc_entries.add(squash(lines[idx].split("\t")[0]))
             continue
         t = _BULLET.sub("", lines[idx].strip())
         norm = squash(t)
         if TOC.match(t):
-            in_toc, toc_first = True, None
+            in_toc, toc_entries = True, set()
             path = [(0, "目录")]
             text.append(TextLine(line_no, t, ("目录",), True))
             continue
         if in_toc:
-            if toc_first is None:
-                toc_first = norm
-            elif norm == toc_first:
+            # the outline ends where the body starts: a heading it listed comes again, or a paragraph
+            if norm in toc_entries or len(t) > 60:
                 in_toc, path = False, []
-            if in_toc:
+            else:
+                toc_entries.add(norm)
                 text.append(TextLine(line_no, t, ("目录",)))
                 continue
         level = heading_level(t)
