@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Block, Column, Row
-from .text import is_amount, is_body_label, is_code, squash
+from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, split_code, squash
 
 # Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
 _LABEL_HEADER = re.compile(
@@ -76,14 +76,28 @@ def _first_data_row(rows: list[Row]) -> int | None:
     return None
 
 
+def _starts_body(cells: list[str]) -> bool:
+    """A row that starts like a body row: a code, an ordinal (一、 （一）), or a total (合计) standing in the
+    first column with nothing but amounts beside it. 小计/合计 elsewhere are header words."""
+    filled = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
+    if not filled or is_index_row(cells):
+        return False
+    j0, first = filled[0]
+    if is_code(first) or split_code(first)[0] or ORDINAL.match(first):
+        return True
+    if not TOTAL_WORDS.match(first):
+        return False
+    # 合计 alone on its row (its amounts left blank), or first with only amounts beside it
+    return len(filled) == 1 or (j0 == 0 and all(is_amount(c) for _, c in filled[1:]))
+
+
 def find_header(rows: list[Row]) -> int:
     """Number of header rows at the top of the block."""
     first_data = _first_data_row(rows)
     limit = first_data if first_data is not None else len(rows)
     # a row that starts like a body row (code, 一、, 合计 …) ends the header even before any amount
-    for i in range(min(limit, 8)):
-        firsts = [c for c in rows[i].cells if c.strip()]
-        if i > 0 and firsts and is_body_label(firsts[0]) and not is_index_row(rows[i].cells):
+    for i in range(1, min(limit, 8)):
+        if _starts_body(rows[i].cells):
             return i
     if first_data is None:
         return min(limit, 8) if limit <= 8 else 0
