@@ -118,6 +118,8 @@ def header_paths(header: list[list[str]], width: int):
     """Per column, the header texts from top to bottom; a spanning cell printed once (blanks to its right)
     is carried right over the columns that a lower header row subdivides."""
     grid = [[squash(c) for c in row] + [""] * (width - len(row)) for row in header]
+    for r in range(len(grid) - 1):
+        _snap_to_period(grid[r], grid[r + 1])
     filled = [row[:] for row in grid]
     for r, row in enumerate(grid):
         for c in range(1, width):
@@ -136,6 +138,37 @@ def header_paths(header: list[list[str]], width: int):
                 parts.append(t)
         paths.append(parts)
     return paths, grid, filled
+
+
+def _period(row: list[str]) -> int | None:
+    """Width of a block of sub-headers printed again and again (合计|因公出国|…|合计|因公出国|…)."""
+    width = len(row)
+    for p in range(2, width // 2 + 1):
+        if any(row[width - width % p:]):
+            continue
+        blocks = [row[i:i + p] for i in range(0, width - width % p, p)]
+        if len(blocks) >= 2 and sum(bool(t) for t in blocks[0]) >= 2 and all(b == blocks[0] for b in blocks[1:]):
+            return p
+    return None
+
+
+def _snap_to_period(upper: list[str], lower: list[str]) -> None:
+    """Group headers over repeated sub-header blocks start where a block starts; a group header the
+    extraction printed one column off (上年预算数|||||2024年预算数 over six-wide blocks) is moved there."""
+    p = _period(lower)
+    if not p:
+        return
+    starts = [c for c, t in enumerate(upper) if t]
+    if len(starts) < 2 or all(c % p == 0 for c in starts):
+        return
+    snapped = [round(c / p) * p for c in starts]
+    if len(set(snapped)) != len(snapped) or max(snapped) >= len(upper):
+        return
+    texts = [upper[c] for c in starts]
+    for c in starts:
+        upper[c] = ""
+    for c, t in zip(snapped, texts):
+        upper[c] = t
 
 
 def _side_groups(grid: list[list[str]], filled: list[list[str]], width: int) -> set[tuple[int, int]]:
