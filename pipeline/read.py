@@ -45,7 +45,13 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{name}: neither UTF-8 nor GB18030 (byte {exc.start}); expected a text disclosure")
+        first_bad = exc.start
+    # a few damaged bytes in an otherwise readable file: keep the text, mark the damage (U+FFFD)
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        if text.count("\ufffd") * 100 < len(text):
+            return text, encoding
+    raise UnreadableFile(f"{name}: neither UTF-8 nor GB18030 (byte {first_bad}); expected a text disclosure")
 
 
 def clean_markup(text: str) -> str:

@@ -15,7 +15,7 @@ UNIT = re.compile(r"^(?:金额)?单\s*位\s*[:：]\s*(万\s*元|元)\b|^(?:金�
 TABLE_LABEL = re.compile(r"^(?:部门)?(?:预算)?公开\s*(?:\d+\s*表|表\s*\d+)$|^(?:部门)?公开表\s*\d+$")
 META = re.compile(
     r"^(?:公开部门|部门名称|单位名称|编制单位|填报单位|填报日期|项目单位)\s*(?:（盖章）|\(盖章\))?\s*[:：]"
-    r"|^[（(]\s*\d{4}\s*年度?\s*[）)]$"
+    r"|^[（(]?\s*\d{4}\s*年度?\s*[）)]?$"
 )
 NOTE = re.compile(r"^[（(]?\s*注\s*[:：]|^[（(]?\s*(?:此表为空表|本表无数据|本表为空)")
 PART = re.compile(rf"^第[{CN_NUM}]+部分")
@@ -97,6 +97,7 @@ def segment(source: Source) -> Segmented:
         # 2. context before the run: title, label, unit (nearest first), back to the previous run.
         k = run[0] - 1
         seen = 0
+        titles: list[tuple[int, str]] = []
         while k > prev_end and seen < 6:
             t = lines[k].strip()
             if not t:
@@ -109,10 +110,13 @@ def segment(source: Source) -> Segmented:
                 block.label = squash(t)
             elif META.match(t):
                 pass
-            elif NOTE.match(t) or len(t) > 60 or PART.match(t) or block.title:
-                break  # above the title only a label or a unit can still belong to the table
+            elif NOTE.match(t) or len(t) > 60 or PART.match(t) or ("表" in block.title) or len(titles) == 2:
+                break  # above a title only a label or a unit can still belong to the table
             else:
-                block.title, block.title_line = squash(t), k + 1
+                titles.append((k, squash(t)))
+                # a line naming a table (…表) wins over a subtitle printed between it and the rows
+                pick = next(((kk, tt) for kk, tt in titles if "表" in tt), titles[0])
+                block.title, block.title_line = pick[1], pick[0] + 1
             used.add(k)
             k -= 1
         # 3. notes right after the run.
