@@ -281,7 +281,9 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
     lane = lay.lanes[0]
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
     # end of the printed label block: the last non-amount text before the first amount
-    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and not (i < head_label and is_code(t))), n)
+    # digits in the header's label columns are codes (208 | 01 | 01), not amounts
+    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and not (
+        i < head_label and (is_code(t) or (t.strip().isdigit() and lay.kinds[i] == "label")))), n)
     label_end = 0
     for i in range(first_amount):
         if cells[i].strip() and not _is_index_value(cells[i], i, lay):

@@ -1,0 +1,76 @@
+"""`make bench`: how long the parse takes, against the floor of what any parser must do.
+
+Measures, in one run: the parse (read → segment → tables → facts) of the disclosures in disclosures/, and
+of the same texts copied to N documents (default 1,000); and the floor for the same files: reading the
+bytes, decoding, splitting table lines on tabs and parsing their numbers, nothing else. Prints the times and
+the ratio to the floor. Timing belongs here, not in tests.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .build import discover, parse_all
+from .read import decode
+from .text import parse_amount
+
+
+def floor(paths: list[Path]) -> int:
+    numbers = 0
+    for p in paths:
+        text, _ = decode(p.read_bytes(), str(p))
+        for line in text.split("\n"):
+            if "\t" in line:
+                for cell in line.split("\t"):
+                    if parse_amount(cell) is not None:
+                        numbers += 1
+    return numbers
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - start, out
+
+
+def best_of(n: int, fn, *args) -> tuple[float, object]:
+    runs = [timed(fn, *args) for _ in range(n)]
+    return min(r[0] for r in runs), runs[0][1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    ap.add_argument("--sources", default="disclosures")
+    ap.add_argument("--copies", type=int, default=1000, help="documents in the scaled run")
+    args = ap.parse_args(argv)
+    paths = discover(Path(args.sources))
+    if not paths:
+        print(f"no disclosures in {args.sources}")
+        return 1
+
+    t_parse, (results, _) = best_of(3, parse_all, paths)
+    t_floor, numbers = best_of(3, floor, paths)
+    facts = sum(len(r.facts) for r in results)
+    print(f"{len(paths)} documents: parse {t_parse:.3f} s, floor {t_floor:.3f} s "
+          f"(ratio {t_parse / t_floor:.1f}); {numbers} printed numbers, {facts} facts")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        many = []
+        for i in range(args.copies):
+            src = paths[i % len(paths)]
+            dst = Path(tmp) / f"{i:05d}_{src.name}"
+            shutil.copyfile(src, dst)
+            many.append(dst)
+        t_many, (res_many, _) = timed(parse_all, many)
+        t_many_floor, _ = timed(floor, many)
+    print(f"{len(many)} documents: parse {t_many:.1f} s ({t_many / len(many) * 1000:.1f} ms/doc), "
+          f"floor {t_many_floor:.1f} s (ratio {t_many / t_many_floor:.1f}); "
+          f"{sum(len(r.facts) for r in res_many)} facts")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Per table type and per extraction defect, on slices of the real disclosures (and a few synthetic lines
+where the five documents have no example)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import parse_document
+
+D = Path(__file__).resolve().parent.parent / "disclosures"
+
+
+def slice_doc(tmp_path: Path, name: str, ranges: list[tuple[int, int]], head: str = "") -> Path:
+    """A document made of line ranges of a real disclosure, with its own title lines on top."""
+    lines = (D / name).read_text(encoding="utf-8").split("\n")
+    out = [head] if head else []
+    for a, b in ranges:
+        out += lines[a - 1:b] + [""]
+    p = tmp_path / f"slice_{name}"
+    p.write_text("\n".join(out), encoding="utf-8")
+    return p
+
+
+def facts_at(result, line_text: str):
+    """Facts of the sliced row whose printed label contains line_text."""
+    return {f["column_label"]: f for f in result.facts if line_text in f["row_label"]}
+
+
+FINAL_HEAD = "2024 年度\n\n宁夏回族自治区人力资源和社会保障厅\n\n部门决算\n"
+BUDGET_HEAD = "中卫市人力资源和社会保障局（汇总）\n\n2024 年部门预算\n"
+
+
+def test_shifted_header_row_and_narrower_continuation(tmp_path):
+    # 公开05: the header's first row is one column left of its numbers; page 2 prints code|name in 2 cells
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(266, 310)], FINAL_HEAD))
+    (t,) = r.tables
+    assert t.table_type == "general_budget_expenditure" and t.block.label == "公开05表"
+    total = facts_at(r, "合计")
+    assert total["本年支出合计"]["value"] == Decimal("441719025.78")
+    assert total["项目支出"]["value"] == Decimal("341973304.93")
+    page2 = facts_at(r, "引进人才费用")
+    assert page2["本年支出合计"]["code"] == "2080116" and "基本支出" not in page2
+
+
+def test_wrapped_labels_are_joined(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(266, 310)], FINAL_HEAD))
+    labels = {f["row_label"] for f in r.facts}
+    assert "其他人力资源和社会保障管理事务支出" in labels and "机关事业单位基本养老保险缴费支出" in labels
+
+
+def test_code_filled_from_another_table_is_marked(tmp_path):
+    # 公开03 page 1 prints names without codes; 公开05 prints both
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(174, 218), (266, 310)], FINAL_HEAD))
+    exp = [t for t in r.tables if t.table_type == "expenditure"][0]
+    f = next(f for f in exp.facts if f["row_label"] == "招商引资")
+    assert f["code"] == "2011308" and f["code_inferred"] is True
+    g = next(f for f in exp.facts if f["row_label"] == "职业培训补贴")
+    assert g["code"] == "2080702" and g["code_inferred"] is False
+    alone = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(174, 218)], FINAL_HEAD))
+    assert next(f for f in alone.facts if f["row_label"] == "招商引资")["code"] == ""  # nothing invented
+
+
+def test_two_sided_table_with_line_numbers(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(85, 127)], FINAL_HEAD))
+    (t,) = r.tables
+    assert t.table_type == "income_expenditure_summary"
+    kinds = [c.kind for c in t.columns]
+    assert kinds == ["label", "index", "amount", "label", "index", "amount"]
+    f = {(f["row_label"], f["column_label"]): f["published_value"] for f in r.facts}
+    assert f[("八、其他收入", "收入 / 决算数")] == "2656901.4"
+    assert f[("八、社会保障和就业支出", "支出 / 决算数")] == "420395015.35"
+    assert not any(f["published_value"] in ("38", "59") for f in r.facts)  # 行次 are not amounts
+
+
+def test_lanes_side_by_side(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(312, 353)], FINAL_HEAD))
+    by = {(f["code"], f["column_label"]): f["published_value"] for f in r.facts}
+    assert by[("30101", "人员经费 / 金额")] == "21,181,024.00"
+    assert by[("30217", "公用经费 / 金额")] == "40,742.26"
+    assert by[("31002", "公用经费 / 金额")] == "63,849.00"
+
+
+def test_budget_unit_groups_rows(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "000_cc87251ff6602922.txt", [(116, 204)], BUDGET_HEAD))
+    f = [f for f in r.facts if f["code"] == "2080109"]
+    assert {x["budget_unit"] for x in f} == {"310002", "310004"}
+    unit = next(x for x in r.facts if x["code"] == "310001")
+    assert unit["code_kind"] == "budget_unit"
+    assert next(x for x in r.facts if x["code"] == "20801")["code_kind"] == "functional"
+
+
+def test_percent_and_negative(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "000_cc87251ff6602922.txt", [(116, 204)], BUDGET_HEAD))
+    f = {x["column_label"]: x for x in r.facts if x["code"] == "310001"}
+    pct = f["2024年预算数与2023年执行数(决算数) / 增减%"]
+    assert pct["value_unit"] == "percent" and pct["value"] == Decimal("-22.64")
+    diff = f["2024年预算数与2023年执行数(决算数) / 增减额"]
+    assert diff["value"] == Decimal("-3180100.00") and diff["published_unit"] == "万元"
+
+
+def test_three_public_costs_block_headers(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "002_ddb67f563ca0ac16.txt", [(348, 355)], BUDGET_HEAD))
+    by = {f["column_label"]: f["published_value"] for f in r.facts}
+    assert by["上年预算数 / 公务接待费"] == "6.50"
+    assert by["2024年预算数 / 合计"] == "11.00"
+
+
+def test_empty_table_with_note(tmp_path):
+    r = parse_document(slice_doc(tmp_path, "002_ddb67f563ca0ac16.txt", [(357, 365)], BUDGET_HEAD))
+    (t,) = r.tables
+    assert t.table_type == "government_fund" and t.status == "empty" and not t.facts
+
+
+SYNTHETIC = """某县某局2024年部门预算
+
+一般公共预算支出表
+
+单位：元
+
+科目编码\t\t\t科目名称\t合计\t基本支出\t项目支出
+类\t款\t项\t\t\t\t
+208\t01\t01\t行政运行\t1,200.50\t1,200.50\t-
+208\t01\t99\t其他\t-30.00\t\t-30.00
+"""
+
+
+def test_code_split_over_three_cells_and_dash(tmp_path):
+    p = tmp_path / "s.txt"
+    p.write_text(SYNTHETIC, encoding="utf-8")
+    r = parse_document(p)
+    f = {(x["code"], x["column_label"]): x for x in r.facts}
+    assert f[("2080101", "合计")]["value"] == Decimal("1200.50")
+    dash = f[("2080101", "项目支出")]
+    assert dash["value"] is None and dash["published_value"] == "-"  # printed dash: a fact, no value
+    assert f[("2080199", "合计")]["value"] == Decimal("-30.00")
+    assert ("2080199", "基本支出") not in f  # blank, not zero
+    assert r.document["agency"] == "某县某局" and r.document["unit"] == "元"
+
+
+@pytest.mark.parametrize("title,kind", [
+    ("财政拨款收支预算总表", "fiscal_grant_summary"), ("收入支出决算总表", "income_expenditure_summary"),
+    ("部门收入预算表", "income"), ("支出决算表", "expenditure"),
+    ("一般公共预算财政拨款基本支出决算表", "general_budget_basic_expenditure"),
+    ("一般公共预算支出预算表（按功能分类项）", "general_budget_expenditure"),
+    ("财政拨款“三公”经费支出决算表", "three_public_costs"), ("2023年政府性基金预算收入表", "government_fund"),
+    ("国有资本经营预算财政拨款支出决算表", "state_capital"), ("2023年机关运行经费预算财政拨款情况统计表", "operating_costs"),
+    ("2023年项目支出预算表（上年结转）", "project_expenditure"), ("部门项目支出预算绩效目标表", "performance"),
+    ("自治区人力资源和社会保障厅2024年项目支出绩效自评表目录", "other"), ("序号", "other"),
+])
+def test_table_type(title, kind):
+    from pipeline.classify import table_type
+
+    assert table_type(title) == kind
