@@ -1,0 +1,338 @@
+"""Stage: parse results → the Frictionless data package (CSV + Parquet + datapackage.json, per-document
+slices, one zip), written from the schema source in datapackage/schema/ and nothing else.
+
+The schema files are the single declaration of every resource and field: the CSV columns, the Parquet
+types, the descriptor and the data dictionary all come from them. A row that carries a field the schema
+does not declare, or a value of the wrong type (a float where money belongs), stops the build with an
+error naming resource and field, so nobody can drop data silently.
+
+Output is byte-identical for the same inputs: rows in a fixed order, no clock (`created` comes from the
+schema source or SOURCE_DATE_EPOCH), fixed zip timestamps.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import zipfile
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "datapackage" / "schema"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: fixed, so zips compare equal
+
+
+class SchemaError(ValueError):
+    """A row does not match datapackage/schema/resources.json (undeclared field, wrong type)."""
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> tuple[dict, list[dict]]:
+    """(package metadata, resources) as declared in datapackage/schema/."""
+    meta = json.loads((SCHEMA_DIR / "package.json").read_text(encoding="utf-8"))
+    resources = json.loads((SCHEMA_DIR / "resources.json").read_text(encoding="utf-8"))["resources"]
+    return meta, resources
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+def collect_rows(results, failures) -> dict[str, list[dict]]:
+    """Rows per resource, documents ordered by doc_id and each document's rows in the parser's order."""
+    _, resources = load_schema()
+    declared = {r["name"] for r in resources}
+    rows: dict[str, list[dict]] = {r["name"]: [] for r in resources}
+    for res in sorted(results, key=lambda r: r.document["doc_id"]):
+        rows["documents"].append(res.document)
+        rows["tables"] += res.table_rows()
+        rows["facts"] += res.facts
+        rows["cells"] += res.cells
+        rows["sections"] += res.sections
+        rows["glossary"] += res.glossary
+        rows["parse_report"] += res.report_rows()
+        for name, extra_rows in sorted(res.extra.items()):
+            if name not in declared:
+                raise SchemaError(f"resource {name!r} (from result.extra of {res.document['doc_id']}) is not "
+                                  f"declared in {SCHEMA_DIR / 'resources.json'}")
+            rows[name] += extra_rows
+    rows["build_report"] = [
+        {"source_file": m.file, "source_line": m.line, "severity": m.severity, "message": m.text}
+        for m in sorted(failures, key=lambda m: (m.file, m.line or 0, m.text))
+    ]
+    return rows
+
+
+def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
+    """The rows as one list of Python values per declared field; empty text becomes None (CSV cannot tell
+    them apart, so Parquet does not either)."""
+    fields = resource["fields"]
+    names = [f["name"] for f in fields]
+    known = set(names)
+    scale = load_schema()[0]["decimal"]["scale"]
+    columns: list[list] = [[] for _ in fields]
+    for row in rows:
+        extra = row.keys() - known
+        if extra:
+            raise SchemaError(
+                f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
+                f"{SCHEMA_DIR / 'resources.json'} (row {_where(row)}); declare them there")
+        for col, field in zip(columns, fields):
+            col.append(_value(resource["name"], field, row.get(field["name"]), row, scale))
+    return columns
+
+
+def _where(row: dict) -> str:
+    return ", ".join(f"{k}={row[k]!r}" for k in ("doc_id", "table_id", "source_line", "source_file") if k in row)
+
+
+def _value(res_name: str, field: dict, v, row: dict, scale: int):
+    if v is None or v == "":
+        return None
+    kind = field["type"]
+
+    def wrong(why: str):
+        return SchemaError(f"{res_name}.{field['name']}: {why}, got {type(v).__name__} {v!r} (row {_where(row)})")
+
+    if kind == "string":
+        if isinstance(v, (list, tuple)) and "separator" in field:
+            return field["separator"].join(str(x) for x in v) or None
+        if not isinstance(v, str):
+            raise wrong("expected text")
+        return v
+    if kind == "integer":
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise wrong("expected an integer")
+        return v
+    if kind == "boolean":
+        if not isinstance(v, bool):
+            raise wrong("expected true/false")
+        return v
+    if kind == "number":
+        # money is exact: Decimal (or int), never a binary float, and it must fit the declared scale
+        if isinstance(v, bool) or not isinstance(v, (Decimal, int)):
+            raise wrong("expected a decimal.Decimal (never float)")
+        d = Decimal(v)
+        if not d.is_finite() or d != d.quantize(Decimal(1).scaleb(-scale)):
+            raise wrong(f"expected a finite decimal with at most {scale} decimal places")
+        return d
+    raise SchemaError(f"{res_name}.{field['name']}: unknown type {kind!r} in the schema")
+
+
+# ------------------------------------------------------------------------------------------- formats
+
+def csv_bytes(resource: dict, columns: list[list]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(f["name"] for f in resource["fields"])
+    for row in zip(*columns):
+        w.writerow(_text(v) for v in row)
+    return buf.getvalue().encode("utf-8")
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return format(v, "f")  # plain decimal text, never 1E+2
+    return str(v)
+
+
+def arrow_type(field: dict) -> pa.DataType:
+    dec = load_schema()[0]["decimal"]
+    return {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(),
+            "number": pa.decimal128(dec["precision"], dec["scale"])}[field["type"]]
+
+
+def parquet_bytes(resource: dict, columns: list[list]) -> bytes:
+    fields = [pa.field(f["name"], arrow_type(f), metadata={"description": _desc(f)}) for f in resource["fields"]]
+    table = pa.table([pa.array(c, type=f.type) for c, f in zip(columns, fields)], schema=pa.schema(fields))
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _desc(item: dict) -> str:
+    return f"{item['zh']} / {item['en']}"
+
+
+# -------------------------------------------------------------------------------------- descriptors
+
+def field_descriptor(field: dict) -> dict:
+    d = {"name": field["name"], "type": field["type"], "description": _desc(field)}
+    cons = {k: field[k] for k in ("required", "unique", "enum", "pattern", "minimum") if k in field}
+    if cons:
+        d["constraints"] = cons
+    return d
+
+
+def resource_descriptor(resource: dict, data: bytes, parquet: str | None) -> dict:
+    schema: dict = {"fields": [field_descriptor(f) for f in resource["fields"]]}
+    if "primary_key" in resource:
+        schema["primaryKey"] = resource["primary_key"]
+    if "foreign_keys" in resource:
+        schema["foreignKeys"] = [
+            {"fields": fk["fields"], "reference": {"resource": fk["resource"], "fields": fk["reference"]}}
+            for fk in resource["foreign_keys"]
+        ]
+    d = {"name": resource["name"], "path": f"{resource['name']}.csv", "profile": "tabular-data-resource",
+         "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+         "title": resource["zh"], "description": resource["en"],
+         "hash": f"sha256:{hashlib.sha256(data).hexdigest()}", "bytes": len(data)}
+    if parquet:
+        d["parquet_path"] = parquet  # same rows, real types (decimal128 amounts)
+    d["schema"] = schema
+    return d
+
+
+def created() -> str:
+    """From the inputs, never the clock: SOURCE_DATE_EPOCH when the release sets it, else the schema's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return load_schema()[0]["created"]
+
+
+def package_descriptor(documents: list[dict], resources: list[dict]) -> dict:
+    meta, _ = load_schema()
+    rights = meta["rights"]
+    return {
+        "name": meta["name"],
+        "profile": "tabular-data-package",
+        "title": f"{meta['title']['zh']} / {meta['title']['en']}",
+        "description": f"{meta['description']['zh']}\n\n{meta['description']['en']}\n\n"
+                       f"{rights['zh']}\n\n{rights['en']}",
+        "version": meta["version"],
+        "created": created(),
+        "keywords": meta["keywords"],
+        "licenses": meta["licenses"],
+        "sources": [
+            {"title": f"{d['agency'] or d['doc_id']} {d['title']}".strip(), "path": d["source_file"],
+             "doc_id": d["doc_id"], "sha256": d["source_sha256"]}
+            for d in documents
+        ],
+        "resources": resources,
+    }
+
+
+def _json(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# -------------------------------------------------------------------------------------------- writer
+
+def write_package(results, failures, out: Path) -> None:
+    """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip."""
+    out = Path(out)
+    meta, resources = load_schema()
+    rows = collect_rows(results, failures)
+    columns = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources}
+    _remove_previous(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    files: dict[str, bytes] = {}  # name in the package → bytes; the zip takes them in this order
+    descriptors = []
+    for res in resources:
+        data = csv_bytes(res, columns[res["name"]])
+        files[f"{res['name']}.csv"] = data
+        files[f"{res['name']}.parquet"] = parquet_bytes(res, columns[res["name"]])
+        descriptors.append(resource_descriptor(res, data, f"{res['name']}.parquet"))
+    documents = sorted((r.document for r in results), key=lambda d: d["doc_id"])
+    files = {"datapackage.json": _json(package_descriptor(documents, descriptors)), **files}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+
+    for doc in documents:
+        _write_slice(out / "docs" / doc["doc_id"], doc, resources, columns)
+
+    with zipfile.ZipFile(out / meta["zip_name"], "w") as zf:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, whatever platform builds it
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+
+
+def _write_slice(folder: Path, doc: dict, resources: list[dict], columns: dict[str, list[list]]) -> None:
+    """The resources that have a doc_id, filtered to one document, as CSV with their own descriptor."""
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptors = []
+    for res in resources:
+        names = [f["name"] for f in res["fields"]]
+        if "doc_id" not in names:
+            continue
+        cols = columns[res["name"]]
+        keep = [i for i, v in enumerate(cols[names.index("doc_id")]) if v == doc["doc_id"]]
+        data = csv_bytes(res, [[c[i] for i in keep] for c in cols])
+        (folder / f"{res['name']}.csv").write_bytes(data)
+        descriptors.append(resource_descriptor(res, data, None))
+    (folder / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
+
+
+def _remove_previous(out: Path) -> None:
+    """Remove what an earlier build wrote (listed in its descriptor) so no stale resource lingers; the
+    schema sources that may live in the same folder are left alone."""
+    old = out / "datapackage.json"
+    if old.is_file():
+        try:
+            for res in json.loads(old.read_text(encoding="utf-8")).get("resources", []):
+                for key in ("path", "parquet_path"):
+                    p = res.get(key)
+                    if isinstance(p, str) and "/" not in p and (out / p).is_file():
+                        (out / p).unlink()
+        except ValueError:
+            pass  # not ours or damaged: leave the other files alone
+    if (out / "docs").is_dir():
+        shutil.rmtree(out / "docs")
+
+
+# --------------------------------------------------------------------------------- data dictionary
+
+def data_dictionary_markdown() -> str:
+    """The data dictionary as Markdown (Chinese first, English beside), rendered from the schema source."""
+    meta, resources = load_schema()
+    out = [f"# 数据字典 / Data dictionary", "",
+           f"{meta['title']['zh']}（{meta['title']['en']}），版本 version {meta['version']}。", "",
+           "金额为精确十进制数：CSV 中为普通十进制文本，Parquet 中为 "
+           f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']})；空文本即缺失值。",
+           "Amounts are exact decimals: plain decimal text in CSV, "
+           f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']}) in Parquet; "
+           "empty text means missing (null).", ""]
+    for res in resources:
+        out += [f"## `{res['name']}` — {res['zh']} / {res['en']}", ""]
+        if res.get("primary_key"):
+            out.append(f"- 主键 Primary key: {', '.join(f'`{k}`' for k in res['primary_key'])}")
+        for fk in res.get("foreign_keys", []):
+            out.append(f"- 外键 Foreign key: {', '.join(f'`{k}`' for k in fk['fields'])} → "
+                       f"`{fk['resource']}`.{', '.join(f'`{k}`' for k in fk['reference'])}")
+        out += ["", "| 字段 Field | 类型 Type | 必填 Required | 说明 | Description | 约束 Constraints |",
+                "|---|---|---|---|---|---|"]
+        for f in res["fields"]:
+            cons = []
+            if f.get("unique"):
+                cons.append("unique")
+            if "enum" in f:
+                cons.append("enum: " + ", ".join(f"`{v}`" for v in f["enum"]))
+            if "pattern" in f:
+                cons.append(f"pattern: `{f['pattern']}`")
+            if "minimum" in f:
+                cons.append(f"≥ {f['minimum']}")
+            if "separator" in f:
+                cons.append(f"list separated by {f['separator']!r}")
+            out.append(f"| `{f['name']}` | {f['type']} | {'是 yes' if f.get('required') else ''} | "
+                       f"{_md(f['zh'])} | {_md(f['en'])} | {_md('; '.join(cons))} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
