@@ -148,6 +148,8 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 "source_line": row.line, "code_inferred": False, "label_inferred": False,
                 "column_index": col + 1,
             })
+        if placed.note:
+            messages.append(Message(file, row.line, "info", f"ambiguous layout: {placed.note}"))
         for printed_col, text in placed.unplaced:
             messages.append(Message(file, row.line, "warning",
                                     f"cell {text!r} (column {printed_col + 1}) lies beyond the table's columns; "

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Block, Column, Row
-from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, split_code, squash
+from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, parse_amount, split_code, squash
 
 # Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
 _LABEL_HEADER = re.compile(
@@ -256,6 +256,7 @@ class PlacedRow:
     amounts: list[tuple[int, int, str]]  # (canonical col, printed col, text) of cells in amount columns
     unplaced: list[tuple[int, str]]  # printed cells beyond every known column
     shifted: int  # canonical col - printed col for the amount region (0 = as the header)
+    note: str = ""  # how an ambiguous row was placed
 
 
 def place_row(row: Row, lay: Layout) -> PlacedRow:
@@ -289,11 +290,26 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
         if cells[i].strip() and not _is_index_value(cells[i], i, lay):
             label_end = i + 1
     if label_end < head_label and all(not cells[i].strip() for i in range(label_end, min(head_label, n))):
-        start = head_label  # label block padded with blanks up to the header's width
+        starts = [head_label]  # label block padded with blanks up to the header's width
     elif label_end < head_label:
-        start = label_end  # narrower label block: amounts begin earlier than the header says
+        # narrower label block: the amounts begin before the header says. Blanks between the last label
+        # and the first amount may be a blank name or blank amounts: try each, let arithmetic decide.
+        starts = list(range(min(first_amount, n), label_end - 1, -1))
     else:
-        start = max(label_end, head_label) if label_end > head_label else head_label
+        starts = [label_end]
+    placements = [_place_from(cells, s, head_label, label_end, lay, lane) for s in starts]
+    chosen, note = placements[0], ""
+    if len(placements) > 1:
+        balanced = [p for p in placements if _adds_up(p[2], lay)]
+        if len(balanced) == 1 and balanced[0] is not placements[0]:
+            chosen, note = balanced[0], "placed so that the row's total equals its parts"
+    start, labels, amounts, unplaced = chosen
+    shift = lane.amount_cols[0] - start
+    return PlacedRow(row, labels, amounts, unplaced, shift, note)
+
+
+def _place_from(cells, start, head_label, label_end, lay, lane):
+    n = len(cells)
     labels = [(i, cells[i]) for i in range(min(start, n)) if cells[i].strip()]
     amounts, unplaced = [], []
     aligned = start == lane.amount_cols[0] or (start == head_label and label_end <= head_label)
@@ -306,8 +322,28 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
             amounts.append((lane.amount_cols[k], i, cells[i]))  # k-th amount under the k-th amount column
         else:
             unplaced.append((i, cells[i]))
-    shift = lane.amount_cols[0] - start
-    return PlacedRow(row, labels, amounts, unplaced, shift)
+    return start, labels, amounts, unplaced
+
+
+_TOTAL_PATH = re.compile(r"合计|总计|小计")
+
+
+def _adds_up(amounts, lay) -> bool:
+    """Does the row's first (total) column equal the sum of the other top-level columns it heads?"""
+    values = {}
+    for col, _, text in amounts:
+        v = parse_amount(text)
+        if v is not None:
+            values[col] = v
+    if len(values) < 2:
+        return False
+    cols = sorted(values)
+    first = cols[0]
+    if not _TOTAL_PATH.search(lay.paths[first]):
+        return False
+    top = [c for c in cols[1:] if " / " not in lay.paths[c] or lay.paths[c].split(" / ")[0] != lay.paths[first].split(" / ")[0]]
+    parts = top or cols[1:]
+    return sum(values[c] for c in parts) == values[first]
 
 
 def _is_index_value(text: str, col: int, lay: Layout) -> bool:

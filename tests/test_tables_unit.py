@@ -153,3 +153,30 @@ def test_table_type(title, kind):
     from pipeline.classify import table_type
 
     assert table_type(title) == kind
+
+
+AMBIGUOUS = """某县某局2024年部门预算
+
+一般公共预算支出表
+
+单位：元
+
+科目编码\t\t\t科目名称\t合计\t基本支出\t项目支出
+类\t款\t项\t\t\t\t
+2080101\t行政运行\t100.00\t60.00\t40.00
+2080102\t\t90.00\t50.00\t40.00
+
+说明文字。
+"""
+
+
+def test_narrower_label_block_with_a_blank_name(tmp_path):
+    """2080102 prints code | blank | amounts under a header four label columns wide: the blank could be the
+    name or a blank first amount. Read as the name, the row adds up (90 = 50 + 40); that is the reading."""
+    p = tmp_path / "a.txt"
+    p.write_text(AMBIGUOUS, encoding="utf-8")
+    r = parse_document(p)
+    f = {(x["code"], x["column_label"]): x["published_value"] for x in r.facts}
+    assert f[("2080101", "合计")] == "100.00" and f[("2080101", "项目支出")] == "40.00"
+    assert f[("2080102", "合计")] == "90.00" and f[("2080102", "项目支出")] == "40.00"
+    assert next(x for x in r.facts if x["code"] == "2080102")["label_inferred"] is False
