@@ -101,7 +101,10 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
 
     factor = UNIT_FACTOR.get(unit, Decimal(1))
     budget_unit = ""
+    header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
     for row in body:
+        if [squash(c) for c in row.cells if c.strip()] in header_texts:
+            continue  # the header printed again on a continuation page
         placed = place_row(row, lay)
         code, label, _ = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""

@@ -29,6 +29,13 @@ TOC = re.compile(r"^目\s*录$")
 _BULLET = re.compile(r"^[-*+]\s+")
 
 
+CONTINUED = re.compile(r"[（(]\s*续\s*[)）]\s*$|续表$")
+
+
+def _base_title(title: str) -> str:
+    return CONTINUED.sub("", title).strip()
+
+
 def heading_level(text: str) -> int | None:
     """Level of a heading line; a definition (…：指…) or a sentence is not a heading."""
     if len(text) > 60 or text.endswith(("。", "；", ";")) or re.search(r"[:：]\s*指", text):
@@ -127,8 +134,12 @@ def segment(source: Source) -> Segmented:
                 used.add(k)
             k += 1
         used.update(run)
-        blocks.append(block)
         prev_end = run[-1]
+        if blocks and CONTINUED.search(block.title) and _base_title(block.title) == _base_title(blocks[-1].title):
+            blocks[-1].rows.extend(block.rows)  # 收入决算表（续）: the same table over a page break
+            blocks[-1].notes.extend(block.notes)
+            continue
+        blocks.append(block)
 
     # 4. narrative text with heading paths; the outline (目录) is its own section.
     text: list[TextLine] = []

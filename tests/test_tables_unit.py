@@ -180,3 +180,18 @@ def test_narrower_label_block_with_a_blank_name(tmp_path):
     assert f[("2080101", "合计")] == "100.00" and f[("2080101", "项目支出")] == "40.00"
     assert f[("2080102", "合计")] == "90.00" and f[("2080102", "项目支出")] == "40.00"
     assert next(x for x in r.facts if x["code"] == "2080102")["label_inferred"] is False
+
+
+def test_table_continued_with_repeated_header_and_title(tmp_path):
+    """A continuation page that repeats the title (…（续）) and the header is still one table."""
+    lines = (D / "002_ddb67f563ca0ac16.txt").read_text(encoding="utf-8").split("\n")
+    head, first, rest = lines[264:270], lines[270:285], lines[285:303]
+    text = "\n".join([BUDGET_HEAD, *head, *first, "", "一般公共预算支出表（续）", "", "单位：万元", "",
+                      *lines[268:270], *rest, "", "说明。"])
+    p = tmp_path / "c.txt"
+    p.write_text(text, encoding="utf-8")
+    r = parse_document(p)
+    (t,) = [t for t in r.tables if t.table_type == "general_budget_expenditure"]
+    whole = parse_document(slice_doc(tmp_path, "002_ddb67f563ca0ac16.txt", [(265, 303)], BUDGET_HEAD))
+    key = lambda f: (f["code"], f["row_label"], f["column_label"], f["value"])  # noqa: E731
+    assert sorted(map(key, t.facts), key=repr) == sorted(map(key, whole.facts), key=repr)
