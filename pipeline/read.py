@@ -67,8 +67,13 @@ def clean_markup(text: str) -> str:
     return text
 
 
+_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0]|  |^[-_ ]{3}")
+
+
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
+    if not _NEEDS_WORK.search(line):  # most lines: only the cells' outer spaces to strip
+        return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()
     if _MD_RULE.match(line):
         return ""
     line = _MD_HEADING.sub("", line)
