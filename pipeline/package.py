@@ -127,23 +127,21 @@ def _value(res_name: str, field: dict, v, row: dict, scale: int):
 
 # ------------------------------------------------------------------------------------------- formats
 
-def csv_bytes(resource: dict, columns: list[list]) -> bytes:
+# CSV text per schema type: plain decimal text (never 1E+2), true/false, empty for missing
+_TEXT = {"string": str, "integer": str, "number": lambda d: format(d, "f"),
+         "boolean": lambda b: "true" if b else "false"}
+
+
+def text_columns(resource: dict, columns: list[list]) -> list[list[str]]:
+    return [["" if v is None else _TEXT[f["type"]](v) for v in col] for f, col in zip(resource["fields"], columns)]
+
+
+def csv_bytes(resource: dict, text_cols: list[list[str]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(f["name"] for f in resource["fields"])
-    for row in zip(*columns):
-        w.writerow(_text(v) for v in row)
+    w.writerows(zip(*text_cols))
     return buf.getvalue().encode("utf-8")
-
-
-def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        return format(v, "f")  # plain decimal text, never 1E+2
-    return str(v)
 
 
 def arrow_type(field: dict) -> pa.DataType:
@@ -235,23 +233,25 @@ def write_package(results, failures, out: Path) -> None:
     meta, resources = load_schema()
     rows = collect_rows(results, failures)
     columns = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources}
+    texts = {r["name"]: text_columns(r, columns[r["name"]]) for r in resources}
     _remove_previous(out)
     out.mkdir(parents=True, exist_ok=True)
 
     files: dict[str, bytes] = {}  # name in the package → bytes; the zip takes them in this order
     descriptors = []
     for res in resources:
-        data = csv_bytes(res, columns[res["name"]])
+        data = csv_bytes(res, texts[res["name"]])
         files[f"{res['name']}.csv"] = data
         files[f"{res['name']}.parquet"] = parquet_bytes(res, columns[res["name"]])
         descriptors.append(resource_descriptor(res, data, f"{res['name']}.parquet"))
     documents = sorted((r.document for r in results), key=lambda d: d["doc_id"])
-    files = {"datapackage.json": _json(package_descriptor(documents, descriptors)), **files}
+    files = {"datapackage.json": _json(package_descriptor(documents, descriptors)),
+             "README.md": package_readme().encode("utf-8"), **files}
     for name, data in files.items():
         (out / name).write_bytes(data)
 
     for doc in documents:
-        _write_slice(out / "docs" / doc["doc_id"], doc, resources, columns)
+        _write_slice(out / "docs" / doc["doc_id"], doc, resources, texts)
 
     with zipfile.ZipFile(out / meta["zip_name"], "w") as zf:
         for name, data in files.items():
@@ -262,7 +262,7 @@ def write_package(results, failures, out: Path) -> None:
             zf.writestr(info, data)
 
 
-def _write_slice(folder: Path, doc: dict, resources: list[dict], columns: dict[str, list[list]]) -> None:
+def _write_slice(folder: Path, doc: dict, resources: list[dict], texts: dict[str, list[list[str]]]) -> None:
     """The resources that have a doc_id, filtered to one document, as CSV with their own descriptor."""
     folder.mkdir(parents=True, exist_ok=True)
     descriptors = []
@@ -270,7 +270,7 @@ def _write_slice(folder: Path, doc: dict, resources: list[dict], columns: dict[s
         names = [f["name"] for f in res["fields"]]
         if "doc_id" not in names:
             continue
-        cols = columns[res["name"]]
+        cols = texts[res["name"]]
         keep = [i for i, v in enumerate(cols[names.index("doc_id")]) if v == doc["doc_id"]]
         data = csv_bytes(res, [[c[i] for i in keep] for c in cols])
         (folder / f"{res['name']}.csv").write_bytes(data)
@@ -303,7 +303,7 @@ def data_dictionary_markdown() -> str:
     out = [f"# 数据字典 / Data dictionary", "",
            f"{meta['title']['zh']}（{meta['title']['en']}），版本 version {meta['version']}。", "",
            "金额为精确十进制数：CSV 中为普通十进制文本，Parquet 中为 "
-           f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']})；空文本即缺失值。",
+           f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']})；空文本即缺失值。", "",
            "Amounts are exact decimals: plain decimal text in CSV, "
            f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']}) in Parquet; "
            "empty text means missing (null).", ""]
@@ -332,6 +332,19 @@ def data_dictionary_markdown() -> str:
                        f"{_md(f['zh'])} | {_md(f['en'])} | {_md('; '.join(cons))} |")
         out.append("")
     return "\n".join(out)
+
+
+def package_readme() -> str:
+    """The README inside the package (and the zip): what it is, whose text it is, then the dictionary."""
+    meta, _ = load_schema()
+    head = [f"# {meta['title']['zh']} / {meta['title']['en']}", "",
+            meta["description"]["zh"], "", meta["description"]["en"], "",
+            "## 许可与权利 / Licence and rights", "", meta["rights"]["zh"], "", meta["rights"]["en"], "",
+            "`datapackage.json` 描述全部资源（Frictionless Data Package）；每个资源有 CSV 与同名 Parquet 文件。",
+            "`datapackage.json` describes every resource (Frictionless Data Package); each resource is a CSV "
+            "file with a Parquet file of the same stem.", ""]
+    body = data_dictionary_markdown().split("\n")
+    return "\n".join(head + ["#" + line if line.startswith("#") else line for line in body]) + "\n"
 
 
 def _md(text: str) -> str:

@@ -217,7 +217,7 @@ def test_zip_holds_the_package_with_fixed_times(pkg, descriptor):
     with zipfile.ZipFile(pkg / load_schema()[0]["zip_name"]) as zf:
         names = zf.namelist()
         assert names[0] == "datapackage.json"
-        assert set(names) == {"datapackage.json"} | {r["path"] for r in descriptor["resources"]} | {
+        assert set(names) == {"datapackage.json", "README.md"} | {r["path"] for r in descriptor["resources"]} | {
             r["parquet_path"] for r in descriptor["resources"]}
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         for n in names:
