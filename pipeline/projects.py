@@ -1,8 +1,150 @@
-"""Stage: performance forms (绩效目标表 / 绩效自评表) → `projects` and `indicators`. (stub: issue 6)"""
+"""Stage: performance forms (绩效目标表 / 绩效自评表 / 部门整体支出绩效目标申报表) → `projects` and `indicators`.
+
+`extract_projects(result)` → (projects, indicators), the rows of the two resources.
+`extract_forms(result)` → the same plus `unread`: one dict per form row that no field could take
+({doc_id, table_id, source_line, text}); every such row is still in `cells`. Each project also carries
+`unread_rows` (how many of its own rows were not read) and `unread_lines`.
+
+Layouts read (all by what the cells say, not by fixed columns):
+- one form per project, possibly continued in the next table (a 年度绩效目标表 after its 申报表): a table
+  without a 项目名称 row belongs to the project before it;
+- self-evaluations (年初预算数 / 全年预算数 / 全年执行数 / 执行率 / 得分, 实际完成值 / 偏差原因);
+- whole-department sheets (部门整体支出绩效目标申报表) with their own list of projects;
+- one big table holding many projects (单位名称 | 项目名称 | 项目类别 | 预算数 | 绩效目标 | 指标…).
+
+Amounts are Decimal 元 (万元 × 10000, exactly); percentages stay percentages.
+"""
 from __future__ import annotations
 
-from .model import DocumentResult
+from .forms.bigtable import BigTableReader, is_big_table_header
+from .forms.form import FormReader, new_project, tokens
+from .model import DocumentResult, Table
+
+PROJECT_KINDS = ("target", "self_evaluation", "department_overall", "department_list_item")
+
+
+def _is_form_table(t: Table) -> bool:
+    if t.table_type == "performance":
+        return True
+    if t.table_type != "other":
+        return False
+    keys = [tok.key for r in t.block.rows for tok in tokens(r)]
+    return ("项目名称" in keys or any(k.startswith("项目名称") for k in keys)) and any("指标" in k for k in keys)
+
+
+def _starts_project(toks) -> bool:
+    if not toks:
+        return False
+    k0 = toks[0].key
+    if k0 == "项目名称" and len(toks) >= 2 and not any(t.key in ("一级指标", "项目类别", "单位名称") for t in toks):
+        return True
+    return k0.startswith(("部门(单位)名称", "部门（单位）名称"))
+
+
+def _kind(title: str, rows_keys: list[str]) -> str:
+    if "自评" in title or any(("实际完成值" in k or "全年执行数" in k) for k in rows_keys):
+        return "self_evaluation"
+    if "部门整体" in title or "整体支出" in title or any(k.startswith(("部门(单位)名称", "部门（单位）名称")) for k in rows_keys):
+        return "department_overall"
+    return "target"
+
+
+def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[dict]]:
+    doc = result.document
+    doc_id = doc["doc_id"]
+    doc_unit = doc.get("unit") or ""
+    found: list[tuple[dict, list[dict]]] = []  # in document order
+    unread: list[dict] = []
+    reader: FormReader | None = None
+    reader_tables: list[str] = []
+
+    def close() -> None:
+        nonlocal reader, reader_tables
+        if reader is None:
+            return
+        p, inds, items, bad = reader.finish()
+        p["table_ids"] = list(dict.fromkeys(reader_tables))
+        found.append((p, inds))
+        for it in items:
+            q = new_project(doc_id, "department_list_item")
+            q.update(it)
+            q["department"], q["department_code"] = p["department"], p["department_code"]
+            q["table_ids"] = p["table_ids"][:1]
+            q["line_end"] = it["source_line"]
+            q["parent"] = len(found) - 1
+            found.append((q, []))
+        for line, text in bad:
+            unread.append({"doc_id": doc_id, "table_id": _table_of(line), "source_line": line, "text": text})
+        reader, reader_tables = None, []
+
+    tables = [t for t in result.tables if _is_form_table(t)]
+    spans = [(t.block.rows[0].line, t.block.rows[-1].line, t.table_id) for t in tables if t.block.rows]
+
+    def _table_of(line: int) -> str:
+        return next((tid for a, b, tid in spans if a <= line <= b), "")
+
+    for t in tables:
+        rows = t.block.rows
+        toks_by_row = [tokens(r) for r in rows]
+        unit = t.block.unit_text or (t.unit if not t.unit_inferred else "") or doc_unit
+        if any(is_big_table_header(tk) for tk in toks_by_row):
+            close()
+            big = BigTableReader(doc_id, unit, doc.get("agency") or "")
+            for r in rows:
+                big.feed(r)
+            projs, bad = big.finish()
+            for p, inds in projs:
+                p["table_ids"] = [t.table_id]
+                found.append((p, inds))
+            if big.list_total is not None:
+                for p, _ in projs:
+                    p["table_total"] = big.list_total
+            for line, text in bad:
+                unread.append({"doc_id": doc_id, "table_id": t.table_id, "source_line": line, "text": text})
+            continue
+        all_keys = [tok.key for tk in toks_by_row for tok in tk]
+        if any(_starts_project(tk) for tk in toks_by_row):
+            close()  # a new form: its title rows before 项目名称 are its own
+        for r, tk in zip(rows, toks_by_row):
+            if _starts_project(tk) and (reader is None or reader.s.project["source_line"] is not None
+                                        or reader.s.indicators):
+                close()
+            if reader is None:
+                reader = FormReader(doc_id, unit, _kind(t.title, all_keys))
+            if not reader_tables or reader_tables[-1] != t.table_id:
+                reader_tables.append(t.table_id)
+            reader.feed(r)
+    close()
+
+    projects: list[dict] = []
+    indicators: list[dict] = []
+    ids: list[str] = []
+    for n, (p, inds) in enumerate(found, start=1):
+        pid = f"{doc_id}-p{n:03d}"
+        ids.append(pid)
+        p["project_id"] = pid
+        p["project_no"] = n
+    for p, inds in found:
+        if "parent" in p:
+            p["parent_project_id"] = ids[p.pop("parent")]
+        else:
+            p.setdefault("parent_project_id", "")
+        p["indicator_count"] = len(inds)
+        p["table_ids"] = " ".join(p["table_ids"]) if isinstance(p["table_ids"], list) else p["table_ids"]
+        projects.append(p)
+        for i, ind in enumerate(inds, start=1):
+            ind["project_id"] = p["project_id"]
+            ind["indicator_no"] = i
+            indicators.append(ind)
+    return projects, indicators, unread
 
 
 def extract_projects(result: DocumentResult) -> tuple[list[dict], list[dict]]:
-    return [], []
+    projects, indicators, unread = extract_forms(result)
+    result.extra["projects_unread"] = unread
+    return projects, indicators
+
+
+def unread_count(result: DocumentResult) -> int:
+    """How many form rows of the document no project/indicator field could take (after extract_projects)."""
+    return len(result.extra.get("projects_unread", []))

@@ -1,0 +1,208 @@
+"""The one-big-table layout: one table lists many projects, each starting on the row that prints its
+project code-name, its 项目类别 and its 预算数, followed by its indicator rows
+(单位名称 | 项目名称 | 项目类别 | 预算数 | 绩效目标 | 一级 | 二级 | 三级指标 | 性质 | 指标值 | 度量单位 | 分值)."""
+from __future__ import annotations
+
+import re
+
+from ..model import Row
+from .form import Group, Tok, new_project, set_levels, split_unit, tokens
+from .vocab import OPERATOR_CELLS, key, level_of, money, norm_decimal, norm_op, number, parse_target, unit_in
+
+_CATEGORY = re.compile(r"^\d{1,2}-\S{0,12}类$")
+_UNIT_ROW = re.compile(r"^\d{6}\s*-")
+_CODENAME = re.compile(r"^(?P<code>[0-9A-Za-z]+)-(?P<name>.*)$")
+_CODE_ONLY = re.compile(r"^[0-9A-Za-z]{8,}$")
+_CODE_CONT = re.compile(r"^[0-9A-Za-z]*\d-\S")
+_NATURE = {"定性", "定量"}
+
+
+def is_big_table_header(toks: list[Tok]) -> bool:
+    ks = {t.key for t in toks}
+    return "项目名称" in ks and bool(ks & {"一级指标", "绩效目标", "三级指标"}) and bool(
+        ks & {"项目类别", "单位名称", "预算数(万元)", "预算数(元)", "预算数"} or any(k.startswith("预算数") for k in ks))
+
+
+class BigTableReader:
+    def __init__(self, doc_id: str, unit: str, department: str):
+        self.doc_id, self.unit, self.department = doc_id, unit, department
+        self.projects: list[tuple[dict, list[dict]]] = []
+        self.unread: list[tuple[int, str]] = []
+        self.cols: dict[str, int] = {}
+        self.impl = ("", "")
+        self.list_total = None
+        self.header_seen = False
+
+    # ------------------------------------------------------------------
+    def feed(self, row: Row) -> None:
+        toks = tokens(row)
+        if not toks:
+            return
+        if not self._row(row, toks):
+            self.unread.append((row.line, " | ".join(t.text for t in toks)))
+        elif self.projects:
+            self.projects[-1][0]["line_end"] = row.line
+
+    def _row(self, row: Row, toks: list[Tok]) -> bool:
+        if is_big_table_header(toks):
+            self.header_seen = True
+            for t in toks:
+                for name in ("单位名称", "项目名称", "项目类别", "绩效目标", "一级指标"):
+                    if t.key == name:
+                        self.cols[name] = t.col
+                if t.key.startswith("预算数"):
+                    self.cols["预算数"] = t.col
+                    self.unit = unit_in(t.text) or self.unit
+            return True
+        if not self.header_seen:
+            return False
+        if toks[0].key.startswith("其中") and len(toks) == 1:
+            return True  # 其中：预算执行率权重10% (a header note)
+        if toks[0].key.startswith(("合计", "总计")):
+            amounts = [money(t.text, self.unit)[0] for t in toks[1:]]
+            amounts = [a for a in amounts if a is not None]
+            if amounts:
+                self.list_total = norm_decimal(amounts[0])
+            return True
+        cat = next((i for i, t in enumerate(toks) if _CATEGORY.match(t.key)), None)
+        if cat is not None:
+            return self._start(row, toks, cat)
+        if not self.projects:
+            return False
+        return self._more(row, toks)
+
+    # ------------------------------------------------------------------
+    def _start(self, row: Row, toks: list[Tok], cat: int) -> bool:
+        before = toks[:cat]
+        ident = []
+        for t in before:
+            if _UNIT_ROW.match(t.text):
+                self.impl = split_unit(t.raw)
+            else:
+                ident.append(t)
+        p = new_project(self.doc_id, "target")
+        p["department"] = self.department
+        p["implementing_unit"], p["implementing_unit_code"] = self.impl
+        p["category"] = toks[cat].key
+        p["funds_unit"] = self.unit
+        p["source_line"] = row.line
+        p["table_layout"] = "one_big_table"
+        codename = "".join(t.key for t in ident)
+        m = _CODENAME.match(codename)
+        if m:
+            p["project_code"], p["name"] = m.group("code"), m.group("name")
+        else:
+            p["project_code"] = codename
+        p["_name_open"] = not m or len(p["name"]) <= 1  # the name goes on in the next row's first cells
+        inds: list[dict] = []
+        self.projects.append((p, inds))
+        self.group = Group("年度")
+        after = toks[cat + 1:]
+        if after:
+            amount, _ = money(after[0].text, self.unit)
+            if amount is not None:
+                p["funds_total"] = norm_decimal(amount)
+                after = after[1:]
+        if after and level_of(after[0].text) is None and key(after[0].text) not in OPERATOR_CELLS:
+            p["goals"] = after[0].text
+            after = after[1:]
+        if after:
+            self._indicator_tokens(row, after, allow_goal=False)
+        return True
+
+    def _more(self, row: Row, toks: list[Tok]) -> bool:
+        p, _ = self.projects[-1]
+        name_col = self.cols.get("项目名称", 1)
+        goal_col = self.cols.get("绩效目标", 4)
+        rest = []
+        for t in toks:
+            if t.col <= name_col and level_of(t.text) is None and (
+                    _CODE_CONT.match(t.key) or (len(t.key) <= 12 and p.get("_name_open"))):
+                self._continue_name(p, t)
+            else:
+                rest.append(t)
+        if not rest:
+            return True
+        return self._indicator_tokens(row, rest, allow_goal=True)
+
+    def _continue_name(self, p: dict, t: Tok) -> None:
+        k = t.key
+        m = _CODENAME.match(k) if _CODE_CONT.match(k) else None
+        if m:
+            p["project_code"] += m.group("code")
+            p["name"] += m.group("name")
+        else:
+            p["name"] += k
+        p["_name_open"] = False
+
+    def _indicator_tokens(self, row: Row, toks: list[Tok], allow_goal: bool) -> bool:
+        p, inds = self.projects[-1]
+        goal_col = self.cols.get("绩效目标", 4)
+        level_col = self.cols.get("一级指标", goal_col + 1)
+        op_at = next((i for i, t in enumerate(toks) if t.key in OPERATOR_CELLS or t.key in _NATURE), None)
+        pre = toks if op_at is None else toks[:op_at]
+        post = [] if op_at is None else toks[op_at:]
+        levels, names, goal = [], [], []
+        for t in pre:
+            lv = level_of(t.text)
+            if lv is not None and not names and len([x for x in levels if x[0] != "-"]) < 2:
+                levels.append(lv)
+            elif lv is not None and lv[0] == "-":
+                continue
+            elif t.col < goal_col and not levels and allow_goal:
+                goal.append(t.text)
+            elif t.col < level_col and not levels and not post and allow_goal and not inds:
+                goal.append(t.text)
+            else:
+                names.append(t.text)
+        if goal:
+            p["goals"] = (p["goals"] + goal[0] if p["goals"] else goal[0]) + "".join(goal[1:])
+        set_levels(self.group, [lv for lv in levels if lv[0] != "-"])
+        if not post and not levels and names and inds:
+            inds[-1]["name"] += "".join(names)  # the wrapped tail of the last indicator's name
+            return True
+        if not post and not names:
+            return bool(levels or goal)
+        if post and not names and not levels and inds and not inds[-1]["target_text"]:
+            ind = inds[-1]  # the target of the previous (name-only) indicator, printed one row down
+        else:
+            ind = {
+                "doc_id": self.doc_id, "phase": "年度", "level1": self.group.level1, "level2": self.group.level2,
+                "level1_inferred": getattr(self.group, "level1_inferred", False), "name": "".join(names),
+                "operator": "", "target_value": None, "target_unit": "", "target_text": "", "actual_text": "",
+                "weight": None, "score": None, "deviation_reason": "", "basis": "", "prior_values": "",
+                "nature": "", "source_line": row.line,
+            }
+            inds.append(ind)
+        if post:
+            vals = [t.text for t in post]
+            op = vals[0]
+            tail = vals[1:]
+            weight = None
+            if tail and number(tail[-1]) is not None and len(tail) >= 2:
+                weight = number(tail[-1])
+                tail = tail[:-1]
+            value = tail[0] if tail else ""
+            unit = "".join(tail[1:]) if len(tail) > 1 else ""
+            ind["weight"] = weight
+            if key(op) in _NATURE:
+                ind["nature"] = key(op)
+                ind["target_text"] = value
+                ind["target_unit"] = unit
+                o, v, u = parse_target(value + unit) if key(op) == "定量" else ("", None, "")
+                ind["operator"], ind["target_value"] = o, v
+                if v is not None:
+                    ind["target_unit"] = u
+            else:
+                ind["nature"] = "定量"
+                o = norm_op(op)
+                text = f"{o}{value}{unit}"
+                _, v, _ = parse_target(value)
+                ind["operator"], ind["target_value"], ind["target_unit"], ind["target_text"] = o, v, unit, text
+        return True
+
+    def finish(self) -> tuple[list[tuple[dict, list[dict]]], list[tuple[int, str]]]:
+        for p, inds in self.projects:
+            p.pop("_name_open", None)
+            p["line_end"] = max([p["line_end"] or p["source_line"]] + [i["source_line"] for i in inds])
+        return self.projects, self.unread

@@ -1,0 +1,648 @@
+"""One project's form (项目支出绩效目标表 / 申报表 / 自评表) or a whole-department sheet
+(部门整体支出绩效目标申报表) → one project dict and its indicator dicts.
+
+The printed columns of these forms are not reliable (merged cells land in whichever column the extraction
+chose), so rows are read by what their cells say: a row label (项目名称, 主管部门, 年度资金总额 …), a level
+name (产出指标 / 数量指标 …), a target, a number. Column positions are used only to separate the two
+side-by-side halves of a form that prints 实施期 and 年度 indicators next to each other."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..model import Row
+from ..text import squash
+from .vocab import (DESCRIPTIVE, FOOTER, IGNORED_IN_INDICATORS, LEVEL2_PARENT, PHASE_LABELS, checked, goal_head,
+                    key, level_of, money, norm_decimal, number, parse_target, percent, role_of, unit_in)
+
+
+@dataclass
+class Tok:
+    col: int
+    raw: str
+    text: str  # squashed
+    key: str
+
+
+def tokens(row: Row) -> list[Tok]:
+    out = []
+    for i, c in enumerate(row.cells):
+        if c and c.strip():
+            t = squash(c)
+            out.append(Tok(i, c, t, key(c)))
+    return out
+
+
+# ------------------------------------------------------------------ fund rows
+def fund_field(k: str) -> str | None:
+    if "年度资金总额" in k or k in ("资金总额", "年度资金"):
+        return "total"
+    if "实施期资金总额" in k:
+        return "period_total"
+    if "中央财政" in k:
+        return "central"
+    if "省级财政" in k:
+        return "provincial"
+    if "市县" in k and "财政" in k:
+        return "local"
+    if "单位自筹" in k:
+        return "self_raised"
+    if "财政拨款" in k:
+        return "fiscal"
+    if "上年结转" in k:
+        return "carryover"
+    if "其他资金" in k:
+        return "other"
+    return None
+
+
+FUND_ROLE = [("年初预算", "budget_start"), ("全年预算", "budget_full"), ("全年执行", "spent"),
+             ("执行率", "rate"), ("分值", "weight"), ("得分", "score")]
+
+
+def fund_role(k: str) -> str | None:
+    for w, r in FUND_ROLE:
+        if w in k:
+            return r
+    return None
+
+
+# ------------------------------------------------------------------ indicator context
+@dataclass
+class Group:
+    phase: str
+    level1: str = ""
+    level2: str = ""
+
+
+@dataclass
+class FormState:
+    doc_id: str
+    unit: str  # 元 | 万元 for amounts without their own
+    kind: str
+    project: dict
+    indicators: list[dict] = field(default_factory=list)
+    unread: list[tuple[int, str]] = field(default_factory=list)
+    mode: str = "head"
+    goal_heads: list[str] = field(default_factory=list)
+    fund_roles: list[str] = field(default_factory=list)
+    fund_halves: bool = False
+    roles: list[str] = field(default_factory=list)
+    split_col: int | None = None
+    groups: list[Group] = field(default_factory=list)
+    phase: str = "年度"
+    dept_section: str = ""
+    list_items: list[dict] = field(default_factory=list)
+    last_line: int = 0
+
+
+def new_project(doc_id: str, kind: str) -> dict:
+    return {
+        "doc_id": doc_id, "kind": kind, "name": "", "department": "", "department_code": "",
+        "implementing_unit": "", "implementing_unit_code": "", "attribute": "", "project_type": "",
+        "period": "", "category": "", "project_code": "", "funds_unit": "",
+        "funds_total": None, "funds_fiscal": None, "funds_other": None, "funds_carryover": None,
+        "funds_period_total": None, "funds_central": None, "funds_provincial": None, "funds_local": None,
+        "funds_self_raised": None, "funds_budget_start": None, "funds_budget_full": None, "funds_spent": None,
+        "execution_rate": None, "funds_weight": None, "funds_score": None, "score_weight": None, "score": None,
+        "funds_basic": None, "funds_project": None,
+        "goals": "", "goals_long_term": "", "goals_period": "", "goals_actual": "",
+        "overview": "", "basis": "", "necessity": "", "measures": "", "plan": "", "functions": "", "tasks": "",
+        "table_ids": [], "source_line": None, "line_end": None, "unread_rows": 0, "unread_lines": "",
+    }
+
+
+_CODE_TAIL = re.compile(r"^(?P<name>.*?\D)\s*(?P<code>\d{3,})$")
+_CODE_HEAD = re.compile(r"^(?P<code>\d{3,})\s*[-－—]?\s*(?P<name>\D.*)$")
+
+
+def split_unit(raw: str) -> tuple[str, str]:
+    """'中卫市人力资源和社会保障局 310' / '303-自治区人力资源和社会保障厅' → (name, code)."""
+    t = raw.strip()
+    m = _CODE_HEAD.match(t)
+    if m:
+        return squash(m.group("name")), m.group("code")
+    m = _CODE_TAIL.match(t)
+    if m:
+        return squash(m.group("name")), m.group("code")
+    return squash(t), ""
+
+
+def _label_value(toks: list[Tok], i: int, label: str) -> tuple[str, str]:
+    """The value of the label at toks[i]: the rest of its own cell ('实施单位 303001-…'), or the next cell."""
+    t = toks[i]
+    if t.key != label and t.key.startswith(label):
+        raw, j, n = t.raw, 0, 0
+        while j < len(raw) and n < len(label):
+            if not raw[j].isspace():
+                n += 1
+            j += 1
+        rest = re.sub(r"^[\s:：]+", "", raw[j:])
+        if rest:
+            return squash(rest), rest
+    if i + 1 < len(toks):
+        return toks[i + 1].text, toks[i + 1].raw
+    return "", ""
+
+
+_DEPT = ("主管部门",)
+_IMPL = ("实施单位", "项目实施单位")
+_PERIOD = ("项目期", "实施期", "项目周期", "执行期", "项目日期", "项目实施期")
+_YEAR_LINE = re.compile(r"^[（(]?\d{4}\s*年度?[)）]?$")
+_PLACEHOLDER = re.compile(r"^(指标\d*[:：]?|[.。…·]+|—+|-+)$")
+
+
+class FormReader:
+    def __init__(self, doc_id: str, unit: str, kind: str):
+        self.s = FormState(doc_id, unit, kind, new_project(doc_id, kind))
+
+    # ----------------------------------------------------------- entry
+    def feed(self, row: Row) -> None:
+        s = self.s
+        s.last_line = row.line
+        toks = tokens(row)
+        if not toks:
+            return
+        if not self._row(row, toks):
+            s.unread.append((row.line, " | ".join(t.text for t in toks)))
+
+    def finish(self) -> tuple[dict, list[dict], list[dict], list[tuple[int, str]]]:
+        s = self.s
+        p = s.project
+        p["line_end"] = s.last_line
+        if p["funds_fiscal"] is None and any(p[f] is not None for f in ("funds_central", "funds_provincial", "funds_local")):
+            p["funds_fiscal"] = sum((p[f] or Decimal(0)) for f in ("funds_central", "funds_provincial", "funds_local"))
+        for f in list(p):
+            if isinstance(p[f], Decimal):
+                p[f] = norm_decimal(p[f])
+        p["unread_rows"] = len(s.unread)
+        p["unread_lines"] = " ".join(str(n) for n, _ in s.unread)
+        return p, s.indicators, s.list_items, s.unread
+
+    # ----------------------------------------------------------- one row
+    def _row(self, row: Row, toks: list[Tok]) -> bool:
+        s, p = self.s, self.s.project
+        k0 = toks[0].key
+        if k0 == "项目名称" or k0.startswith("项目名称") and len(toks) == 1:
+            v, _ = _label_value(toks, 0, "项目名称")
+            p["name"] = v
+            p["source_line"] = row.line
+            s.mode = "head"
+            return True
+        if k0.startswith("部门(单位)名称") or k0.startswith("部门（单位）名称") or k0 in ("部门名称", "单位名称"):
+            v, raw = _label_value(toks, 0, k0)
+            p["name"] = v
+            p["department"], p["department_code"] = split_unit(raw)
+            p["source_line"] = row.line
+            return True
+        if k0.startswith(_DEPT):
+            lab = next(w for w in ("主管部门及代码", "主管部门") if k0.startswith(w))
+            v, raw = _label_value(toks, 0, lab)
+            p["department"], p["department_code"] = split_unit(raw)
+            self._impl(toks)
+            return True
+        if k0.startswith(_IMPL):
+            self._impl(toks)
+            return True
+        if k0 in ("项目属性", "项目类型", "项目类别"):
+            rest = toks[1:]
+            period_at = next((i for i, t in enumerate(rest) if t.key in _PERIOD), None)
+            if period_at is not None:
+                if period_at + 1 < len(rest):
+                    p["period"] = rest[period_at + 1].text
+                rest = rest[:period_at]
+            text = " ".join(t.raw for t in rest)
+            boxes = checked(text)
+            value = "、".join(boxes) if boxes is not None else squash(text)
+            p["attribute" if k0 == "项目属性" else "project_type"] = value
+            return True
+        if k0 in _PERIOD:
+            p["period"] = toks[1].text if len(toks) > 1 else ""
+            return True
+        if k0.startswith("项目资金") or k0.startswith("资金情况"):
+            u = unit_in(toks[0].text)
+            if u:
+                p["funds_unit"] = u
+            roles = [fund_role(t.key) for t in toks[1:]]
+            if any(roles) and not any(fund_field(t.key) for t in toks[1:]):
+                s.fund_roles = [r for r in roles if r]
+                return True
+            if len(toks) > 1:
+                return self._fund_row(toks[1:])
+            return True
+        if s.mode == "dept_funds" or k0 in ("部门总体资金情况", "总体资金情况"):
+            return self._dept_funds(toks)
+        if k0 == "项目支出情况" or s.mode == "dept_list":
+            return self._dept_list(toks)
+        if any(fund_field(t.key) for t in toks[:2]) and s.mode in ("head", "funds"):
+            return self._fund_row(toks)
+        if k0 in DESCRIPTIVE:
+            p[DESCRIPTIVE[k0]] = " ".join(t.text for t in toks[1:])
+            return True
+        if k0.startswith(FOOTER):
+            return True
+        if _YEAR_LINE.match(k0) and len(toks) == 1:
+            return True
+        if self._is_indicator_header(toks):
+            return self._indicator_header(toks)
+        if self._goal_row(toks):
+            return True
+        if s.mode == "indicators":
+            return self._indicator_row(row, toks)
+        return False
+
+    def _impl(self, toks: list[Tok]) -> None:
+        p = self.s.project
+        for i, t in enumerate(toks):
+            for lab in _IMPL:
+                if t.key.startswith(lab):
+                    v, raw = _label_value(toks, i, lab)
+                    p["implementing_unit"], p["implementing_unit_code"] = split_unit(raw)
+                    return
+
+    # ----------------------------------------------------------- funds
+    def _unit(self) -> str:
+        return self.s.project["funds_unit"] or self.s.unit
+
+    def _fund_row(self, toks: list[Tok]) -> bool:
+        s, p = self.s, self.s.project
+        s.mode = "funds"
+        labels = [(i, fund_field(t.key)) for i, t in enumerate(toks) if fund_field(t.key)]
+        if not labels:
+            return False
+        names = [f for _, f in labels]
+        if "period_total" in names and "total" in names:
+            s.fund_halves = True
+        for n, (i, f) in enumerate(labels):
+            end = labels[n + 1][0] if n + 1 < len(labels) else len(toks)
+            vals = toks[i + 1:end]
+            if s.fund_halves and f not in ("total", "period_total"):
+                if len(labels) >= 2 and n == 0:
+                    f = "period_" + f  # the 实施期 half: kept apart from the year's funds
+            if s.fund_roles and f in ("total", "fiscal", "carryover", "other"):
+                self._fund_roles(f, vals)
+                continue
+            for v in vals:
+                amount, u = money(v.text, self._unit())
+                if amount is not None:
+                    if f.startswith("period_") and f != "period_total":
+                        p.setdefault("funds_" + f, amount)
+                    elif p.get("funds_" + f) is None:
+                        p["funds_" + f] = amount
+                    break
+        return True
+
+    def _fund_roles(self, f: str, vals: list[Tok]) -> None:
+        """A self-evaluation's fund line: 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分. Blank cells
+        are not always printed, so the line is read by content: the leading amounts fill the budget columns
+        from the right (a blank 年初预算数 is the usual gap), the percentage is the 执行率 between 分值 and 得分."""
+        p = self.s.project
+        unit = self._unit()
+        amounts: list = []
+        pct_at = next((j for j, t in enumerate(vals) if t.text.replace(" ", "").endswith("%")), None)
+        lead = vals[: pct_at - 1] if pct_at else vals
+        i = 0
+        while i < len(lead) and len(amounts) < 3 and money(lead[i].text, unit)[0] is not None:
+            amounts.append(money(lead[i].text, unit)[0])
+            i += 1
+        tail = vals[i:]
+        names = ["start", "full", "spent"][3 - len(amounts):] if amounts else []
+        got = dict(zip(names, amounts))
+        if f == "total":
+            p["funds_budget_start"] = got.get("start")
+            p["funds_budget_full"] = got.get("full")
+            p["funds_spent"] = got.get("spent")
+            p["funds_total"] = p["funds_budget_full"]
+            pct = next((j for j, t in enumerate(tail) if t.text.replace(" ", "").endswith("%")), None)
+            if pct is not None:
+                p["execution_rate"] = percent(tail[pct].text)
+                if pct > 0:
+                    p["funds_weight"] = number(tail[pct - 1].text)
+                if pct + 1 < len(tail):
+                    p["funds_score"] = number(tail[pct + 1].text)
+            else:
+                nums = [number(t.text) for t in tail]
+                if len(nums) >= 1:
+                    p["funds_weight"] = nums[0]
+                if len(nums) >= 3:
+                    p["execution_rate"], p["funds_score"] = nums[1], nums[2]
+        else:
+            if "full" in got:
+                p["funds_" + f] = got["full"]
+            if "start" in got:
+                p["funds_" + f + "_start"] = got["start"]
+            if "spent" in got:
+                p["funds_" + f + "_spent"] = got["spent"]
+
+    # ----------------------------------------------------------- whole-department sheet
+    def _dept_funds(self, toks: list[Tok]) -> bool:
+        s, p = self.s, self.s.project
+        s.mode = "dept_funds"
+        read = False
+        for i, t in enumerate(toks):
+            if t.key in ("收入构成", "支出构成"):
+                s.dept_section = t.key
+                read = True
+            f = {"财政拨款": "fiscal", "其他资金": "other", "基本支出": "basic", "项目支出": "project",
+                 "合计": "total"}.get(t.key)
+            if f:
+                if f == "total" and s.dept_section == "支出构成":
+                    f = "spending_total"
+                for v in toks[i + 1:]:
+                    amount, _ = money(v.text, self._unit())
+                    if amount is not None:
+                        if p.get("funds_" + f) is None:
+                            p["funds_" + f] = amount
+                        break
+                read = True
+            elif t.key in ("部门总体资金情况", "总体资金情况", "当年金额", "占比", "近两年收支金额") or re.match(r"^\d{4}年$", t.key):
+                read = True
+        return read
+
+    def _dept_list(self, toks: list[Tok]) -> bool:
+        s = self.s
+        if toks[0].key == "项目支出情况":
+            s.mode = "dept_list"
+            s.list_header = [t.key for t in toks[1:]]
+            return True
+        if toks[0].key in ("合计", "小计"):
+            amounts = [money(t.text, self._unit())[0] for t in toks[1:]]
+            amounts = [a for a in amounts if a is not None]
+            if amounts:
+                s.project["funds_list_total"] = amounts[-1]
+            s.mode = "head"
+            return True
+        if toks[0].key.startswith(("整体绩效", "长期目标", "年度目标")) or self._is_indicator_header(toks):
+            s.mode = "head"
+            return self._row(Row(s.last_line, [t.raw for t in toks]), toks)
+        amts = [i for i, t in enumerate(toks) if money(t.text, self._unit())[0] is not None]
+        if not amts or amts[0] == 0:
+            return False
+        name = " ".join(t.text for t in toks[: amts[0]])
+        kind = ""
+        if amts[0] >= 2:
+            name = toks[0].text
+            kind = " ".join(t.text for t in toks[1: amts[0]])
+        year_amount = money(toks[amts[1]].text, self._unit())[0] if len(amts) > 1 else money(toks[amts[0]].text, self._unit())[0]
+        total_amount = money(toks[amts[0]].text, self._unit())[0]
+        purpose = " ".join(t.text for t in toks[amts[-1] + 1:])
+        s.list_items.append({"name": name, "attribute": kind, "funds_total": norm_decimal(year_amount),
+                             "funds_project_total": norm_decimal(total_amount), "goals": purpose,
+                             "source_line": s.last_line})
+        return True
+
+    # ----------------------------------------------------------- goals
+    def _goal_row(self, toks: list[Tok]) -> bool:
+        s, p = self.s, self.s.project
+        k0 = toks[0].key
+        heads = [goal_head(t.key) for t in toks]
+        starts_goal = k0 in ("年度总体目标", "总体目标", "整体绩效总目标", "项目总体目标", "绩效目标") or k0.startswith(
+            ("长期目标", "年度目标"))
+        if starts_goal and all(heads[1:]) and len(toks) > 1:  # 总体目标 | 年度绩效目标 | 长期绩效目标
+            s.goal_heads = [h for h in heads[1:]]
+            s.mode = "goals"
+            return True
+        if all(heads) and len(toks) >= 1 and not starts_goal:  # | 实施期目标 | 年度目标 (header without its label)
+            s.goal_heads = heads
+            s.mode = "goals"
+            return True
+        if starts_goal:
+            texts = [t.text for t in toks[1:]]
+            if k0.startswith("长期目标"):
+                self._add_goal("goals_long_term", texts)
+            elif k0.startswith("年度目标"):
+                self._add_goal("goals", texts)
+            else:
+                self._assign_goals(texts)
+            return True
+        if s.mode == "goals":
+            self._assign_goals([t.text for t in toks])
+            s.mode = "head"
+            return True
+        return False
+
+    def _assign_goals(self, texts: list[str]) -> None:
+        heads = self.s.goal_heads or ["goals"]
+        for i, t in enumerate(texts):
+            h = heads[i] if i < len(heads) else heads[-1]
+            self._add_goal(h, [t])
+
+    def _add_goal(self, fieldname: str, texts: list[str]) -> None:
+        p = self.s.project
+        t = " ".join(x for x in texts if x)
+        if t:
+            p[fieldname] = (p[fieldname] + " " + t).strip() if p.get(fieldname) else t
+
+    # ----------------------------------------------------------- indicators
+    @staticmethod
+    def _is_indicator_header(toks: list[Tok]) -> bool:
+        ks = [t.key for t in toks]
+        return "一级指标" in ks or ("二级指标" in ks and ("三级指标" in ks or "指标名称" in ks))
+
+    def _indicator_header(self, toks: list[Tok]) -> bool:
+        s = self.s
+        s.mode = "indicators"
+        ks = [t.key for t in toks]
+        if ks[0] in PHASE_LABELS:
+            s.phase = PHASE_LABELS[ks[0]]
+        name_at = next((i for i, k in enumerate(ks) if k in ("三级指标", "指标名称", "指标内容")), None)
+        if name_at is None:
+            name_at = max(i for i, k in enumerate(ks) if k in ("一级指标", "二级指标"))
+        second = [i for i, k in enumerate(ks) if k == "二级指标"]
+        s.split_col = None
+        end = len(toks)
+        if len(second) >= 2:
+            s.split_col = toks[second[1]].col
+            end = second[1]
+        s.roles = [r for r in (role_of(t.text) for t in toks[name_at + 1:end]) if r]
+        if not s.roles:
+            s.roles = ["target_text"]
+        if s.split_col is not None:
+            s.groups = [Group("实施期"), Group("年度")]
+        else:
+            s.groups = [Group(s.phase)]
+        return True
+
+    def _header_continuation(self, toks: list[Tok]) -> bool:
+        """近两年指标值 | 预期当年实现值 / 2022年 | 2023年 under a header: the target column splits."""
+        s = self.s
+        ks = [t.key for t in toks]
+        if "近两年指标值" in ks or "预期当年实现值" in ks:
+            years = 2
+            if "target_text" in s.roles:
+                i = s.roles.index("target_text")
+                s.roles = s.roles[:i] + ["prior"] * years + ["target_text"] + s.roles[i + 1:]
+            return True
+        if all(re.match(r"^\d{4}年?$", k) for k in ks):
+            n = len(ks)
+            if s.roles.count("prior") != n and "target_text" in s.roles:
+                i = s.roles.index("target_text")
+                s.roles = [r for r in s.roles[:i] if r != "prior"] + ["prior"] * n + s.roles[i:]
+            s.prior_years = ks
+            return True
+        return False
+
+    def _indicator_row(self, row: Row, toks: list[Tok]) -> bool:
+        s, p = self.s, self.s.project
+        if toks[0].key in ("总分", "合计", "总计"):
+            nums = [number(t.text) for t in toks[1:]]
+            nums = [n for n in nums if n is not None]
+            if nums:
+                p["score"] = nums[-1]
+                if len(nums) > 1:
+                    p["score_weight"] = nums[-2]
+            return True
+        if self._header_continuation(toks):
+            return True
+        if s.split_col is not None:
+            halves = [[t for t in toks if t.col < s.split_col], [t for t in toks if t.col >= s.split_col]]
+        else:
+            halves = [toks]
+        read = False
+        for g, part in zip(s.groups, halves):
+            if part:
+                read = self._indicator_part(row, g, part) or read
+        return read
+
+    def _indicator_part(self, row: Row, g: Group, toks: list[Tok]) -> bool:
+        s = self.s
+        toks = list(toks)
+        # labels of the block (绩效指标, 年度绩效目标 …) and the phase they name
+        kept = []
+        for t in toks:
+            if t.key in PHASE_LABELS and len(s.groups) == 1:
+                g.phase = PHASE_LABELS[t.key]
+            elif t.key not in IGNORED_IN_INDICATORS and t.key not in PHASE_LABELS:
+                kept.append(t)
+        toks = kept
+        if not toks:
+            return True
+        # a short stray fragment before the level names (双指标: pieces of a vertical 绩效指标 label)
+        dropped = []
+        while len(toks) > 1 and level_of(toks[0].text) is None and len(toks[0].key) <= 4 \
+                and any(level_of(t.text) for t in toks[1:3]) and parse_target(toks[0].text)[1] is None:
+            dropped.append(toks.pop(0))
+        levels: list[tuple[str, str]] = []
+        while toks:
+            lv = level_of(toks[0].text)
+            if lv is None:
+                break
+            real = [x for x in levels if x[0] != "-"]
+            if lv[0] == "-" or not real or (len(real) == 1 and (
+                    lv[1] == real[0][1] or (real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")))):
+                levels.append(lv)
+                toks.pop(0)
+            else:
+                break  # a third level-like cell is the indicator's name (服务对象满意度)
+        self._set_levels(g, [lv for lv in levels if lv[0] != "-"])
+        rest = [t for t in toks if not _PLACEHOLDER.match(t.key)]
+        if not rest:
+            return bool(levels) or len(toks) > 0
+        if not levels and len(rest) == 1 and s.indicators and parse_target(rest[0].text)[1] is None \
+                and s.indicators[-1]["target_text"] and not _looks_like_value(rest[0].text):
+            # the wrapped tail of the previous indicator's name
+            prev = s.indicators[-1]
+            prev["name"] = prev["name"] + rest[0].text
+            return True
+        ind = self._indicator(row, g, rest)
+        s.indicators.append(ind)
+        return True
+
+    def _set_levels(self, g: Group, levels: list[tuple[str, str]]) -> None:
+        set_levels(g, levels)
+
+
+    def _indicator(self, row: Row, g: Group, rest: list[Tok]) -> dict:
+        s = self.s
+        name, vals = rest[0].text, [t.text for t in rest[1:]]
+        if len(rest) >= 1 and _starts_with_op(rest[0].text) and s.roles and s.roles[0] == "target_text":
+            name, vals = "", [t.text for t in rest]
+        got = assign(vals, s.roles)
+        target = got.get("target_text", "")
+        op, value, unit = parse_target(target)
+        prior = got.get("prior", "")
+        return {
+            "doc_id": s.doc_id, "phase": g.phase, "level1": g.level1, "level2": g.level2,
+            "level1_inferred": getattr(g, "level1_inferred", False), "name": name,
+            "operator": op, "target_value": value, "target_unit": unit, "target_text": target,
+            "actual_text": got.get("actual_text", ""), "weight": number(got.get("weight", "")),
+            "score": number(got.get("score", "")), "deviation_reason": got.get("deviation_reason", ""),
+            "basis": got.get("basis", ""), "prior_values": prior, "nature": got.get("nature", ""),
+            "source_line": row.line,
+        }
+
+
+def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
+    """Carry the hierarchy: a 二级 name fixes its 一级 (a merged 一级 cell printed on a later row is ignored)."""
+    if not levels:
+        return
+    l1 = l2 = None
+    if len(levels) >= 2:
+        (t1, n1), (t2, n2) = levels[0], levels[-1]
+        if n1 == n2:  # the same cell printed twice (质量指标 | 质量指标)
+            levels = [levels[0]]
+        else:
+            l1, l2 = n1, n2
+    if len(levels) == 1:
+        t, n = levels[0]
+        if n == "满意度指标" or t == "1":
+            l1 = n
+        else:
+            l2 = n
+    if l1 and not l2:
+        g.level1, g.level2 = l1, ""
+        if l1 == "满意度指标":
+            g.level2 = ""
+        return
+    parent = LEVEL2_PARENT.get(l2, "")
+    if l2 == "满意度指标":
+        parent = "满意度指标"
+    if l2 == "成本指标" and l1 == "成本指标":
+        parent = "成本指标"
+    printed = l1 or g.level1
+    if l2 == "成本指标" and printed == "成本指标":
+        parent = "成本指标"
+    g.level2 = l2
+    g.level1 = parent if parent and printed != parent else printed
+    g.level1_inferred = bool(parent and printed != parent)
+
+def _starts_with_op(text: str) -> bool:
+    return bool(text) and text[0] in "≥≤<>=＞＜＝≧≦"
+
+
+def _looks_like_value(text: str) -> bool:
+    return _starts_with_op(text) or bool(re.match(r"^\d", text))
+
+
+def assign(vals: list[str], roles: list[str]) -> dict:
+    """The values printed after an indicator's name → the fields of the header's columns. A self-evaluation
+    (分值 and 得分 columns) is anchored on its two numbers, because blank cells are not reliably printed."""
+    got: dict[str, str] = {}
+    if not vals:
+        return got
+    if "weight" in roles and "score" in roles:
+        pair = None
+        for i in range(len(vals) - 1):
+            if number(vals[i]) is not None and number(vals[i + 1]) is not None and \
+                    all(number(v) is None for v in vals[i + 2:]):
+                pair = i
+        if pair is not None:
+            before, after = vals[:pair], vals[pair + 2:]
+            got["weight"], got["score"] = vals[pair], vals[pair + 1]
+            lead = [r for r in roles[: roles.index("weight")]]
+            for r, v in zip(lead, before):
+                got[r] = v
+            if len(before) > len(lead) and lead:
+                got[lead[-1]] = " ".join(before[len(lead) - 1:])
+            if after:
+                got["deviation_reason"] = " ".join(after)
+            return got
+    if len(vals) > len(roles) and roles:
+        vals = vals[: len(roles) - 1] + [" ".join(vals[len(roles) - 1:])]
+    for r, v in zip(roles, vals):
+        if r == "prior":
+            got["prior"] = (got.get("prior", "") + "; " + v).strip("; ")
+        else:
+            got[r] = v
+    return got
