@@ -47,8 +47,8 @@ def load_schema() -> tuple[dict, list[dict]]:
 def collect_rows(results, failures) -> dict[str, list[dict]]:
     """Rows per resource, documents ordered by doc_id and each document's rows in the parser's order."""
     _, resources = load_schema()
-    declared = {r["name"] for r in resources}
     rows: dict[str, list[dict]] = {r["name"]: [] for r in resources}
+    undeclared: dict[str, str] = {}
     for res in sorted(results, key=lambda r: r.document["doc_id"]):
         rows["documents"].append(res.document)
         rows["tables"] += res.table_rows()
@@ -58,10 +58,14 @@ def collect_rows(results, failures) -> dict[str, list[dict]]:
         rows["glossary"] += res.glossary
         rows["parse_report"] += res.report_rows()
         for name, extra_rows in sorted(res.extra.items()):
-            if name not in declared:
-                raise SchemaError(f"resource {name!r} (from result.extra of {res.document['doc_id']}) is not "
-                                  f"declared in {SCHEMA_DIR / 'resources.json'}")
-            rows[name] += extra_rows
+            if name in rows:
+                rows[name] += extra_rows
+            else:
+                undeclared.setdefault(name, res.document["doc_id"])
+    if undeclared:
+        raise SchemaError("; ".join(
+            f"resource {n!r} (in result.extra of {d}) is not declared in {SCHEMA_DIR / 'resources.json'}: "
+            "add it there with its fields, or keep it out of result.extra" for n, d in sorted(undeclared.items())))
     rows["build_report"] = [
         {"source_file": m.file, "source_line": m.line, "severity": m.severity, "message": m.text}
         for m in sorted(failures, key=lambda m: (m.file, m.line or 0, m.text))
@@ -73,16 +77,17 @@ def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
     """The rows as one list of Python values per declared field; empty text becomes None (CSV cannot tell
     them apart, so Parquet does not either)."""
     fields = resource["fields"]
-    names = [f["name"] for f in fields]
-    known = set(names)
+    known = {f["name"] for f in fields}
+    extra = set().union(*(row.keys() for row in rows)) - known
+    if extra:  # every undeclared field at once, with a row that has the first, so one edit fixes them all
+        first = next(row for row in rows if row.keys() & extra)
+        raise SchemaError(
+            f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
+            f"{SCHEMA_DIR / 'resources.json'} (e.g. row {_where(first)}); declare each there with "
+            "name, type, zh and en")
     scale = load_schema()[0]["decimal"]["scale"]
     columns: list[list] = [[] for _ in fields]
     for row in rows:
-        extra = row.keys() - known
-        if extra:
-            raise SchemaError(
-                f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
-                f"{SCHEMA_DIR / 'resources.json'} (row {_where(row)}); declare them there")
         for col, field in zip(columns, fields):
             col.append(_value(resource["name"], field, row.get(field["name"]), row, scale))
     return columns
@@ -232,7 +237,14 @@ def write_package(results, failures, out: Path) -> None:
     out = Path(out)
     meta, resources = load_schema()
     rows = collect_rows(results, failures)
-    columns = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources}
+    columns, problems = {}, []
+    for r in resources:  # report every resource's problems together, not one per build
+        try:
+            columns[r["name"]] = typed_columns(r, rows[r["name"]])
+        except SchemaError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SchemaError("\n".join(problems))
     texts = {r["name"]: text_columns(r, columns[r["name"]]) for r in resources}
     _remove_previous(out)
     out.mkdir(parents=True, exist_ok=True)
