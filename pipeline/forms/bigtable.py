@@ -171,7 +171,7 @@ class BigTableReader:
                 "level1_inferred": getattr(self.group, "level1_inferred", False), "name": "".join(names),
                 "operator": "", "target_value": None, "target_unit": "", "target_text": "", "actual_text": "",
                 "weight": None, "score": None, "deviation_reason": "", "basis": "", "prior_values": "",
-                "nature": "", "source_line": row.line,
+                "nature": "", "note": "", "source_line": row.line,
             }
             inds.append(ind)
         if post:

@@ -232,7 +232,9 @@ class FormReader:
                 return self._fund_row(toks[1:])
             return True
         if s.mode == "dept_funds" or k0 in ("部门总体资金情况", "总体资金情况"):
-            return self._dept_funds(toks)
+            if self._dept_funds(toks):
+                return True
+            s.mode = "head"
         if k0 == "项目支出情况" or s.mode == "dept_list":
             return self._dept_list(toks)
         if any(fund_field(t.key) for t in toks[:2]) and s.mode in ("head", "funds"):
@@ -248,9 +250,32 @@ class FormReader:
             return self._indicator_header(toks)
         if self._goal_row(toks):
             return True
+        if s.mode != "indicators" and self._implicit_header(toks):
+            return self._indicator_row(row, toks)
         if s.mode == "indicators":
             return self._indicator_row(row, toks)
         return False
+
+    def _implicit_header(self, toks: list[Tok]) -> bool:
+        """Indicators without a header row (绩效指标 | 产出指标 | 数量指标 | name | value …): start reading them
+        with a single target column; a second 二级指标 after a value starts the 年度 half."""
+        s = self.s
+        lv = [level_of(t.text) for t in toks]
+        first = [x for x in lv[:4] if x and x[0] != "-"]
+        if not first or len(toks) < 3:
+            return False
+        s.mode = "indicators"
+        s.roles = ["target_text"]
+        s.split_col = None
+        seen_value = False
+        for t, x in zip(toks, lv):
+            if x is None and t.key not in IGNORED_IN_INDICATORS:
+                seen_value = True
+            elif x is not None and x[0] in ("2", "1?") and seen_value:
+                s.split_col = t.col
+                break
+        s.groups = [Group("实施期"), Group("年度")] if s.split_col is not None else [Group(s.phase)]
+        return True
 
     def _impl(self, toks: list[Tok]) -> None:
         p = self.s.project
@@ -415,8 +440,9 @@ class FormReader:
                 self._add_goal("goals", texts)
             else:
                 self._assign_goals(texts)
+            s.mode = "head"
             return True
-        if s.mode == "goals":
+        if s.mode == "goals" and not any(level_of(t.text) for t in toks[:4]):
             self._assign_goals([t.text for t in toks])
             s.mode = "head"
             return True
@@ -495,10 +521,7 @@ class FormReader:
             return True
         if self._header_continuation(toks):
             return True
-        if s.split_col is not None:
-            halves = [[t for t in toks if t.col < s.split_col], [t for t in toks if t.col >= s.split_col]]
-        else:
-            halves = [toks]
+        halves = split_halves(toks, s.split_col) if s.split_col is not None else [toks]
         read = False
         for g, part in zip(s.groups, halves):
             if part:
@@ -524,13 +547,16 @@ class FormReader:
                 and any(level_of(t.text) for t in toks[1:3]) and parse_target(toks[0].text)[1] is None:
             dropped.append(toks.pop(0))
         levels: list[tuple[str, str]] = []
+        raw_keys: list[str] = [""]
         while toks:
             lv = level_of(toks[0].text)
             if lv is None:
                 break
             real = [x for x in levels if x[0] != "-"]
             if lv[0] == "-" or not real or (len(real) == 1 and (
-                    lv[1] == real[0][1] or (real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")))):
+                    toks[0].key == raw_keys[0] or (real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")))):
+                if lv[0] != "-" and not real:
+                    raw_keys = [toks[0].key]
                 levels.append(lv)
                 toks.pop(0)
             else:
@@ -569,7 +595,7 @@ class FormReader:
             "actual_text": got.get("actual_text", ""), "weight": number(got.get("weight", "")),
             "score": number(got.get("score", "")), "deviation_reason": got.get("deviation_reason", ""),
             "basis": got.get("basis", ""), "prior_values": prior, "nature": got.get("nature", ""),
-            "source_line": row.line,
+            "note": got.get("note", ""), "source_line": row.line,
         }
 
 
@@ -607,6 +633,31 @@ def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
     g.level1 = parent if parent and printed != parent else printed
     g.level1_inferred = bool(parent and printed != parent)
 
+def split_halves(toks: list[Tok], split_col: int) -> list[list[Tok]]:
+    """A row of a form printing 实施期 and 年度 indicators side by side → its two halves. A level name after
+    the first half's name or value starts the second half (the columns drift from row to row); otherwise
+    the column of the header's second 二级指标 does, or, for a row printed twice over, its middle."""
+    seen = False
+    for i, t in enumerate(toks):
+        lv = level_of(t.text)
+        if lv is None:
+            if t.key not in IGNORED_IN_INDICATORS:
+                seen = True
+        elif seen and lv[0] in ("2", "1?"):
+            return [toks[:i], toks[i:]]
+    a = [t for t in toks if t.col < split_col]
+    b = [t for t in toks if t.col >= split_col]
+    if not b and len(a) % 2 == 0 and len(a) >= 2:
+        h = len(a) // 2
+        if [t.key for t in a[:h]] == [t.key for t in a[h:]]:
+            return [a[:h], a[h:]]
+    if not a and len(b) % 2 == 0 and len(b) >= 2:
+        h = len(b) // 2
+        if [t.key for t in b[:h]] == [t.key for t in b[h:]]:
+            return [b[:h], b[h:]]
+    return [a, b]
+
+
 def _starts_with_op(text: str) -> bool:
     return bool(text) and text[0] in "≥≤<>=＞＜＝≧≦"
 
@@ -638,8 +689,8 @@ def assign(vals: list[str], roles: list[str]) -> dict:
             if after:
                 got["deviation_reason"] = " ".join(after)
             return got
-    if len(vals) > len(roles) and roles:
-        vals = vals[: len(roles) - 1] + [" ".join(vals[len(roles) - 1:])]
+    if len(vals) > len(roles):  # more cells than the header names: kept apart, not guessed
+        got["note"] = " ".join(vals[len(roles):])
     for r, v in zip(roles, vals):
         if r == "prior":
             got["prior"] = (got.get("prior", "") + "; " + v).strip("; ")
