@@ -1,0 +1,279 @@
+"""Headline figures and chart series of one document, picked from its facts by table_type, row_label and
+column_label. Each figure keeps the fact it came from, so the page can link it to its source line.
+
+The disclosures print the same number under many headers; the rules below prefer the current year's total
+column and the table's total row, and give up (None) rather than guess across tables.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+TOTAL_ROWS = ("合计", "总计", "本年合计")
+# 支出经济分类 类 (economic classes) by name, for tables that print the names without their codes
+ECONOMIC_CLASSES = {
+    "工资福利支出": "301", "商品和服务支出": "302", "对个人和家庭的补助": "303", "对企业补助": "312",
+    "债务利息及费用支出": "307", "资本性支出": "310", "资本性支出(基本建设)": "309", "其他支出": "399",
+    "对社会保障基金补助": "313", "对事业单位经常性补助": "507",
+}
+
+
+def dec(text) -> Decimal | None:
+    try:
+        s = str(text).strip()
+        return Decimal(s) if s else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def clean_label(text: str) -> str:
+    """Row label without its ordinal (一、 (1) ①) and spaces, for matching."""
+    s = re.sub(r"\s+", "", text or "")
+    s = re.sub(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|[①②③④⑤⑥⑦⑧⑨⑩]|\d+[.、])", "", s)
+    return s
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: Decimal | None  # 元 (or percent for shares)
+    fact: dict | None = None  # the fact it was read from (table_id, source_line, published_value …)
+    note: str = ""
+
+
+def _segments(col: str) -> list[str]:
+    return [s.strip() for s in (col or "").split("/")]
+
+
+def column_score(col: str, year: int | None, kind: str) -> int | None:
+    """How much a column looks like the current year's total; None = never (changes, last year, %)."""
+    if re.search(r"增减|%|％|比上年|变动|同比", col):
+        return None
+    if "上年" in col or (year and str(year - 1) in col and str(year) not in col):
+        return None
+    score = 0
+    if "合计" in col or "小计" in col:
+        score += 2
+    if year and str(year) in col:
+        score += 1
+    if "本年" in col:
+        score += 1
+    if kind == "final_accounts" and "决算" in col:
+        score += 1
+    if kind == "budget" and "预算" in col:
+        score += 1
+    return score
+
+
+def best_column(facts: list[dict], year: int | None, kind: str) -> str | None:
+    best: tuple | None = None
+    for f in facts:
+        if f.get("value_unit") != "yuan":
+            continue
+        s = column_score(f.get("column_label", ""), year, kind)
+        if s is None:
+            continue
+        key = (-s, int(f.get("column_index") or 0) if str(f.get("column_index") or "").isdigit() else 0)
+        if best is None or key < best[0]:
+            best = (key, f.get("column_label", ""))
+    return best[1] if best else None
+
+
+class DocFacts:
+    def __init__(self, document: dict, tables: list[dict], facts: list[dict]):
+        self.doc = document
+        self.year = _int(document.get("fiscal_year"))
+        self.kind = document.get("kind", "")
+        self.ttype = {t["table_id"]: t.get("table_type", "") for t in tables}
+        self.by_type: dict[str, list[dict]] = {}
+        for f in facts:
+            self.by_type.setdefault(self.ttype.get(f.get("table_id", ""), ""), []).append(f)
+
+    def of(self, *types: str) -> list[dict]:
+        return [f for t in types for f in self.by_type.get(t, [])]
+
+    def _first_table(self, facts: list[dict]) -> list[dict]:
+        """Facts of the first table among these (a document may print two tables of one type)."""
+        if not facts:
+            return []
+        tid = facts[0].get("table_id")
+        return [f for f in facts if f.get("table_id") == tid]
+
+    def pick(self, facts: list[dict], rows: tuple[str, ...], col_test, prefer_total_col=True) -> dict | None:
+        cands = [f for f in facts if clean_label(f.get("row_label", "")) in rows and col_test(f.get("column_label", ""))
+                 and f.get("value_unit") == "yuan" and dec(f.get("value")) is not None]
+        if not cands:
+            return None
+        for r in rows:  # the first row name wins (本年收入合计 before 收入总计)
+            rc = [f for f in cands if clean_label(f.get("row_label", "")) == r]
+            if rc:
+                if prefer_total_col:
+                    col = best_column(rc, self.year, self.kind)
+                    if col is not None:
+                        rc = [f for f in rc if f.get("column_label") == col] or rc
+                return rc[0]
+        return None
+
+    # --- headline figures -------------------------------------------------------------------------
+    def total(self, side: str) -> Figure:
+        label = "总收入" if side == "收入" else "总支出"
+        rows = (f"本年{side}合计", f"{side}合计", f"本年{side}总计")
+        summary = self.of("income_expenditure_summary")
+        f = self.pick(summary, rows, lambda c: c.startswith(side) or side in c or "/" not in c)
+        if f is None:
+            f = self.pick(summary, (f"{side}总计", "总计"), lambda c: c.startswith(side))
+        if f is None:  # 收入总表 / 支出总表: the total row
+            table = "income" if side == "收入" else "expenditure"
+            f = self.pick(self.of(table), TOTAL_ROWS + (f"本年{side}合计",), lambda c: True)
+        return Figure("income" if side == "收入" else "expenditure", label, dec(f["value"]) if f else None, f)
+
+    def basic_project(self) -> tuple[Figure, Figure]:
+        out = []
+        for name in ("基本支出", "项目支出"):
+            f = None
+            for ttype in ("expenditure", "general_budget_expenditure"):
+                facts = self.of(ttype)
+                f = self.pick(facts, TOTAL_ROWS + ("本年支出合计", "支出合计"),
+                              lambda c, n=name: _segments(c)[-1] == n and column_score(c, self.year, self.kind) is not None,
+                              prefer_total_col=False)
+                if f is None:  # 中卫: the agency's own budget-unit row is the total
+                    units = [x for x in facts if x.get("code_kind") == "budget_unit" and len(x.get("code", "")) <= 3
+                             and _segments(x.get("column_label", ""))[-1] == name and dec(x.get("value")) is not None
+                             and column_score(x.get("column_label", ""), self.year, self.kind) is not None]
+                    f = units[0] if units else None
+                if f is not None:
+                    break
+            out.append(Figure("basic" if name == "基本支出" else "project", name, dec(f["value"]) if f else None, f,
+                              note="" if f is None else ""))
+        return out[0], out[1]
+
+    def three_public(self) -> Figure:
+        facts = self.of("three_public_costs")
+        if not facts:
+            return Figure("three_public", "三公经费", None)
+        year = str(self.year or "")
+        word = "决算" if self.kind == "final_accounts" else "预算"
+
+        def col_rank(c: str) -> int | None:
+            segs = _segments(c)
+            if segs[-1] not in ("合计", "总计") and "/" in c:
+                return None
+            if "上年" in c:
+                return None
+            r = 0
+            if year and year in segs[0]:
+                r += 2
+            if word in segs[0]:
+                r += 1
+            if "/" in c and len(segs) > 2:
+                return None  # 公务用车购置及运行费 / 合计
+            return r
+
+        cands = []
+        for f in facts:
+            if f.get("value_unit") != "yuan" or dec(f.get("value")) is None:
+                continue
+            lbl = clean_label(f.get("row_label", ""))
+            if lbl and lbl not in TOTAL_ROWS and "三公" not in lbl:
+                continue
+            r = col_rank(f.get("column_label", ""))
+            if r is None:
+                continue
+            cands.append((-r, 0 if lbl in TOTAL_ROWS else 1, f))
+        if not cands:
+            return Figure("three_public", "三公经费", None)
+        cands.sort(key=lambda x: (x[0], x[1]))
+        f = cands[0][2]
+        return Figure("three_public", "三公经费", dec(f["value"]), f)
+
+    def personnel_public(self) -> tuple[Figure, Figure]:
+        facts = self.of("general_budget_basic_expenditure")
+        out = []
+        for name, alts in (("人员经费", ("人员经费", "人员支出")), ("公用经费", ("公用经费", "日常公用支出"))):
+            f = self.pick(facts, (f"{name}合计",), lambda c: True)
+            if f is None:
+                f = self.pick(facts, TOTAL_ROWS, lambda c, a=alts: _segments(c)[-1] in a
+                              or any(_segments(c)[0] == x for x in a), prefer_total_col=False)
+            out.append(Figure("personnel" if name == "人员经费" else "public", name, dec(f["value"]) if f else None, f))
+        return out[0], out[1]
+
+    def headline(self) -> dict[str, Figure]:
+        inc, exp = self.total("收入"), self.total("支出")
+        basic, project = self.basic_project()
+        personnel, public = self.personnel_public()
+        figs = {f.key: f for f in (inc, exp, basic, project, self.three_public(), personnel, public)}
+        if basic.value is not None and project.value is not None and basic.value + project.value > 0:
+            s = basic.value + project.value
+            figs["basic_share"] = Figure("basic_share", "基本支出占比", basic.value * 100 / s)
+            figs["project_share"] = Figure("project_share", "项目支出占比", project.value * 100 / s)
+        return figs
+
+    # --- chart series -----------------------------------------------------------------------------
+    def by_class(self, kind: str) -> tuple[list[tuple[str, str, Decimal, list[dict]]], str, str | None]:
+        """[(code, name, value in 元, facts)] by 3-digit 类 of the functional or economic classification
+        (largest first), a note on how it was read, and the table_id. Where a table prints only 款/项 codes,
+        they are added up by their 类 (the note says so)."""
+        ttypes = (("general_budget_expenditure", "expenditure") if kind == "functional"
+                  else ("general_budget_basic_expenditure",))
+        names = FUNCTIONAL_CLASSES if kind == "functional" else {v: k for k, v in ECONOMIC_CLASSES.items()}
+        for ttype in ttypes:
+            facts = self._first_table(self.of(ttype))
+            coded: list[tuple[str, dict]] = []
+            for f in facts:
+                code = f.get("code", "")
+                if not code and kind == "economic":
+                    code = ECONOMIC_CLASSES.get(clean_label(f.get("row_label", "")), "")
+                ck = f.get("code_kind", "")
+                if not code.isdigit() or len(code) not in (3, 5, 7) or ck == "budget_unit" or (ck and ck != kind):
+                    continue
+                if f.get("value_unit") != "yuan" or dec(f.get("value")) is None:
+                    continue
+                coded.append((code, f))
+            if not coded:
+                continue
+            level = min(len(c) for c, _ in coded)  # the coarsest level printed: 类, else 款, else 项
+            by_code: dict[str, list[dict]] = {}
+            for code, f in coded:
+                if len(code) == level:
+                    by_code.setdefault(code, []).append(f)
+            sums: dict[str, list] = {}
+            cols = set()
+            for code, fs in by_code.items():
+                col = best_column(fs, self.year, self.kind)
+                if col is None:
+                    continue
+                cols.add(col)
+                cls = code[:3]
+                name = clean_label(fs[0].get("row_label", "")) if level == 3 else names.get(cls, cls)
+                entry = sums.setdefault(cls, [cls, name or names.get(cls, cls), Decimal(0), []])
+                for f in fs:
+                    if f.get("column_label") == col:
+                        entry[2] += dec(f["value"])
+                        entry[3].append(f)
+            series = sorted((tuple(e) for e in sums.values() if e[2] != 0), key=lambda e: -e[2])
+            if series:
+                note = "列：" + "、".join(sorted(cols))
+                if level != 3:
+                    note += "；原表未列类级科目，按{}级科目编码前三位汇总".format("款" if level == 5 else "项")
+                return series, note, facts[0].get("table_id")
+        return [], "", None
+
+
+FUNCTIONAL_CLASSES = {
+    "201": "一般公共服务支出", "202": "外交支出", "203": "国防支出", "204": "公共安全支出", "205": "教育支出",
+    "206": "科学技术支出", "207": "文化旅游体育与传媒支出", "208": "社会保障和就业支出", "209": "社会保险基金支出",
+    "210": "卫生健康支出", "211": "节能环保支出", "212": "城乡社区支出", "213": "农林水支出", "214": "交通运输支出",
+    "215": "资源勘探工业信息等支出", "216": "商业服务业等支出", "217": "金融支出", "219": "援助其他地区支出",
+    "220": "自然资源海洋气象等支出", "221": "住房保障支出", "222": "粮油物资储备支出", "223": "国有资本经营预算支出",
+    "224": "灾害防治及应急管理支出", "227": "预备费", "229": "其他支出", "230": "转移性支出", "231": "债务还本支出",
+    "232": "债务付息支出", "233": "债务发行费用支出",
+}
+
+
+def _int(text) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,75 @@
+"""Read a written data package (datapackage.json + CSV files) into plain rows for the site generator.
+
+Every value stays the text of the CSV: the site shows what the package says, and formats numbers itself.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESOURCES = ("documents", "tables", "facts", "cells", "sections", "glossary", "projects", "indicators",
+             "findings", "quality", "parse_report")
+
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass
+class Package:
+    root: Path
+    descriptor: dict
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> list[dict]:
+        return self.rows.get(name, [])
+
+    def by_doc(self, name: str) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for r in self[name]:
+            out.setdefault(r.get("doc_id", ""), []).append(r)
+        return out
+
+    def resource(self, name: str) -> dict | None:
+        for r in self.descriptor.get("resources", []):
+            if r.get("name") == name:
+                return r
+        return None
+
+
+def load_package(root: Path) -> Package:
+    root = Path(root)
+    desc_path = root / "datapackage.json"
+    descriptor = json.loads(desc_path.read_text(encoding="utf-8")) if desc_path.exists() else {"resources": []}
+    paths = {r.get("name"): r.get("path") for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
+    pkg = Package(root=root, descriptor=descriptor)
+    for name in RESOURCES:
+        path = root / (paths.get(name) or f"{name}.csv")
+        if not path.exists():
+            pkg.rows[name] = []
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            pkg.rows[name] = [{k: (v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(f)]
+    return pkg
+
+
+_SUFFIX = re.compile(r"-(?:19|20)\d{2}-(?:budget|final(?:[-_]accounts)?)(?:-[0-9a-f]{8})?$")
+
+
+def agency_slug(doc_id: str) -> str:
+    """`zhong-wei-shi-...-ju-2024-budget` → `zhong-wei-shi-...-ju`: one URL per agency, stable across years."""
+    slug = _SUFFIX.sub("", doc_id)
+    slug = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-")
+    return slug or "agency"
+
+
+def int_or_none(text: str) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        try:
+            return int(float(str(text).strip()))
+        except (TypeError, ValueError):
+            return None
