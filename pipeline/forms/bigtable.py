@@ -116,8 +116,8 @@ class BigTableReader:
         goal_col = self.cols.get("绩效目标", 4)
         rest = []
         for t in toks:
-            if t.col <= name_col and level_of(t.text) is None and (
-                    _CODE_CONT.match(t.key) or (len(t.key) <= 12 and p.get("_name_open"))):
+            if t.col <= name_col and level_of(t.text) is None and re.search(r"[\u4e00-\u9fff]", t.key) and (
+                    _CODE_CONT.match(t.key) or len(t.key) <= 12):
                 self._continue_name(p, t)
             else:
                 rest.append(t)
@@ -143,16 +143,19 @@ class BigTableReader:
         pre = toks if op_at is None else toks[:op_at]
         post = [] if op_at is None else toks[op_at:]
         levels, names, goal = [], [], []
-        for t in pre:
-            lv = level_of(t.text)
-            if lv is not None and not names and len([x for x in levels if x[0] != "-"]) < 2:
+        lvs = [level_of(t.text) for t in pre]
+        first_lv = next((i for i, x in enumerate(lvs) if x is not None), None)
+        for i, (t, lv) in enumerate(zip(pre, lvs)):
+            if first_lv is not None and i < first_lv:
+                goal.append(t.text)  # left of the level columns: the wrap of the 绩效目标 column
+            elif lv is not None and not names and len([x for x in levels if x[0] != "-"]) < 2:
                 levels.append(lv)
             elif lv is not None and lv[0] == "-":
                 continue
-            elif t.col < goal_col and not levels and allow_goal:
+            elif first_lv is None and (t.col < goal_col and allow_goal or not post and not inds):
                 goal.append(t.text)
-            elif t.col < level_col and not levels and not post and allow_goal and not inds:
-                goal.append(t.text)
+            elif first_lv is None and not post and t.col == goal_col and (len(t.key) >= 10 or t.key.endswith("。")):
+                goal.append(t.text)  # a long line in the 绩效目标 column: the goal's wrap, not a name's
             else:
                 names.append(t.text)
         if goal:
@@ -182,7 +185,7 @@ class BigTableReader:
             if tail and number(tail[-1]) is not None and len(tail) >= 2:
                 weight = number(tail[-1])
                 tail = tail[:-1]
-            value = tail[0] if tail else ""
+            value = re.sub(r"(?<=\d) (?=\d)", "", tail[0]) if tail else ""  # 500 0: a number wrapped in its cell
             unit = "".join(tail[1:]) if len(tail) > 1 else ""
             ind["weight"] = weight
             if key(op) in _NATURE:
