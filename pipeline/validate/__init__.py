@@ -1,13 +1,112 @@
-"""Stage: validation rules → `findings`. (stub: issue 4)"""
+"""Stage: validation rules → `findings` and a quality summary per document.
+
+`validate(result)` runs every rule of the catalogue (`catalogue.RULES`) on one parsed disclosure and returns
+the findings: dicts with the contract fields doc_id, rule_id, severity (error | warning | info), message
+(zh), expected, actual, difference (Decimal in 元, or None), table_ids and source_lines (space-separated).
+`run_rules(result)` gives them with more fields — message_en, found_by (the rule whose check found it),
+tolerance (元), basis — and `validate` passes those on as soon as datapackage/schema/resources.json declares
+them (the package stage refuses undeclared fields, so they are held back until then).
+"""
 from __future__ import annotations
 
 from ..model import DocumentResult
+from .catalogue import RULE_BY_ID, RULES, catalogue_markdown, rule_catalogue
+from .core import Doc
+
+__all__ = ["validate", "quality_summary", "rule_catalogue", "catalogue_markdown", "run_rules"]
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def run_rules(result: DocumentResult) -> tuple[list[dict], dict[str, str]]:
+    """(findings, outcome per rule id: passed | failed | not_applicable)."""
+    doc = Doc(result)
+    findings: list[dict] = []
+    outcome: dict[str, str] = {}
+    for rule in RULES:
+        if rule.check is None:
+            continue
+        got = rule.check(doc)
+        if got is None:
+            outcome[rule.id] = "not_applicable"
+            continue
+        findings += got
+        bad = any(f["severity"] in ("error", "warning") for f in got)
+        outcome[rule.id] = "failed" if bad else "passed"
+    findings = _dedup_cut_short(findings)
+    for f in findings:
+        rule = RULE_BY_ID.get(f["rule_id"])
+        f["basis"] = rule.basis if rule else ""
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["rule_id"], f["table_ids"], f["source_lines"]))
+    return findings, outcome
+
+
+def _dedup_cut_short(findings: list[dict]) -> list[dict]:
+    """A cell cut short is seen by every sum it takes part in; report it once, from the first check."""
+    seen = set()
+    out = []
+    for f in findings:
+        if f["rule_id"] == "value.cut_short":
+            key = (f["table_ids"], f["actual"])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(f)
+    return out
+
+
+CONTRACT = {
+    "findings": ["doc_id", "rule_id", "severity", "message", "expected", "actual", "difference", "table_ids",
+                 "source_lines"],
+    "quality": ["doc_id", "rules_run", "rules_passed", "errors", "warnings", "infos"],
+}
+# outcomes of the last validate() per result, for quality_summary (kept out of result.extra: every key
+# there becomes a package resource)
+_OUTCOMES: dict[int, tuple[DocumentResult, dict[str, str]]] = {}
+
+
+def declared_fields(resource: str) -> list[str]:
+    """The fields datapackage/schema/resources.json declares for a resource (the contract's if unreadable)."""
+    try:
+        from ..package import load_schema
+
+        for r in load_schema()[1]:
+            if r["name"] == resource:
+                return [f["name"] for f in r["fields"]]
+    except Exception:  # noqa: BLE001 - no schema (a test tree, a checkout without pyarrow): the contract
+        pass
+    return CONTRACT[resource]
+
+
+def _project(row: dict, resource: str) -> dict:
+    keep = declared_fields(resource)
+    return {k: row.get(k) for k in keep if k in row}
 
 
 def validate(result: DocumentResult) -> list[dict]:
-    return []
+    findings, outcome = run_rules(result)
+    _OUTCOMES.clear()  # one document at a time: the CLI asks for its summary right after
+    _OUTCOMES[id(result)] = (result, outcome)
+    return [_project(f, "findings") for f in findings]
 
 
 def quality_summary(result: DocumentResult, findings: list[dict]) -> dict:
-    return {"doc_id": result.document["doc_id"], "rules_run": 0, "rules_passed": 0,
-            "errors": 0, "warnings": 0, "infos": 0}
+    held = _OUTCOMES.get(id(result))
+    outcomes = held[1] if held and held[0] is result else run_rules(result)[1]
+    return _project(_summary(result, findings, outcomes), "quality")
+
+
+def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, str]) -> dict:
+    by = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
+    failed = sorted(k for k, v in outcomes.items() if v == "failed")
+    return {
+        "doc_id": result.document["doc_id"],
+        "rules_total": sum(1 for r in RULES if r.check is not None),
+        "rules_run": sum(1 for v in outcomes.values() if v != "not_applicable"),
+        "rules_passed": sum(1 for v in outcomes.values() if v == "passed"),
+        "rules_failed": len(failed),
+        "rules_not_applicable": sum(1 for v in outcomes.values() if v == "not_applicable"),
+        "errors": by["error"], "warnings": by["warning"], "infos": by["info"],
+        "failed_rules": " ".join(failed),
+        "cut_short": sum(1 for f in findings if f["rule_id"] == "value.cut_short"),
+    }

@@ -1,0 +1,107 @@
+"""The rule catalogue: every rule with its id, titles, basis and tolerance; the site page is rendered from it."""
+from __future__ import annotations
+
+from .core import Rule
+from .rules_cross import (check_basic_total, check_fiscal_general_budget, check_projects, check_summary_expenditure,
+                          check_summary_income, check_three_public_basic, check_three_public_items)
+from .rules_tables import (check_budget_units, check_code_hierarchy, check_column_totals, check_completeness,
+                           check_duplicate_codes, check_row_totals, check_summary_balance, check_summary_grand_total,
+                           check_summary_year_total)
+from .rules_text import check_text_figures
+
+ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数即 n × 0.005，按印出单位折元）：在此内为 info（舍入），超出为 error"
+ROUNDING_EN = ("a sum of n printed amounts may differ by half the last printed digit of each (n × 0.005 at two "
+               "decimals, in the printed unit, converted to yuan): within it `info` (rounding), beyond it `error`")
+
+RULES: list[Rule] = [
+    Rule("completeness.standard_tables", "completeness", "标准公开表是否齐全", "Standard tables present",
+         "财政部部门预决算公开模板规定了每类文件必须公开的表（预算 8 张、决算 公开01–09 表），无数据的表也应公开并说明。",
+         "不适用（缺表为 warning；空表有说明、或文中称公开表另附，为 info）", "warning", check_completeness),
+    Rule("table.row_total", "table", "行内合计 = 各栏之和", "Row total = its columns",
+         "表头中“合计/小计”栏是同一表头下各栏之和（合计 = 基本支出 + 项目支出；小计 = 一般公共预算 + 政府性基金 …）。",
+         ROUNDING, "error", check_row_totals),
+    Rule("table.column_total", "table", "合计行 = 其下最高一级各行之和", "Total row = the top-level rows below it",
+         "合计行是其下最高一级（预算单位，或类级科目；只列项级时为各项）各行之和。", ROUNDING, "error",
+         check_column_totals),
+    Rule("table.code_hierarchy", "table", "科目层级：类 = Σ款，款 = Σ项", "Code hierarchy: class = Σ sub-classes",
+         "支出功能分类的类、款、项和经济分类的类、款逐级汇总，上级科目金额等于其下级科目之和（在同一预算单位内）。",
+         ROUNDING, "error", check_code_hierarchy),
+    Rule("table.budget_unit_groups", "table", "预算单位 = 其下各科目（或所属单位）之和",
+         "Budget unit = its classes (or its units)",
+         "按预算单位分组的表中，单位行是其下所列类级科目之和，主管部门行是所属各单位之和。", ROUNDING, "error",
+         check_budget_units),
+    Rule("table.duplicate_code", "table", "同一科目在一张表中重复出现", "A code printed twice in one table",
+         "同一预算单位内每个科目只应出现一次；重复的行会使合计与各行之和对不上。",
+         "不适用（金额相同为 warning，金额不同为 error）", "warning", check_duplicate_codes),
+    Rule("summary.balance", "table", "收入总计 = 支出总计", "Income grand total = expenditure grand total",
+         "收支总表和财政拨款收支总表是平衡表，收入方总计与支出方总计必须相等。", ROUNDING, "error",
+         check_summary_balance),
+    Rule("summary.grand_total", "table", "总计 = 本年合计 + 结转结余", "Grand total = year total + carry-over",
+         "收支总表每一方的总计是本年收入（支出）合计加上年结转（年末结转结余）等各行之和。", ROUNDING, "error",
+         check_summary_grand_total),
+    Rule("summary.year_total", "table", "本年合计 = 各项收入（支出）之和", "Year total = its items",
+         "本年收入合计是各项收入（一、二、……）之和，本年支出合计是各类支出之和；带下级明细的行等于其明细之和。",
+         ROUNDING, "error", check_summary_year_total),
+    Rule("cross.summary_income", "cross", "收支总表 ↔ 收入表（按收入来源）", "Summary ↔ income table by source",
+         "收支总表收入方各项与收入表合计行同名各栏是同一笔钱，金额必须一致。",
+         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_summary_income),
+    Rule("cross.summary_expenditure", "cross", "收支总表 ↔ 支出表（按功能分类类级）",
+         "Summary ↔ expenditure table by class",
+         "收支总表支出方按功能分类的各类（或行政、事业支出等）与支出表相应类级科目的合计必须一致。",
+         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_summary_expenditure),
+    Rule("cross.fiscal_general_budget", "cross", "财政拨款收支总表 ↔ 一般公共预算支出表（按类）",
+         "Fiscal grant summary ↔ general budget table by class",
+         "财政拨款收支总表支出方一般公共预算栏的各类，等于一般公共预算支出表同一类级科目的合计（口径不同时不比对）。",
+         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_fiscal_general_budget),
+    Rule("cross.basic_total", "cross", "一般公共预算支出表基本支出 ↔ 基本支出表合计",
+         "General budget basic total ↔ basic expenditure table total",
+         "一般公共预算支出表的基本支出合计按经济分类展开即为基本支出表，两表合计必须一致。",
+         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_basic_total),
+    Rule("three_public.items", "cross", "“三公”经费合计 = 三项之和", "'Three public costs' total = its items",
+         "“三公”经费是因公出国（境）费、公务用车购置及运行费、公务接待费之和；公务用车购置及运行费是购置费与运行维护费之和。",
+         ROUNDING, "error", check_three_public_items),
+    Rule("cross.three_public_basic", "cross", "基本支出中的三公项目 ≤ “三公”经费", "Basic-expenditure items ≤ 'three public costs'",
+         "“三公”经费含基本支出和项目支出，基本支出表的公务接待费(30217)、公务用车运行维护费(30231)、"
+         "因公出国（境）费用(30212)、公务用车购置(31013)不能超过“三公”经费表的相应金额。",
+         "超出不到两数末位的一半之和为 info（舍入），超出更多为 error", "error", check_three_public_basic),
+    Rule("cross.projects", "cross", "项目绩效目标表资金 ↔ 项目支出", "Project forms' funds ↔ project expenditure",
+         "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
+         "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects),
+    Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
+         "情况说明引用的总收入、财政拨款、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
+         "必须与公开表中的同一数字一致。",
+         "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", "warning", check_text_figures),
+    Rule("value.cut_short", "table", "印出的数少印了末位小数", "A printed amount cut short",
+         "表格列宽不足时，PDF 中的数字会被截去末位（1,234,567.8 而其组成部分之和为 1,234,567.83）；"
+         "此数不是作者的计算错误，但公开的数字不完整。",
+         "由上列求和类规则发现：印出位数少于组成部分、且等于其和截去（或舍入）到印出位数", "warning", None),
+]
+
+RULE_BY_ID = {r.id: r for r in RULES}
+
+
+def rule_catalogue() -> list[dict]:
+    return [{"id": r.id, "group": r.group, "title_zh": r.title_zh, "title_en": r.title_en, "basis": r.basis,
+             "tolerance": r.tolerance, "severity": r.severity} for r in RULES]
+
+
+GROUP_TITLES = {"completeness": "完整性 Completeness", "table": "表内 Within a table",
+                "cross": "表间 Between tables", "text": "文字与表 Text and tables"}
+
+
+def catalogue_markdown() -> str:
+    """The rule catalogue as a site page (Markdown), generated from the rules themselves."""
+    out = ["# 校验规则 Validation rules", "",
+           "每份公开文件都按下列规则校验，结果见 `findings`（每条含规则、严重程度、期望数、实际数、差额、表和源文件行）。",
+           "Every disclosure is checked against these rules; the results are the `findings` resource.", "",
+           f"容差 Tolerance: {ROUNDING}。 {ROUNDING_EN}.", ""]
+    for group, title in GROUP_TITLES.items():
+        rules = [r for r in RULES if r.group == group]
+        if not rules:
+            continue
+        out += [f"## {title}", "", "| 规则 id | 名称 Title | 依据 Basis | 容差 Tolerance | 严重程度 |", "|---|---|---|---|---|"]
+        for r in rules:
+            cells = [f"`{r.id}`", f"{r.title_zh}<br>{r.title_en}", r.basis, r.tolerance, r.severity]
+            out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)

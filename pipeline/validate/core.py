@@ -1,0 +1,249 @@
+"""What every rule uses: the rule record, the finding record, the tolerance that printed precision allows,
+and a row view of a table (the facts of one printed row together).
+
+Amounts are Decimal in 元 throughout. A finding's `table_ids` and `source_lines` are space-separated
+strings (sorted, without repeats), so they fit one CSV cell each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Callable, Iterable
+
+from ..model import DocumentResult, Table
+from .labels import economic_class, norm, side_of
+
+UNIT_FACTOR = {"万元": Decimal(10000), "元": Decimal(1)}
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    group: str  # completeness | table | cross | text
+    title_zh: str
+    title_en: str
+    basis: str  # one sentence: why the published figures must satisfy it
+    tolerance: str
+    severity: str  # severity of a failure beyond tolerance
+    check: Callable[["Doc"], list[dict] | None] | None  # None: the rule is emitted by other checks
+
+
+# --------------------------------------------------------------------------- tolerance
+
+
+def half_unit(fact: dict | None) -> Decimal:
+    """Half of the last printed digit, in 元: what rounding to the printed precision may have moved the
+    amount. A printed zero is exact (nothing was rounded away)."""
+    if fact is None or fact.get("value") in (None, ZERO):
+        return ZERO
+    factor = UNIT_FACTOR.get(fact.get("published_unit") or "元", Decimal(1))
+    return Decimal(5) * Decimal(10) ** -(int(fact.get("decimals") or 0) + 1) * factor
+
+
+def val(fact: dict | None) -> Decimal:
+    """A blank cell or a printed dash counts as zero in a sum."""
+    if fact is None or fact.get("value") is None:
+        return ZERO
+    return fact["value"]
+
+
+def cut_short(total: dict, expected: Decimal, parts: Iterable[dict]) -> bool:
+    """The total was printed with fewer decimals than its parts and is their sum cut (or rounded) to
+    those decimals: 1,234,567.8 where the parts give 1,234,567.83."""
+    d = int(total.get("decimals") or 0)
+    part_d = max((int(p.get("decimals") or 0) for p in parts if p is not None), default=0)
+    if d >= part_d or total.get("value") is None:
+        return False
+    factor = UNIT_FACTOR.get(total.get("published_unit") or "元", Decimal(1))
+    q = Decimal(10) ** -d
+    exp_printed = expected / factor
+    return total["value"] / factor in (exp_printed.quantize(q, ROUND_DOWN), exp_printed.quantize(q, ROUND_HALF_UP))
+
+
+def fmt(amount: Decimal | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{amount:,.2f}"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def finding(doc: "Doc", rule_id: str, severity: str, message: str, *, expected: Decimal | None = None,
+            actual: Decimal | None = None, tables: Iterable[str] = (), lines: Iterable[int | None] = (),
+            message_en: str = "", found_by: str = "", tolerance: Decimal | None = None) -> dict:
+    diff = actual - expected if expected is not None and actual is not None else None
+    return {
+        "doc_id": doc.doc_id, "rule_id": rule_id, "severity": severity, "message": message,
+        "expected": expected, "actual": actual, "difference": diff,
+        "table_ids": " ".join(sorted({t for t in tables if t})),
+        "source_lines": " ".join(str(n) for n in sorted({n for n in lines if n})),
+        "message_en": message_en, "found_by": found_by or rule_id,
+        "tolerance": tolerance,
+    }
+
+
+def compare_sum(doc: "Doc", rule_id: str, total: dict, parts: list[dict], what_zh: str, what_en: str,
+                tables: Iterable[str] = ()) -> list[dict]:
+    """The printed total against the sum of its printed parts: nothing when equal, `info` within the
+    rounding the printed precision allows, a `value.cut_short` warning when the total lost its last
+    digits, `error` otherwise."""
+    expected = sum((val(p) for p in parts), ZERO)
+    actual = val(total)
+    if actual == expected:
+        return []
+    tol = half_unit(total) + sum((half_unit(p) for p in parts), ZERO)
+    tids = set(tables) | {total["table_id"]} | {p["table_id"] for p in parts}
+    lines = [total["source_line"]] + [p["source_line"] for p in parts]
+    diff = actual - expected
+    if cut_short(total, expected, parts):
+        return [finding(doc, "value.cut_short", "warning",
+                        f"{what_zh}：印出的合计 {total['published_value']} 少印了末位小数，其组成部分之和为 "
+                        f"{fmt(expected)} 元", expected=expected, actual=actual, tables=tids, lines=lines,
+                        message_en=f"{what_en}: the printed total {total['published_value']} is cut short; its "
+                                   f"parts add up to {fmt(expected)} yuan", found_by=rule_id, tolerance=tol)]
+    if abs(diff) <= tol:
+        return [finding(doc, rule_id, "info",
+                        f"{what_zh}：相差 {fmt(diff)} 元，在 {len(parts)} 个印出数的舍入范围内（±{fmt(tol)} 元）",
+                        expected=expected, actual=actual, tables=tids, lines=lines,
+                        message_en=f"{what_en}: differs by {fmt(diff)} yuan, within the rounding of "
+                                   f"{len(parts)} printed amounts (±{fmt(tol)})", tolerance=tol)]
+    return [finding(doc, rule_id, "error",
+                    f"{what_zh}：印出 {fmt(actual)} 元，组成部分之和 {fmt(expected)} 元，相差 {fmt(diff)} 元",
+                    expected=expected, actual=actual, tables=tids, lines=lines,
+                    message_en=f"{what_en}: printed {fmt(actual)} yuan, parts add up to {fmt(expected)}, "
+                               f"difference {fmt(diff)}", tolerance=tol)]
+
+
+def compare_equal(doc: "Doc", rule_id: str, a: dict | None, b: dict | None, what_zh: str, what_en: str,
+                  a_value: Decimal | None = None, b_value: Decimal | None = None,
+                  a_facts: list[dict] | None = None, b_facts: list[dict] | None = None) -> list[dict]:
+    """Two printed figures that must be the same amount (one table against another). `a` is taken as the
+    expected side. Either side may be a sum of facts (`*_facts`), then its rounding adds up too."""
+    af = a_facts if a_facts is not None else ([a] if a else [])
+    bf = b_facts if b_facts is not None else ([b] if b else [])
+    av = a_value if a_value is not None else sum((val(f) for f in af), ZERO)
+    bv = b_value if b_value is not None else sum((val(f) for f in bf), ZERO)
+    if av == bv:
+        return []
+    tol = sum((half_unit(f) for f in af + bf), ZERO)
+    tids = {f["table_id"] for f in af + bf}
+    lines = [f["source_line"] for f in af + bf]
+    diff = bv - av
+    if len(bf) == 1 and cut_short(bf[0], av, af):
+        return [finding(doc, "value.cut_short", "warning",
+                        f"{what_zh}：{bf[0]['published_value']} 少印了末位小数，对应数为 {fmt(av)} 元",
+                        expected=av, actual=bv, tables=tids, lines=lines,
+                        message_en=f"{what_en}: {bf[0]['published_value']} is cut short of {fmt(av)} yuan",
+                        found_by=rule_id, tolerance=tol)]
+    if abs(diff) <= tol:
+        return [finding(doc, rule_id, "info", f"{what_zh}：相差 {fmt(diff)} 元，属舍入差（±{fmt(tol)} 元）",
+                        expected=av, actual=bv, tables=tids, lines=lines,
+                        message_en=f"{what_en}: differs by {fmt(diff)} yuan, rounding (±{fmt(tol)})",
+                        tolerance=tol)]
+    return [finding(doc, rule_id, "error", f"{what_zh}：{fmt(av)} 元 与 {fmt(bv)} 元 不一致，相差 {fmt(diff)} 元",
+                    expected=av, actual=bv, tables=tids, lines=lines,
+                    message_en=f"{what_en}: {fmt(av)} vs {fmt(bv)} yuan, difference {fmt(diff)}",
+                    tolerance=tol)]
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class TRow:
+    """One printed row of a table (for a two-sided table: one side of it), with its facts by column."""
+
+    table: Table
+    line: int
+    code: str  # printed or inferred code; for uncoded basic-expenditure tables a class code from the name
+    label: str
+    facts: list[dict] = field(default_factory=list)
+    budget_unit: str = ""
+    code_kind: str = ""
+    pseudo_code: bool = False
+
+    @property
+    def key(self) -> str:
+        return norm(self.label)
+
+    def get(self, column: str) -> dict | None:
+        for f in self.facts:
+            if f["column_label"] == column:
+                return f
+        return None
+
+    def first(self, pred: Callable[[str], bool]) -> dict | None:
+        for f in sorted(self.facts, key=lambda f: f["column_index"]):
+            if pred(f["column_label"]):
+                return f
+        return None
+
+    def has_value(self) -> bool:
+        return any(f["value"] is not None for f in self.facts)
+
+
+def table_rows(table: Table) -> list[TRow]:
+    """Facts grouped into printed rows: one row per (line, code, label) in print order."""
+    rows: dict[tuple, TRow] = {}
+    for f in table.facts:
+        if f["value_unit"] != "yuan":
+            continue
+        # the two sides of a 收支总表 share a line (and sometimes a label: 总计 | 总计)
+        key = (f["source_line"], f["code"], f["row_label"], side_of(f["column_label"]))
+        r = rows.get(key)
+        if r is None:
+            r = rows[key] = TRow(table, f["source_line"], f["code"], f["row_label"],
+                                 budget_unit=f.get("budget_unit", ""), code_kind=f.get("code_kind", ""))
+        r.facts.append(f)
+    out = list(rows.values())
+    _economic_pseudo_codes(table, out)
+    return out
+
+
+def _economic_pseudo_codes(table: Table, rows: list[TRow]) -> None:
+    """A basic-expenditure table printed with names only (工资福利支出, then its items): give the class
+    rows their class code and the rows below them a child of it, so the class = Σ items check applies."""
+    if table.table_type != "general_budget_basic_expenditure" or any(r.code for r in rows):
+        return
+    current = ""
+    n = 0
+    for r in rows:
+        cls = economic_class(r.label)
+        if cls:
+            current, n = cls, 0
+            r.code, r.code_kind, r.pseudo_code = cls, "economic", True
+        elif current and r.key and r.key not in ("合计", "总计"):
+            n += 1
+            r.code, r.code_kind, r.pseudo_code = f"{current}{n:02d}", "economic", True
+
+
+# --------------------------------------------------------------------------- the document
+
+
+class Doc:
+    """A document under validation, with its tables' rows computed once."""
+
+    def __init__(self, result: DocumentResult):
+        self.result = result
+        self.doc_id = result.document["doc_id"]
+        self.kind = result.document.get("kind") or ""
+        self.fiscal_year = result.document.get("fiscal_year")
+        self._rows: dict[str, list[TRow]] = {}
+
+    @property
+    def tables(self) -> list[Table]:
+        return self.result.tables
+
+    def of_type(self, *types: str, with_facts: bool = True) -> list[Table]:
+        return [t for t in self.tables if t.table_type in types and (t.facts or not with_facts)]
+
+    def first(self, ttype: str) -> Table | None:
+        ts = self.of_type(ttype)
+        return ts[0] if ts else None
+
+    def rows(self, table: Table) -> list[TRow]:
+        if table.table_id not in self._rows:
+            self._rows[table.table_id] = table_rows(table)
+        return self._rows[table.table_id]

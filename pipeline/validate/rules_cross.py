@@ -1,0 +1,403 @@
+"""Checks between the tables of one document: 收支总表 ↔ 收入表 / 支出表, 财政拨款收支总表 ↔ 一般公共预算支出表,
+the basic-expenditure totals, the "三公" table (its own sums and against the basic-expenditure items), and the
+performance forms against 项目支出."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Table
+from .core import ZERO, Doc, TRow, compare_equal, compare_sum, finding, fmt, half_unit, val
+from .labels import col_parts, functional_class, is_subitem, is_total_part, norm, side_of
+from .lookup import dedup, first_amount_col, is_current, named_col, table_total, total_col
+
+# income sources: how a 收支总表 row and a 收入表 column name them
+SOURCES = {
+    "一般公共预算": re.compile(r"^一般公共预算(?:财政)?(?:拨款)?(?:预算)?(?:收入)?$"),
+    "政府性基金": re.compile(r"^政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:预算)?(?:收入)?$"),
+    "国有资本经营": re.compile(r"^国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入)?$"),
+    "财政拨款": re.compile(r"^财政拨款(?:预算)?收入$"),
+    "财政专户": re.compile(r"^财政专户管理资金(?:收入)?$"),
+    "事业收入": re.compile(r"^事业(?:预算)?收入$"),
+    "上级补助收入": re.compile(r"^上级补助(?:预算)?收入$"),
+    "附属单位上缴收入": re.compile(r"^附属单位上缴(?:预算)?收入$"),
+    "经营收入": re.compile(r"^(?:事业单位)?经营(?:预算)?收入$"),
+    "其他收入": re.compile(r"^其他(?:预算)?收入$"),
+    "单位资金": re.compile(r"^单位资金$"),
+}
+# expenditure kinds a 收支总表 (部门预算 template) lists instead of functional classes
+SPEND_KINDS = {
+    "行政支出": re.compile(r"^行政支出$"), "事业支出": re.compile(r"^事业支出$"),
+    "经营支出": re.compile(r"^(?:事业单位)?经营支出$"), "上缴上级支出": re.compile(r"^上缴上级支出$"),
+    "对附属单位补助支出": re.compile(r"^对附属单位补助支出$"),
+}
+
+
+def _label_exists(table: Table, rx: re.Pattern, side: str = "") -> bool:
+    """A row label printed in the table, with or without an amount (a blank amount is a zero)."""
+    for c in table.cells:
+        if rx.search(norm(c["text"])):
+            return True
+    return False
+
+
+def _summary_row(doc: Doc, table: Table, side: str, rx: re.Pattern) -> list[TRow]:
+    rows = [r for r in doc.rows(table) if r.facts and side_of(r.facts[0]["column_label"]) == side
+            and rx.search(r.key) and not is_subitem(r.label)]
+    return rows[:1]
+
+
+def _first_col(row: TRow) -> dict | None:
+    return row.first(lambda p: is_total_part(col_parts(p)[-1])) or row.first(lambda p: True)
+
+
+def _income_column(doc: Doc, table: Table, rx: re.Pattern) -> str | None:
+    """The income table's column for a source: its 小计 when the source is subdivided."""
+    paths = [c.path for c in table.columns if c.kind == "amount" and c.path and is_current(doc, c.path)]
+    for p in paths:
+        parts = col_parts(p)
+        for i, part in enumerate(parts):
+            if rx.search(norm(part)):
+                if i == len(parts) - 1:
+                    sub = [q for q in paths if col_parts(q)[:i + 1] == parts[:i + 1] and len(col_parts(q)) > i + 1
+                           and is_total_part(col_parts(q)[i + 1])]
+                    return sub[0] if sub else p
+                if is_total_part(parts[i + 1]):
+                    return p
+    return None
+
+
+def check_summary_income(doc: Doc) -> list[dict] | None:
+    summ, inc = doc.first("income_expenditure_summary"), doc.first("income")
+    if summ is None or inc is None:
+        return None
+    out = []
+    ran = False
+    for key, rx in SOURCES.items():
+        col = _income_column(doc, inc, rx)
+        srows = _summary_row(doc, summ, "收入", rx)
+        if col is None or (not srows and not _label_exists(summ, rx)):
+            continue
+        s_fact = _first_col(srows[0]) if srows else None
+        i_facts = table_total(doc, inc, lambda p, c=col: p == c)
+        if i_facts is None:
+            i_facts = []
+        if val(s_fact) == ZERO and sum((val(f) for f in i_facts), ZERO) == ZERO:
+            continue
+        ran = True
+        out += compare_equal(doc, "cross.summary_income", s_fact, None, f"收支总表与收入表的“{key}”",
+                             f"summary vs income table, source '{key}'", b_facts=i_facts,
+                             a_facts=[s_fact] if s_fact else [])
+    # the year's total
+    yrows = _summary_row(doc, summ, "收入", re.compile(r"^本年收入(?:合计|小计)$"))
+    tot = table_total(doc, inc, lambda p: is_current(doc, p) and norm(col_parts(p)[0]) in ("本年收入合计", "本年收入"))
+    if yrows and tot is not None:
+        ran = True
+        out += compare_equal(doc, "cross.summary_income", _first_col(yrows[0]), None,
+                             "收支总表本年收入合计与收入表合计", "summary year income total vs income table total",
+                             b_facts=tot)
+    return out if ran else None
+
+
+def class_facts(doc: Doc, table: Table, code: str, pred) -> list[dict] | None:
+    """The facts that make up a functional class in a table: its 类 rows (one per budget unit), else the
+    款/项 rows under it at the shortest printed level; None when the table shows nothing of the class."""
+    rows = [r for r in doc.rows(table) if r.code_kind == "functional" and r.code.startswith(code)]
+    if not rows:
+        return None
+    n = min(len(r.code) for r in rows)
+    rows = dedup([r for r in rows if len(r.code) == n])
+    return [f for r in rows for f in [r.first(pred)] if f is not None]
+
+
+def check_summary_expenditure(doc: Doc) -> list[dict] | None:
+    summ, exp = doc.first("income_expenditure_summary"), doc.first("expenditure")
+    if summ is None or exp is None:
+        return None
+    out = []
+    ran = False
+    pred = total_col(doc) if any(total_col(doc)(c.path) for c in exp.columns if c.kind == "amount") \
+        else first_amount_col(doc)
+    for r in doc.rows(summ):
+        if not r.facts or side_of(r.facts[0]["column_label"]) != "支出" or is_subitem(r.label):
+            continue
+        s_fact = _first_col(r)
+        code = functional_class(r.label)
+        if code:
+            e = class_facts(doc, exp, code, pred)
+            if e is None:
+                continue
+            ran = True
+            out += compare_equal(doc, "cross.summary_expenditure", s_fact, None,
+                                 f"收支总表与支出表的“{r.label}”（{code}）",
+                                 f"summary vs expenditure table, class {code}", b_facts=e)
+            continue
+        for kind, rx in SPEND_KINDS.items():
+            if rx.search(r.key):
+                e = table_total(doc, exp, lambda p, rx=rx: is_current(doc, p) and bool(rx.search(norm(col_parts(p)[-1]))))
+                if e is None:
+                    break
+                ran = True
+                out += compare_equal(doc, "cross.summary_expenditure", s_fact, None, f"收支总表与支出表的“{kind}”",
+                                     f"summary vs expenditure table, '{kind}'", b_facts=e)
+                break
+    yrows = _summary_row(doc, summ, "支出", re.compile(r"^本年支出(?:合计|小计)$"))
+    tot = table_total(doc, exp, pred)
+    if yrows and tot is not None:
+        ran = True
+        out += compare_equal(doc, "cross.summary_expenditure", _first_col(yrows[0]), None,
+                             "收支总表本年支出合计与支出表合计", "summary year expenditure total vs expenditure table",
+                             b_facts=tot)
+    return out if ran else None
+
+
+_EXCLUDES_CARRY = re.compile(r"不含上年结转")
+
+
+def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
+    fg, gb = doc.first("fiscal_grant_summary"), doc.first("general_budget_expenditure")
+    if fg is None or gb is None:
+        return None
+    gb_pred = total_col(doc) if any(total_col(doc)(c.path) for c in gb.columns if c.kind == "amount") \
+        else first_amount_col(doc)
+
+    def fg_col(row: TRow) -> dict | None:
+        # the 一般公共预算 column of a 财政拨款收支总表 that splits its expenditure by fund
+        return row.first(lambda p: "一般公共预算" in norm(p)) or _first_col(row)
+
+    carry = [r for r in doc.rows(fg) if r.facts and side_of(r.facts[0]["column_label"]) == "收入"
+             and re.match(r"^(?:上年|年初)", r.key) and val(_first_col(r)) != ZERO]
+    if _EXCLUDES_CARRY.search(norm(gb.title)) and carry:
+        return [finding(doc, "cross.fiscal_general_budget", "info",
+                        f"{gb.title}不含上年结转，而财政拨款收支总表含上年结转 {fmt(val(_first_col(carry[0])))} 元，"
+                        "两表按类的金额口径不同，未比对", tables=[fg.table_id, gb.table_id], lines=[carry[0].line],
+                        message_en="the general budget table excludes the carry-over the fiscal grant summary "
+                                   "includes; not compared")]
+    out = []
+    ran = False
+    for r in doc.rows(fg):
+        if not r.facts or side_of(r.facts[0]["column_label"]) != "支出":
+            continue
+        code = functional_class(r.label)
+        f = fg_col(r)
+        if code:
+            g = class_facts(doc, gb, code, gb_pred)
+            if g is None:
+                continue
+            ran = True
+            out += compare_equal(doc, "cross.fiscal_general_budget", f, None,
+                                 f"财政拨款收支总表（一般公共预算）与一般公共预算支出表的“{r.label}”（{code}）",
+                                 f"fiscal grant summary vs general budget table, class {code}", b_facts=g)
+        elif re.match(r"^本年支出(?:合计|小计)$", r.key):
+            g = table_total(doc, gb, gb_pred)
+            if g is None:
+                continue
+            ran = True
+            out += compare_equal(doc, "cross.fiscal_general_budget", f, None,
+                                 "财政拨款收支总表本年支出合计（一般公共预算）与一般公共预算支出表合计",
+                                 "fiscal grant summary year total vs general budget table total", b_facts=g)
+    return out if ran else None
+
+
+def basic_table_total(doc: Doc, table: Table) -> list[dict] | None:
+    pred = total_col(doc) if any(total_col(doc)(c.path) for c in table.columns if c.kind == "amount") \
+        else first_amount_col(doc)
+    return table_total(doc, table, pred)
+
+
+def check_basic_total(doc: Doc) -> list[dict] | None:
+    gb, basic = doc.first("general_budget_expenditure"), doc.first("general_budget_basic_expenditure")
+    if gb is None or basic is None:
+        return None
+    g = table_total(doc, gb, named_col(doc, r"基本支出"))
+    b = basic_table_total(doc, basic)
+    if g is None or b is None:
+        return None
+    return compare_equal(doc, "cross.basic_total", None, None, "一般公共预算支出表的基本支出合计与基本支出表合计",
+                         "general budget table basic total vs basic expenditure table total",
+                         a_facts=g, b_facts=b)
+
+
+# --------------------------------------------------------------------------- "三公"
+
+ITEMS_ZH = {"total": "合计", "abroad": "因公出国（境）费", "vehicle": "公务用车购置及运行费",
+            "purchase": "公务用车购置费", "operation": "公务用车运行维护费", "reception": "公务接待费"}
+
+
+def tpc_item(text: str) -> str:
+    t = norm(text)
+    if "因公出国" in t:
+        return "abroad"
+    if "公务接待" in t:
+        return "reception"
+    if "公务用车购置及运行" in t or "公务用车购置和运行" in t:
+        return "vehicle"
+    if "公务用车购置" in t:
+        return "purchase"
+    if "公务用车运行" in t:
+        return "operation"
+    if re.search(r"(?:合计|总计|小计)$", t):
+        return "total"
+    return ""
+
+
+@dataclass
+class TpcGroup:
+    name: str  # 2024年预算数 / 2024年度决算数 / 2023年预算数 / 合计 …
+    items: dict[str, dict] = field(default_factory=dict)
+
+
+def tpc_groups(doc: Doc, table: Table) -> list[TpcGroup]:
+    """The amounts of a "三公" table by group (year / budget or actuals) and item. Printed either with the
+    items as columns (合计 | 因公出国 | 公务用车 小计 购置 运行 | 公务接待, once per year) or as rows."""
+    rows = doc.rows(table)
+    row_items = {id(r): tpc_item(r.label) for r in rows}
+    groups: list[TpcGroup] = []
+    if any(row_items[id(r)] and row_items[id(r)] != "total" for r in rows):
+        cols = sorted({f["column_label"]: f["column_index"] for r in rows for f in r.facts}.items(),
+                      key=lambda kv: kv[1])
+        for col, _ in cols:
+            g = TpcGroup(col)
+            for r in rows:
+                f = r.get(col)
+                if f is not None and row_items[id(r)]:
+                    g.items.setdefault(row_items[id(r)], f)
+            groups.append(g)
+        return groups
+    for r in rows:
+        cur: TpcGroup | None = None
+        for f in sorted(r.facts, key=lambda f: f["column_index"]):
+            parts = col_parts(f["column_label"])
+            last = parts[-1] if parts else ""
+            item = tpc_item(last)
+            if item == "total" and any("公务用车" in norm(p) for p in parts[:-1]):
+                item = "vehicle"
+            if item == "total" or cur is None:
+                # each group starts at its 合计: the position decides, since the year header above a group
+                # is printed over only part of it in some extractions
+                cur = TpcGroup(parts[0] if len(parts) > 1 else f["column_label"])
+                groups.append(cur)
+            if item:
+                cur.items.setdefault(item, f)
+    return groups
+
+
+def current_groups(doc: Doc, groups: list[TpcGroup]) -> list[TpcGroup]:
+    cur = [g for g in groups if is_current(doc, g.name)]
+    return cur or groups[-1:]
+
+
+def main_group(doc: Doc, groups: list[TpcGroup]) -> TpcGroup | None:
+    """The group the basic-expenditure items belong under: this year's actuals (决算) in final accounts,
+    this year's budget otherwise; the 合计 column in a table by fund."""
+    cur = current_groups(doc, groups)
+    if doc.kind == "final_accounts":
+        acts = [g for g in cur if "决算" in norm(g.name)]
+        if acts:
+            return acts[0]
+    tot = [g for g in cur if is_total_part(col_parts(g.name)[-1])]
+    return (tot or cur or [None])[0]
+
+
+def check_three_public_items(doc: Doc) -> list[dict] | None:
+    out = []
+    ran = False
+    for table in doc.of_type("three_public_costs"):
+        for g in tpc_groups(doc, table):
+            it = g.items
+            if "total" in it and any(k in it for k in ("abroad", "vehicle", "reception")):
+                parts = [it[k] for k in ("abroad", "vehicle", "reception") if k in it]
+                if "vehicle" not in it:
+                    parts += [it[k] for k in ("purchase", "operation") if k in it]
+                ran = True
+                out += compare_sum(doc, "three_public.items", it["total"], parts,
+                                   f"{table.title} {g.name} 合计 = 因公出国（境）费 + 公务用车购置及运行费 + 公务接待费",
+                                   f"{table.table_id} {g.name}: total = abroad + vehicles + reception")
+            if "vehicle" in it and any(k in it for k in ("purchase", "operation")):
+                ran = True
+                out += compare_sum(doc, "three_public.items", it["vehicle"],
+                                   [it[k] for k in ("purchase", "operation") if k in it],
+                                   f"{table.title} {g.name} 公务用车购置及运行费 = 购置费 + 运行维护费",
+                                   f"{table.table_id} {g.name}: vehicles = purchase + operation")
+    return out if ran else None
+
+
+# the basic-expenditure item that is part of a "三公" item: (economic code, name pattern, 三公 item)
+TPC_ECONOMIC = [
+    ("30217", re.compile(r"^公务接待费$"), "reception"),
+    ("30231", re.compile(r"^公务用车运行(?:维护)?(?:费)?$"), "operation"),
+    ("30212", re.compile(r"^因公出国（?境）?费(?:用)?$"), "abroad"),
+    ("31013", re.compile(r"^公务用车购置(?:费)?$"), "purchase"),
+]
+
+
+def basic_item(doc: Doc, table: Table, code: str, rx: re.Pattern) -> dict | None:
+    for r in doc.rows(table):
+        if (r.code == code and not r.pseudo_code) or (r.pseudo_code or not r.code) and rx.search(r.key):
+            f = r.first(lambda p: is_current(doc, p))
+            if f is not None:
+                return f
+    return None
+
+
+def check_three_public_basic(doc: Doc) -> list[dict] | None:
+    tpc, basic = doc.first("three_public_costs"), doc.first("general_budget_basic_expenditure")
+    if tpc is None or basic is None:
+        return None
+    g = main_group(doc, tpc_groups(doc, tpc))
+    if g is None:
+        return None
+    out = []
+    ran = False
+    for code, rx, item in TPC_ECONOMIC:
+        b = basic_item(doc, basic, code, rx)
+        if b is None or val(b) == ZERO:
+            continue
+        whole = g.items.get(item)
+        if whole is None and item in ("purchase", "operation") and "vehicle" in g.items:
+            whole = g.items["vehicle"]  # a table that prints only 公务用车购置及运行费
+        ran = True
+        tol = half_unit(b) + half_unit(whole)
+        if val(b) <= val(whole):
+            continue
+        sev = "info" if val(b) - val(whole) <= tol else "error"
+        out.append(finding(doc, "cross.three_public_basic", sev,
+                           f"基本支出表 {code} {b['row_label']} {fmt(val(b))} 元，大于“三公”经费表{g.name}"
+                           f"{ITEMS_ZH[item]} {fmt(val(whole))} 元（基本支出部分不能超过“三公”经费全额）",
+                           expected=val(whole), actual=val(b), tables=[tpc.table_id, basic.table_id],
+                           lines=[b["source_line"], whole["source_line"] if whole else None],
+                           message_en=f"basic expenditure item {code} ({fmt(val(b))}) exceeds the 'three public "
+                                      f"costs' {item} of {g.name} ({fmt(val(whole))})", tolerance=tol))
+    return out if ran else None
+
+
+def check_projects(doc: Doc) -> list[dict] | None:
+    projects = [p for p in doc.result.extra.get("projects", []) or [] if p.get("funds_total") is not None]
+    if not projects:
+        return None
+    ref = None
+    for ttype in ("expenditure", "general_budget_expenditure"):
+        t = doc.first(ttype)
+        if t is not None:
+            ref = table_total(doc, t, named_col(doc, r"项目支出"))
+            if ref:
+                break
+    if not ref:
+        return None
+    forms = sum((p["funds_total"] for p in projects), ZERO)
+    total = sum((val(f) for f in ref), ZERO)
+    if forms == total:
+        return []
+    sev = "warning"
+    return [finding(doc, "cross.projects", sev,
+                    f"{len(projects)} 张项目绩效目标表的年度资金合计 {fmt(forms)} 元，与项目支出合计 {fmt(total)} 元不一致",
+                    expected=total, actual=forms, tables={f["table_id"] for f in ref},
+                    lines=[p.get("source_line") for p in projects] + [f["source_line"] for f in ref],
+                    message_en=f"the {len(projects)} project forms total {fmt(forms)} yuan; 项目支出 is {fmt(total)}")]
+
+
+__all__ = [
+    "check_summary_income", "check_summary_expenditure", "check_fiscal_general_budget", "check_basic_total",
+    "check_three_public_items", "check_three_public_basic", "check_projects",
+    "tpc_groups", "current_groups", "main_group", "basic_table_total", "class_facts", "SOURCES",
+]

@@ -1,0 +1,416 @@
+"""Completeness and the checks inside one table: row totals, column totals, the code hierarchy, budget-unit
+groups, codes printed twice, and the two sides of a 收支总表."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..classify import STANDARD_SETS
+from ..facts import EMPTY_NOTE
+from .core import Doc, TRow, compare_sum, finding, fmt, val
+from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, norm, ordinal_level,
+                     side_of)
+from .lookup import dedup, top_rows, total_row
+
+TYPE_NAMES = {
+    "income_expenditure_summary": ("收支总表", "income and expenditure summary"),
+    "income": ("收入总表", "income table"),
+    "expenditure": ("支出总表", "expenditure table"),
+    "fiscal_grant_summary": ("财政拨款收支总表", "fiscal grant summary"),
+    "general_budget_expenditure": ("一般公共预算支出表", "general public budget expenditure table"),
+    "general_budget_basic_expenditure": ("一般公共预算基本支出表", "general budget basic expenditure table"),
+    "three_public_costs": ("“三公”经费支出表", "'three public costs' table"),
+    "government_fund": ("政府性基金预算支出表", "government fund table"),
+    "state_capital": ("国有资本经营预算支出表", "state capital operation table"),
+}
+# words the explanations use when a kind of funds is absent (无政府性基金预算财政拨款收支 …)
+_TYPE_WORD = {"government_fund": "政府性基金", "state_capital": "国有资本经营", "three_public_costs": "三公"}
+_ELSEWHERE = re.compile(r"另附|另行公开|单独公开|另册公开|另行发布")
+_NONE_STMT = r"(?:无|没有|未安排|未使用|不涉及)[^。；]{0,16}%s|%s[^。；]{0,40}?(?<![\d.])0(?:\.0+)?\s*(?:万元|元)|%s[^。；]{0,20}(?:空表|无数据)"
+
+
+def _text_lines(doc: Doc) -> list[tuple[int, str]]:
+    in_table = set()
+    for t in doc.tables:
+        in_table.update(range(t.block.line_start, t.block.line_end + 1))
+    return [(i + 1, s) for i, s in enumerate(doc.result.source.lines) if s.strip() and i + 1 not in in_table]
+
+
+def check_completeness(doc: Doc) -> list[dict] | None:
+    kind = doc.kind if doc.kind in STANDARD_SETS else ""
+    if not kind:
+        return None
+    expected = list(STANDARD_SETS[kind])
+    if any(t.table_type == "state_capital" for t in doc.tables) and "state_capital" not in expected:
+        expected.append("state_capital")  # a budget template with the 国有资本 table carries it
+    text = _text_lines(doc)
+    elsewhere = [(n, s) for n, s in text if _ELSEWHERE.search(s) and "表" in s]
+    out = []
+    for ttype in expected:
+        zh, en = TYPE_NAMES[ttype]
+        tables = [t for t in doc.tables if t.table_type == ttype]
+        word = _TYPE_WORD.get(ttype, "")
+        stmt = []
+        if word:
+            rx = re.compile(_NONE_STMT % (word, word, word))
+            stmt = [(n, s) for n, s in text if rx.search(s)]
+        if any(t.status == "parsed" and t.facts for t in tables):
+            continue
+        if tables:
+            t = tables[0]
+            noted = [x for x in t.notes if EMPTY_NOTE.search(x)]
+            if noted or stmt:
+                where = noted[0] if noted else stmt[0][1][:60]
+                out.append(finding(doc, "completeness.standard_tables", "info",
+                                   f"{zh}（{t.title}）为空表，已说明：{where}", tables=[t.table_id],
+                                   lines=[t.block.line_start] + [n for n, _ in stmt[:1]],
+                                   message_en=f"the {en} is empty, with a statement"))
+            else:
+                out.append(finding(doc, "completeness.standard_tables", "warning",
+                                   f"{zh}（{t.title}）为空表，表内和说明中均未说明为何无数据", tables=[t.table_id],
+                                   lines=[t.block.line_start],
+                                   message_en=f"the {en} is printed empty without a statement"))
+        elif elsewhere:
+            out.append(finding(doc, "completeness.standard_tables", "info",
+                               f"{zh}未在本文件中公开，文中称公开表另附：{elsewhere[0][1][:60]}",
+                               lines=[elsewhere[0][0]],
+                               message_en=f"the {en} is not in this file; the text says the tables are "
+                                          "published separately (另附)"))
+        elif stmt:
+            out.append(finding(doc, "completeness.standard_tables", "info",
+                               f"未公开{zh}，说明中称无此项收支：{stmt[0][1][:60]}", lines=[stmt[0][0]],
+                               message_en=f"no {en}; the text states there are no such funds"))
+        else:
+            out.append(finding(doc, "completeness.standard_tables", "warning", f"缺少标准公开表：{zh}",
+                               message_en=f"standard table missing: {en}"))
+    return out
+
+
+# --------------------------------------------------------------------------- within a table
+
+_ROW_TOTAL_TYPES = {
+    "income_expenditure_summary", "income", "expenditure", "fiscal_grant_summary", "general_budget_expenditure",
+    "general_budget_basic_expenditure", "government_fund", "state_capital", "operating_costs",
+    "project_expenditure",
+}
+
+
+def _column_tree(table) -> list[tuple[str, list[str]]]:
+    """(total column, its component columns) for each 合计/小计 column of a table's header."""
+    cols: dict[str, int] = {}
+    for f in table.facts:
+        if f["value_unit"] == "yuan":
+            cols.setdefault(f["column_label"], f["column_index"])
+    paths = sorted(cols, key=cols.get)
+    parts = {p: col_parts(p) for p in paths}
+    out = []
+    top_done = False
+    for t in paths:
+        tp = parts[t]
+        if not tp or not is_total_part(tp[-1]) or norm(tp[-1]).startswith("其中"):
+            continue
+        parent = tp[:-1]
+        if not parent:
+            if top_done:
+                continue  # only the first top-level 合计 sums the whole row (a later 小计 heads its own group)
+            top_done = True
+        depth = len(parent)
+        groups: dict[str, list[str]] = {}
+        for c in paths:
+            cp = parts[c]
+            if c == t or len(cp) <= depth or cp[:depth] != parent:
+                continue
+            if side_of(c) != side_of(t):
+                continue
+            child = cp[depth]
+            if is_total_part(child) or is_subitem(child):
+                continue
+            groups.setdefault(child, []).append(c)
+        comps = []
+        for child, cs in groups.items():
+            sub_totals = [c for c in cs if len(parts[c]) > depth + 1 and is_total_part(parts[c][depth + 1])]
+            if sub_totals:
+                comps.append(sub_totals[0])  # a group with its own 小计 counts by it
+            else:
+                comps.extend(c for c in cs if not any(is_subitem(x) for x in parts[c][depth + 1:]))
+        if comps:
+            out.append((t, comps))
+    return out
+
+
+def check_row_totals(doc: Doc) -> list[dict] | None:
+    out = []
+    ran = False
+    for table in doc.of_type(*_ROW_TOTAL_TYPES):
+        tree = _column_tree(table)
+        if not tree:
+            continue
+        for row in doc.rows(table):
+            for tcol, comps in tree:
+                total = row.get(tcol)
+                parts = [row.get(c) for c in comps]
+                parts = [p for p in parts if p is not None]
+                if total is None or not parts:
+                    continue  # a row without the total or without any part printed says nothing
+                ran = True
+                out += compare_sum(doc, "table.row_total", total, parts,
+                                   f"{table.title} 第{row.line}行“{row.label or row.code}”的{tcol}",
+                                   f"{table.table_id} line {row.line} '{row.label or row.code}' column {tcol}")
+    return out if ran else None
+
+
+def check_column_totals(doc: Doc) -> list[dict] | None:
+    """The 合计 row = Σ the rows at the top level below it (top budget units, else the shortest codes)."""
+    out = []
+    ran = False
+    for table in doc.of_type(*_ROW_TOTAL_TYPES):
+        tr = total_row(doc, table)
+        if tr is None or len(doc.rows(table)) < 2:
+            continue
+        tops = [r for r in top_rows(doc, table) if r is not tr]
+        if not tops:
+            continue
+        for f in tr.facts:
+            parts = [p for r in tops for p in [r.get(f["column_label"])] if p is not None]
+            ran = True
+            out += compare_sum(doc, "table.column_total", f, parts,
+                               f"{table.title} 合计行（第{tr.line}行）{f['column_label']}",
+                               f"{table.table_id} total row (line {tr.line}) column {f['column_label']}")
+    return out if ran else None
+
+
+def _children(code: str, kind: str) -> int | None:
+    if kind == "functional" and len(code) in (3, 5):
+        return len(code) + 2
+    if kind == "economic" and len(code) == 3:
+        return 5
+    return None
+
+
+def check_code_hierarchy(doc: Doc) -> list[dict] | None:
+    """类 = Σ 款, 款 = Σ 项, within one budget unit's rows, column by column."""
+    out = []
+    ran = False
+    for table in doc.of_type(*_ROW_TOTAL_TYPES):
+        rows = dedup([r for r in doc.rows(table) if r.code and r.code_kind in ("functional", "economic")])
+        by_unit: dict[str, list[TRow]] = defaultdict(list)
+        for r in rows:
+            by_unit[r.budget_unit].append(r)
+        for unit_rows in by_unit.values():
+            for parent in unit_rows:
+                n = _children(parent.code, parent.code_kind)
+                if n is None:
+                    continue
+                kids = [r for r in unit_rows if len(r.code) == n and r.code.startswith(parent.code)
+                        and r.code_kind == parent.code_kind]
+                if not kids:
+                    continue
+                for f in parent.facts:
+                    parts = [p for k in kids for p in [k.get(f["column_label"])] if p is not None]
+                    ran = True
+                    out += compare_sum(doc, "table.code_hierarchy", f, parts,
+                                       f"{table.title} {parent.code} {parent.label} 的{f['column_label']}"
+                                       f"（= 下级 {len(kids)} 个科目之和）",
+                                       f"{table.table_id} code {parent.code} column {f['column_label']} "
+                                       f"(= its {len(kids)} sub-codes)")
+    return out if ran else None
+
+
+def check_budget_units(doc: Doc) -> list[dict] | None:
+    """A budget unit's row = Σ the class rows printed under it; a parent unit = Σ its units."""
+    out = []
+    ran = False
+    for table in doc.of_type(*_ROW_TOTAL_TYPES):
+        rows = doc.rows(table)
+        units = [r for r in rows if r.code_kind == "budget_unit" and r.code]
+        if not units:
+            continue
+        for u in units:
+            subs = [r for r in units if len(r.code) > len(u.code) and r.code.startswith(u.code)]
+            if subs:
+                n = min(len(r.code) for r in subs)
+                members = [r for r in subs if len(r.code) == n]
+                what = "所属预算单位"
+            else:
+                members = dedup([r for r in rows if r.budget_unit == u.code and r is not u
+                                 and r.code_kind == "functional" and r.code and len(r.code) == 3])
+                what = "所列类级科目"
+            if not members:
+                continue
+            for f in u.facts:
+                parts = [p for m in members for p in [m.get(f["column_label"])] if p is not None]
+                ran = True
+                out += compare_sum(doc, "table.budget_unit_groups", f, parts,
+                                   f"{table.title} 预算单位 {u.code} {u.label} 的{f['column_label']}（= {what}之和）",
+                                   f"{table.table_id} budget unit {u.code} column {f['column_label']}")
+    return out if ran else None
+
+
+def check_duplicate_codes(doc: Doc) -> list[dict] | None:
+    out = []
+    ran = False
+    for table in doc.of_type(*_ROW_TOTAL_TYPES):
+        seen: dict[tuple, list[TRow]] = defaultdict(list)
+        for r in doc.rows(table):
+            if r.code and not r.pseudo_code:
+                ran = True
+                lane = tuple(sorted(f["column_label"] for f in r.facts))
+                seen[(r.code, r.budget_unit, lane)].append(r)
+        for (code, _, _), rs in seen.items():
+            lines = sorted({r.line for r in rs})
+            if len(lines) < 2:
+                continue
+            same = len({tuple(sorted((f["column_label"], f["value"]) for f in r.facts)) for r in rs}) == 1
+            sev = "warning" if same else "error"
+            what = "金额相同，重复印出" if same else "金额不同"
+            out.append(finding(doc, "table.duplicate_code", sev,
+                               f"{table.title} 科目 {code} {rs[0].label} 印出 {len(lines)} 次（第{'、'.join(map(str, lines))}行），{what}",
+                               tables=[table.table_id], lines=lines,
+                               message_en=f"{table.table_id}: code {code} printed {len(lines)} times "
+                                          f"({'same' if same else 'different'} amounts)"))
+    return out if ran else None
+
+
+# --------------------------------------------------------------------------- two-sided summary tables
+
+_SUMMARY_TYPES = ("income_expenditure_summary", "fiscal_grant_summary")
+
+
+def _sides(doc: Doc, table) -> dict[str, list[TRow]]:
+    """收入 and 支出 rows of a two-sided table, each in print order."""
+    out: dict[str, list[TRow]] = {"收入": [], "支出": []}
+    for r in doc.rows(table):
+        s = side_of(r.facts[0]["column_label"])
+        if s:
+            out[s].append(r)
+    return out
+
+
+def _columns(rows: list[TRow]) -> list[str]:
+    cols: dict[str, int] = {}
+    for r in rows:
+        for f in r.facts:
+            cols.setdefault(f["column_label"], f["column_index"])
+    return sorted(cols, key=cols.get)
+
+
+def _grand(rows: list[TRow]) -> TRow | None:
+    g = [r for r in rows if GRAND_TOTAL.match(r.key)]
+    return g[-1] if g else None
+
+
+def _year(rows: list[TRow]) -> TRow | None:
+    y = [r for r in rows if YEAR_TOTAL.match(r.key)]
+    return y[0] if y else None
+
+
+def check_summary_balance(doc: Doc) -> list[dict] | None:
+    out = []
+    ran = False
+    for table in doc.of_type(*_SUMMARY_TYPES):
+        sides = _sides(doc, table)
+        gi, ge = _grand(sides["收入"]), _grand(sides["支出"])
+        if not gi or not ge:
+            continue
+        fi = gi.first(lambda p: True)
+        fe = ge.first(lambda p: is_total_part(col_parts(p)[-1])) or ge.first(lambda p: True)
+        if fi is None or fe is None:
+            continue
+        ran = True
+        out += compare_sum(doc, "summary.balance", fe, [fi], f"{table.title} 支出总计 = 收入总计",
+                           f"{table.table_id}: expenditure grand total = income grand total")
+    return out if ran else None
+
+
+def check_summary_grand_total(doc: Doc) -> list[dict] | None:
+    """总计 = 本年收入合计 + 上年结转 … (and the same on the 支出 side), column by column."""
+    out = []
+    ran = False
+    for table in doc.of_type(*_SUMMARY_TYPES):
+        for side, rows in _sides(doc, table).items():
+            g = _grand(rows)
+            if g is None:
+                continue
+            gi = rows.index(g)
+            y = _year(rows[:gi])
+            if y is not None:
+                yi = rows.index(y)
+                terms = [y] + [r for r in rows[yi + 1:gi] if CARRY.match(r.key) and not is_subitem(r.label)]
+            else:  # 一、本年收入 … 二、上年结转 … 收入总计
+                terms = [r for r in rows[:gi] if ordinal_level(r.label) == 1]
+            if not terms:
+                continue
+            for f in g.facts:
+                parts = [p for r in terms for p in [r.get(f["column_label"])] if p is not None]
+                if not parts:
+                    continue
+                ran = True
+                out += compare_sum(doc, "summary.grand_total", f, parts,
+                                   f"{table.title} {side}方 {g.label}（{f['column_label']}）= "
+                                   + " + ".join(r.label for r in terms),
+                                   f"{table.table_id} {side} side grand total column {f['column_label']}")
+    return out if ran else None
+
+
+def _items_sum(rows: list[TRow], col: str) -> tuple[list[dict], int] | None:
+    """Terms of a year total above it: the 一、 rows if any carries an amount, else the （一） rows."""
+    for level in (1, 2):
+        rs = [r for r in rows if ordinal_level(r.label) == level and not is_subitem(r.label)
+              and not CARRY.match(r.key)]
+        facts = [f for r in rs for f in [r.get(col)] if f is not None]
+        if any(f["value"] is not None for f in facts):
+            return facts, level
+    return None
+
+
+def check_summary_year_total(doc: Doc) -> list[dict] | None:
+    """本年收入合计 = Σ the income items above it; an 一、 row with amounts under it = Σ those; a carry-over
+    row (上年结转 / 年初结转和结余) = Σ the rows that break it down."""
+    out = []
+    ran = False
+    for table in doc.of_type(*_SUMMARY_TYPES):
+        for side, rows in _sides(doc, table).items():
+            y = _year(rows)
+            if y is not None:
+                above = rows[:rows.index(y)]
+                for f in y.facts:
+                    got = _items_sum(above, f["column_label"])
+                    if got is None:
+                        continue
+                    ran = True
+                    out += compare_sum(doc, "summary.year_total", f, got[0],
+                                       f"{table.title} {side}方 {y.label}（{f['column_label']}）= 各项之和",
+                                       f"{table.table_id} {side} side year total column {f['column_label']}")
+            # parents with a breakdown under them: 一、本年收入 → （一）…; 年初结转和结余 → 一、…
+            for i, r in enumerate(rows):
+                lvl = ordinal_level(r.label)
+                is_carry = CARRY.match(r.key) and lvl == 0
+                if not r.has_value() or not (lvl == 1 or is_carry):
+                    continue
+                kids: list[TRow] = []
+                for k in rows[i + 1:]:
+                    kl = ordinal_level(k.label)
+                    if GRAND_TOTAL.match(k.key) or YEAR_TOTAL.match(k.key) or (lvl == 1 and kl == 1) \
+                            or (is_carry and kl == 0):
+                        break
+                    kids.append(k)
+                levels = sorted({ordinal_level(k.label) for k in kids if ordinal_level(k.label) > lvl})
+                if not levels:
+                    continue
+                kids = [k for k in kids if ordinal_level(k.label) == levels[0] and not is_subitem(k.label)]
+                for f in r.facts:
+                    parts = [p for k in kids for p in [k.get(f["column_label"])] if p is not None]
+                    if not parts:
+                        continue
+                    ran = True
+                    out += compare_sum(doc, "summary.year_total", f, parts,
+                                       f"{table.title} {side}方 {r.label}（{f['column_label']}）= 其下各项之和",
+                                       f"{table.table_id} {side} side '{r.label}' = its breakdown")
+    return out if ran else None
+
+
+__all__ = [
+    "check_completeness", "check_row_totals", "check_column_totals", "check_code_hierarchy",
+    "check_budget_units", "check_duplicate_codes", "check_summary_balance", "check_summary_grand_total",
+    "check_summary_year_total", "val", "fmt",
+]

@@ -1,0 +1,312 @@
+"""Text ↔ tables: the amounts the explanations (情况说明) state right after a keyword — 收支总计, 财政拨款,
+基本支出, 人员经费, 公用经费, "三公" and its items, 机关运行经费 … — against the table figures they name.
+
+Only an amount that follows its keyword directly ("基本支出 1658.73 万元", "预算为 850110.00 元") is read;
+"比上年增加 0.30 万元" is not a figure of the keyword. A keyword can name more than one table figure
+(基本支出 of all funds or of the general budget; "三公" 预算数 or 决算数): the text agrees when it matches any.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from ..model import Table
+from .core import ZERO, Doc, finding, fmt, half_unit, val
+from .labels import GRAND_TOTAL, col_parts, norm, side_of
+from .lookup import first_amount_col, named_col, table_total, total_col, total_row
+from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, current_groups,
+                          tpc_groups, tpc_item)
+
+AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
+# words allowed between a keyword and its amount: 基本支出 1658.73 万元 · 预算为 850110.00 元 · **支出为 179800 元
+CONNECT = re.compile(r"^(?:\*\*)?\s*(?:财政拨款)?\s*(?:预算|决算|支出|收入|安排)?\s*(?:数|总额|金额)?\s*"
+                     r"(?:为|是|共计|合计|共|达)?\s*[:：]?\s*$")
+_OTHER_YEAR = re.compile(r"(20\d\d)\s*年")
+_PRIOR = re.compile(r"上年|上一年|去年|比|较")
+# a keyword that is the tail of a longer name: 其他工资福利支出, 非同级财政拨款预算收入
+_LONGER_NAME = re.compile(r"(?:其他|非同级|非本级|横向)$")
+
+Candidate = list  # the facts whose sum is one table figure ([] = a printed blank: zero)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    name: str
+    pattern: re.Pattern
+    refs: Callable[[Doc, str], list[Candidate]]  # (doc, text just before the keyword)
+    needs_three_public: bool = False  # an item of "三公" only in a paragraph about "三公"
+
+
+def _table(doc: Doc, ttype: str) -> Table | None:
+    return doc.first(ttype)
+
+
+def _pred(doc: Doc, table: Table):
+    return total_col(doc) if any(total_col(doc)(c.path) for c in table.columns if c.kind == "amount") \
+        else first_amount_col(doc)
+
+
+def _grand(doc: Doc, ttype: str) -> list[Candidate]:
+    t = _table(doc, ttype)
+    if t is None:
+        return []
+    out = []
+    for r in doc.rows(t):
+        if GRAND_TOTAL.match(r.key):
+            f = _first_col(r)
+            if f is not None:
+                out.append([f])
+    return out
+
+
+def _year(doc: Doc, ttype: str, side: str) -> list[Candidate]:
+    t = _table(doc, ttype)
+    if t is None:
+        return []
+    rx = re.compile(rf"^本年{side}(?:合计|小计)$")
+    return [[_first_col(r)] for r in doc.rows(t)
+            if rx.match(r.key) and side_of(r.facts[0]["column_label"]) == side]
+
+
+def _table_total(doc: Doc, ttype: str, pattern: str | None = None) -> list[Candidate]:
+    t = _table(doc, ttype)
+    if t is None:
+        return []
+    got = table_total(doc, t, named_col(doc, pattern) if pattern else _pred(doc, t))
+    return [got] if got is not None else []
+
+
+def _basic_split(pattern: str, row_label: str):
+    def refs(doc: Doc, before: str) -> list[Candidate]:
+        t = _table(doc, "general_budget_basic_expenditure")
+        if t is None:
+            return []
+        out = [c for c in [table_total(doc, t, named_col(doc, pattern))] if c is not None]
+        for r in doc.rows(t):
+            if r.key == row_label:
+                out.append([f for f in r.facts[:1]])
+        return out
+    return refs
+
+
+def _basic_class(code: str):
+    def refs(doc: Doc, before: str) -> list[Candidate]:
+        t = _table(doc, "general_budget_basic_expenditure")
+        if t is None:
+            return []
+        out = []
+        for r in doc.rows(t):
+            if r.code == code:
+                f = r.first(_pred(doc, t)) or r.first(first_amount_col(doc))
+                out.append([f] if f else [])
+        return out
+    return refs
+
+
+def _scoped(pattern: str):
+    """基本支出 / 项目支出: of the general budget when the sentence says so, else of all funds (支出表) or
+    of the general budget."""
+    def refs(doc: Doc, before: str) -> list[Candidate]:
+        gb = _table_total(doc, "general_budget_expenditure", pattern)
+        if pattern == "基本支出":
+            b = _table(doc, "general_budget_basic_expenditure")
+            if b is not None:
+                got = basic_table_total(doc, b)
+                gb += [got] if got is not None else []
+        if re.search(r"一般公共预算|财政拨款", before[-14:]):
+            return gb
+        return _table_total(doc, "expenditure", pattern) + gb
+    return refs
+
+
+def _tpc(item: str):
+    def refs(doc: Doc, before: str) -> list[Candidate]:
+        out = []
+        for t in doc.of_type("three_public_costs"):
+            for g in current_groups(doc, tpc_groups(doc, t)):
+                if item in g.items:
+                    out.append([g.items[item]])
+                elif "total" in g.items and _tpc_printed(t, item):
+                    out.append([])  # the table prints the item, blank in this group: zero
+        return out
+    return refs
+
+
+def _tpc_printed(table: Table, item: str) -> bool:
+    texts = [c["text"] for c in table.cells] + [p for c in table.columns for p in col_parts(c.path)]
+    return any(tpc_item(x) == item for x in texts)
+
+
+def _operating(doc: Doc, before: str) -> list[Candidate]:
+    t = _table(doc, "operating_costs")
+    if t is None:
+        return []
+    tr = total_row(doc, t) or (doc.rows(t)[0] if doc.rows(t) else None)
+    if tr is None:
+        return []
+    f = tr.first(_pred(doc, t)) or tr.first(first_amount_col(doc))
+    return [[f]] if f else []
+
+
+def _source(key: str):
+    rx = SOURCES[key]
+
+    def refs(doc: Doc, before: str) -> list[Candidate]:
+        out = []
+        for ttype in ("income_expenditure_summary", "fiscal_grant_summary"):
+            t = _table(doc, ttype)
+            if t is None:
+                continue
+            rows = [r for r in doc.rows(t) if rx.search(r.key) and side_of(r.facts[0]["column_label"]) == "收入"]
+            facts = [f for r in rows for f in [_first_col(r)] if f is not None]
+            out += [[f] for f in facts]
+            if len(facts) > 1:
+                out.append(facts)  # 一般公共预算 of the year and of the carry-over, together
+            if not rows and _label_exists(t, rx):
+                out.append([])
+        inc = _table(doc, "income")
+        if inc is not None:
+            col = _income_column(doc, inc, rx)
+            if col is not None:
+                got = table_total(doc, inc, lambda p, c=col: p == c)
+                out.append(got or [])
+        return out
+    return refs
+
+
+def _fiscal_income(doc: Doc, before: str) -> list[Candidate]:
+    return _year(doc, "fiscal_grant_summary", "收入") + _source("财政拨款")(doc, before)
+
+
+KEYWORDS: list[Keyword] = [
+    Keyword("三公经费", re.compile(r"[“\"”]?三公[”\"“]?经费(?:财政拨款)?(?:支出)?"), _tpc("total")),
+    Keyword("公务用车购置及运行费", re.compile(r"公务用车购置(?:及|和)运行(?:维护)?费"), _tpc("vehicle"), True),
+    Keyword("公务用车购置费", re.compile(r"公务用车购置(?:费)?(?![及和])"), _tpc("purchase"), True),
+    Keyword("公务用车运行维护费", re.compile(r"公务用车运行(?:及)?(?:维护)?费"), _tpc("operation"), True),
+    Keyword("因公出国（境）费", re.compile(r"因公出国[（(]境[）)]费(?:用)?"), _tpc("abroad"), True),
+    Keyword("公务接待费", re.compile(r"公务接待费"), _tpc("reception"), True),
+    Keyword("机关运行经费", re.compile(r"机关运行经费"), _operating),
+    Keyword("人员经费", re.compile(r"人员经费"), _basic_split(r"人员(?:经费|支出)", "人员经费合计")),
+    Keyword("公用经费", re.compile(r"公用经费"), _basic_split(r"公用(?:经费|支出)", "公用经费合计")),
+    Keyword("工资福利支出", re.compile(r"工资福利支出"), _basic_class("301")),
+    Keyword("商品和服务支出", re.compile(r"商品和服务支出"), _basic_class("302")),
+    Keyword("对个人和家庭的补助", re.compile(r"对个人和家庭的补助"), _basic_class("303")),
+    Keyword("资本性支出", re.compile(r"资本性支出"), _basic_class("310")),
+    Keyword("财政拨款收支总计", re.compile(r"财政拨款收、?支总(?:计|预算)"), lambda d, b: _grand(d, "fiscal_grant_summary")),
+    Keyword("收支总计", re.compile(r"收、?支总(?:计|预算)|(?:预算)?收入总(?:计|预算)|(?:预算)?支出总(?:计|预算)"),
+            lambda d, b: _grand(d, "income_expenditure_summary")),
+    Keyword("一般公共预算支出", re.compile(r"一般公共预算(?:财政拨款)?支出|一般公共预算当年拨款"),
+            lambda d, b: _table_total(d, "general_budget_expenditure")),
+    Keyword("基本支出", re.compile(r"基本支出"), _scoped("基本支出")),
+    Keyword("项目支出", re.compile(r"项目支出"), _scoped("项目支出")),
+    Keyword("一般公共预算拨款收入", re.compile(r"一般公共预算(?:财政)?拨款(?:收入)?"), _source("一般公共预算")),
+    Keyword("政府性基金预算拨款收入", re.compile(r"政府性基金预算(?:财政)?拨款(?:收入)?"), _source("政府性基金")),
+    Keyword("财政拨款收入", re.compile(r"财政拨款(?:预算)?收入"), _fiscal_income),
+    Keyword("财政拨款支出", re.compile(r"财政拨款(?:预算)?支出"), lambda d, b: _year(d, "fiscal_grant_summary", "支出")),
+    Keyword("收入合计", re.compile(r"(?:本年)?收入合计"), lambda d, b: _year(d, "income_expenditure_summary", "收入")),
+    Keyword("支出合计", re.compile(r"(?:本年)?支出合计"), lambda d, b: _year(d, "income_expenditure_summary", "支出")),
+    Keyword("事业收入", re.compile(r"事业(?:预算)?收入"), _source("事业收入")),
+    Keyword("上级补助收入", re.compile(r"上级补助(?:预算)?收入"), _source("上级补助收入")),
+    Keyword("附属单位上缴收入", re.compile(r"附属单位上缴(?:预算)?收入"), _source("附属单位上缴收入")),
+    Keyword("经营收入", re.compile(r"(?<!事业单位)经营(?:预算)?收入"), _source("经营收入")),
+    Keyword("其他收入", re.compile(r"其他(?:预算)?收入"), _source("其他收入")),
+]
+
+
+def _paragraphs(doc: Doc) -> list[tuple[str, list[tuple[int, int]], str]]:
+    """(text, [(offset, line)], heading path) per section, wrapped lines joined, table lines left out."""
+    in_table = set()
+    for t in doc.tables:
+        in_table.update(range(t.block.line_start, t.block.line_end + 1))
+    lines = doc.result.source.lines
+    out = []
+    for s in doc.result.sections:
+        text, offsets = "", []
+        for n in range(s["line_start"], s["line_end"] + 1):
+            if n in in_table or n - 1 >= len(lines) or not lines[n - 1].strip():
+                continue
+            offsets.append((len(text), n))
+            text += lines[n - 1].strip().replace("**", "")
+        if text:
+            out.append((text, offsets, s.get("heading_path", "")))
+    return out
+
+
+def _line_at(offsets: list[tuple[int, int]], pos: int) -> int:
+    line = offsets[0][1]
+    for off, n in offsets:
+        if off <= pos:
+            line = n
+    return line
+
+
+def _line_text(doc: Doc, line: int) -> str:
+    return doc.result.source.lines[line - 1]
+
+
+def text_figures(doc: Doc) -> list[tuple[Keyword, Decimal, Decimal, int, str, str]]:
+    """(keyword, amount in 元, its rounding in 元, source line, quoted text, text just before the keyword)
+    for every figure read."""
+    out = []
+    for text, offsets, heading in _paragraphs(doc):
+        taken: list[tuple[int, int]] = []
+        for kw in KEYWORDS:
+            for m in kw.pattern.finditer(text):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue  # inside a longer keyword already read
+                a = AMOUNT.search(text, m.end(), m.end() + 24)
+                if a is None or not CONNECT.match(text[m.end():a.start()]):
+                    continue
+                before = text[max(0, m.start() - 12):m.start()]
+                years = {int(y) for y in _OTHER_YEAR.findall(before)}
+                if (years and doc.fiscal_year and years != {doc.fiscal_year}) or _PRIOR.search(before[-4:]):
+                    continue  # a figure of another year
+                if _LONGER_NAME.search(before):
+                    continue
+                line = _line_at(offsets, a.start())
+                if kw.needs_three_public and "三公" not in heading and "三公" not in _line_text(doc, line):
+                    continue
+                taken.append((m.start(), a.end()))
+                number, unit = a.group(1).replace(",", ""), a.group(2)
+                factor = Decimal(10000) if unit == "万元" else Decimal(1)
+                decimals = len(number.split(".", 1)[1]) if "." in number else 0
+                amount = Decimal(number) * factor
+                rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * factor if amount else ZERO
+                quote = text[max(0, m.start() - 6):a.end()]
+                out.append((kw, amount, rounding, line, quote, before))
+    return out
+
+
+def check_text_figures(doc: Doc) -> list[dict] | None:
+    results = []
+    ran = False
+    for kw, amount, rounding, line, quote, before in text_figures(doc):
+        cands = [c for c in kw.refs(doc, before) if c is not None]
+        if not cands:
+            continue
+        ran = True
+        best = None
+        for c in cands:
+            value = sum((val(f) for f in c), ZERO)
+            tol = rounding + sum((half_unit(f) for f in c), ZERO)
+            if abs(value - amount) <= tol:
+                best = None
+                break
+            if best is None or abs(value - amount) < abs(best[0] - amount):
+                best = (value, c)
+        else:
+            if best is None:
+                continue
+            value, c = best
+            results.append(finding(
+                doc, "text.figures", "warning",
+                f"说明中“{quote}”的{kw.name} {fmt(amount)} 元，与表中对应数 {fmt(value)} 元不一致",
+                expected=value, actual=amount, tables={f["table_id"] for f in c},
+                lines=[line] + [f["source_line"] for f in c],
+                message_en=f"the text states {kw.name} = {fmt(amount)} yuan; the table shows {fmt(value)}"))
+    return results if ran else None
+
+
+__all__ = ["check_text_figures", "text_figures", "KEYWORDS"]
