@@ -65,13 +65,14 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
         p, inds, items, bad = reader.finish()
         p["table_ids"] = list(dict.fromkeys(reader_tables))
         found.append((p, inds))
+        parent_at = len(found) - 1
         for it in items:
             q = new_project(doc_id, "department_list_item")
             q.update(it)
             q["department"], q["department_code"] = p["department"], p["department_code"]
             q["table_ids"] = p["table_ids"][:1]
             q["line_end"] = it["source_line"]
-            q["parent"] = len(found) - 1
+            q["parent"] = parent_at
             found.append((q, []))
         for line, text in bad:
             unread.append({"doc_id": doc_id, "table_id": _table_of(line), "source_line": line, "text": text})

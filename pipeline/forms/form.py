@@ -563,6 +563,9 @@ class FormReader:
                 break  # a third level-like cell is the indicator's name (服务对象满意度)
         self._set_levels(g, [lv for lv in levels if lv[0] != "-"])
         rest = [t for t in toks if not _PLACEHOLDER.match(t.key)]
+        dropped += [t for t in toks if _PLACEHOLDER.match(t.key) and not re.fullmatch(r"[-—–]+", t.key)]
+        if dropped:  # stray pieces (双指标), template fillers (指标2: / .....): kept in cells, reported here
+            s.unread.append((row.line, " | ".join(t.text for t in dropped)))
         if not rest:
             return bool(levels) or len(toks) > 0
         if not levels and len(rest) == 1 and s.indicators and parse_target(rest[0].text)[1] is None \
