@@ -185,6 +185,9 @@ def test_undeclared_resource_and_float_money_fail(tmp_path, one_result):
     result.extra["budget_lines"] = [{"doc_id": result.document["doc_id"]}]
     with pytest.raises(SchemaError, match="budget_lines"):
         write_package([result], [], tmp_path / "a")
+    result.extra["_scratch"] = result.extra.pop("budget_lines")  # "_" = unpublished on purpose
+    write_package([result], [], tmp_path / "a")
+    assert not list((tmp_path / "a").glob("*scratch*"))
     result = copy.deepcopy(one_result)
     fact = next(f for t in result.tables for f in t.facts if f["value"] is not None)
     fact["value"] = float(fact["value"])
