@@ -150,7 +150,8 @@ _DEPT = ("主管部门",)
 _IMPL = ("实施单位", "项目实施单位")
 _PERIOD = ("项目期", "实施期", "项目周期", "执行期", "项目日期", "项目实施期")
 _YEAR_LINE = re.compile(r"^[（(]?\d{4}\s*年度?[)）]?$")
-_PLACEHOLDER = re.compile(r"^(指标\d*[:：]?|[.。…·]+|—+|-+)$")
+_PLACEHOLDER = re.compile(r"^(指标\d*[:：]?无?|[.。…·]+|—+|-+)$")
+_NUMBERING = re.compile(r"^指标\d+[:：]")  # 指标1：培训人员满意度 (the template's numbering)
 
 
 class FormReader:
@@ -553,10 +554,10 @@ class FormReader:
             if lv is None:
                 break
             real = [x for x in levels if x[0] != "-"]
-            if lv[0] == "-" or not real or (len(real) == 1 and (
-                    toks[0].key == raw_keys[0] or (real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")))):
-                if lv[0] != "-" and not real:
-                    raw_keys = [toks[0].key]
+            if lv[0] == "-" or not real or toks[0].key in raw_keys or (
+                    len(real) == 1 and real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")):
+                if lv[0] != "-":
+                    raw_keys.append(toks[0].key)
                 levels.append(lv)
                 toks.pop(0)
             else:
@@ -584,7 +585,7 @@ class FormReader:
 
     def _indicator(self, row: Row, g: Group, rest: list[Tok]) -> dict:
         s = self.s
-        name, vals = rest[0].text, [t.text for t in rest[1:]]
+        name, vals = _NUMBERING.sub("", rest[0].text), [t.text for t in rest[1:]]
         if len(rest) >= 1 and _starts_with_op(rest[0].text) and s.roles and s.roles[0] == "target_text":
             name, vals = "", [t.text for t in rest]
         got = assign(vals, s.roles)
@@ -620,9 +621,8 @@ def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
         else:
             l2 = n
     if l1 and not l2:
-        g.level1, g.level2 = l1, ""
-        if l1 == "满意度指标":
-            g.level2 = ""
+        if l1 != g.level1:  # the same 一级 printed again lower in its merged cell keeps the 二级
+            g.level1, g.level2 = l1, ""
         return
     parent = LEVEL2_PARENT.get(l2, "")
     if l2 == "满意度指标":
@@ -648,6 +648,13 @@ def split_halves(toks: list[Tok], split_col: int) -> list[list[Tok]]:
                 seen = True
         elif seen and lv[0] in ("2", "1?"):
             return [toks[:i], toks[i:]]
+    lead = 0
+    while lead < len(toks) and (level_of(toks[lead].text) is not None or toks[lead].key in IGNORED_IN_INDICATORS):
+        lead += 1
+    rest = toks[lead:]
+    h = len(rest) // 2
+    if rest and len(rest) % 2 == 0 and [t.key for t in rest[:h]] == [t.key for t in rest[h:]]:
+        return [toks[: lead + h], rest[h:]]  # the same name and value printed twice, drifting across columns
     a = [t for t in toks if t.col < split_col]
     b = [t for t in toks if t.col >= split_col]
     if not b and len(a) % 2 == 0 and len(a) >= 2:

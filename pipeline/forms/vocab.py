@@ -19,6 +19,7 @@ LEVEL2_PARENT = {
     "服务对象满意度指标": "满意度指标", "满意度指标": "满意度指标",
 }
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+_SHORT = {"社会": "社会效益指标", "经济": "经济效益指标", "生态": "生态效益指标"}  # 效益 | 社会 (abbreviated forms)
 _ANNOT = re.compile(r"[（(][^（）()]*[)）]")  # （必填）(50分)（选填硬性指标）
 _COLON = re.compile(r"[:：]+$")
 
@@ -55,6 +56,13 @@ def level_of(text: str) -> tuple[str, str] | None:
             return ("2", c)
     if t in ("标", "指", "指标", "绩效", "绩效指标"):
         return ("-", "")
+    # the head of a level name whose tail went to another line: 经济效 / 服务对 (经济效益指标 / 服务对象满意度指标)
+    if t in _SHORT:
+        return ("2", _SHORT[t])
+    if len(t) >= 3:
+        heads = [n for n in LEVEL2_PARENT if n.startswith(t) and len(n) > len(t) + 1 and n != "满意度指标"]
+        if heads and len({LEVEL2_PARENT[n] for n in heads}) == 1:
+            return ("1?", heads[0]) if heads[0] == "成本指标" else ("2", heads[0])
     # the tail of a level name whose head went to another line: 益指标 (效益指标)
     if t.endswith("指标") and len(t) >= 3:
         for name in LEVEL1:
