@@ -555,7 +555,9 @@ class FormReader:
                 break
             real = [x for x in levels if x[0] != "-"]
             if lv[0] == "-" or not real or toks[0].key in raw_keys or (
-                    len(real) == 1 and real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")):
+                    len(real) == 1 and real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")) or (
+                    lv[0] == "2" and real[-1][0] == "2" and toks[0].key.endswith("指标")):
+                # (a further full 二级 name: the one before it labelled an empty block, 经济效益指标 | 社会效益指标)
                 if lv[0] != "-":
                     raw_keys.append(toks[0].key)
                 levels.append(lv)
