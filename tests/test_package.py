@@ -7,6 +7,8 @@ import hashlib
 import json
 import math
 import shutil
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -85,6 +87,15 @@ def test_frictionless_validate_reports_valid(pkg, descriptor):
     for name in ("documents", "tables", "facts", "cells", "sections", "glossary"):
         assert rows[name] > 0, f"{name} is empty"
     assert rows["documents"] == len(list((ROOT / "disclosures").glob("*.txt")))
+
+
+def test_frictionless_command_line_reports_valid(pkg):
+    """The issue's own words: `frictionless validate datapackage/datapackage.json` reports valid, 0 errors."""
+    proc = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", "datapackage/datapackage.json"],
+                          cwd=pkg.parent, capture_output=True, text=True, timeout=300)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0 and report["valid"], proc.stdout[:3000]
+    assert report["stats"]["errors"] == 0 and report["stats"]["warnings"] == 0
 
 
 def _break_and_validate(tmp_path, pkg, resource: str, field: str, new_value: str):
@@ -166,7 +177,9 @@ def test_parquet_types_are_real_and_money_is_decimal(pkg):
 def test_amounts_are_exactly_the_parsers_decimals(pkg, one_result):
     facts = pd.read_parquet(pkg / "facts.parquet")
     mine = facts[facts.doc_id == one_result.document["doc_id"]]
-    assert [_plain(v) for v in mine["value"]] == [f["value"] for f in one_result.facts]
+    got = [_plain(v) for v in mine["value"]]
+    assert got == [f["value"] for f in one_result.facts]
+    assert all(v is None or type(v) is Decimal for v in got)  # float 475800.0 == Decimal: check the type
     text = pd.read_csv(pkg / "facts.csv", dtype=str, keep_default_na=False)
     text = text[text.doc_id == one_result.document["doc_id"]]
     assert list(text["value"]) == ["" if f["value"] is None else format(f["value"], "f") for f in one_result.facts]
