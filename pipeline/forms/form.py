@@ -149,6 +149,21 @@ def _label_value(toks: list[Tok], i: int, label: str) -> tuple[str, str]:
 _DEPT = ("主管部门",)
 _IMPL = ("实施单位", "项目实施单位")
 _PERIOD = ("项目期", "实施期", "项目周期", "执行期", "项目日期", "项目实施期")
+_HEAD_LABELS = [("项目名称", "name"), ("主管部门及代码", "department"), ("主管部门", "department"),
+                ("项目实施单位", "implementing_unit"), ("实施单位", "implementing_unit"),
+                ("项目属性", "attribute"), ("项目类型", "project_type"), ("项目类别", "category"),
+                ("项目编码", "project_code"), ("项目代码", "project_code")] + [(w, "period") for w in _PERIOD]
+
+
+def _head_label(k: str) -> tuple[str, str] | None:
+    """('主管部门及代码', 'department') for a head-of-form label cell, alone or followed by its value."""
+    for label, fieldname in _HEAD_LABELS:
+        if k == label or (k.startswith(label) and len(k) > len(label) and fieldname in (
+                "name", "department", "implementing_unit") and not k.startswith(label + "及")):
+            return label, fieldname
+    return None
+
+
 _YEAR_LINE = re.compile(r"^[（(]?\d{4}\s*年度?[)）]?$")
 _PLACEHOLDER = re.compile(r"^(指标\d*[:：]?无?|[.。…·]+|—+|-+)$")
 _NUMBERING = re.compile(r"^指标\d+[:：]")  # 指标1：培训人员满意度 (the template's numbering)
@@ -185,38 +200,14 @@ class FormReader:
     def _row(self, row: Row, toks: list[Tok]) -> bool:
         s, p = self.s, self.s.project
         k0 = toks[0].key
-        if k0 == "项目名称" or k0.startswith("项目名称") and len(toks) == 1:
-            v, _ = _label_value(toks, 0, "项目名称")
-            p["name"] = v
-            p["source_line"] = row.line
-            s.mode = "head"
-            return True
-        if k0.startswith("部门(单位)名称") or k0.startswith("部门（单位）名称") or k0 in ("部门名称", "单位名称"):
+        if k0.startswith(("部门(单位)名称", "部门（单位）名称")) or k0 in ("部门名称", "单位名称"):
             v, raw = _label_value(toks, 0, k0)
             p["name"] = v
             p["department"], p["department_code"] = split_unit(raw)
             p["source_line"] = row.line
             return True
-        if k0.startswith(_DEPT):
-            lab = next(w for w in ("主管部门及代码", "主管部门") if k0.startswith(w))
-            v, raw = _label_value(toks, 0, lab)
-            p["department"], p["department_code"] = split_unit(raw)
-            self._impl(toks)
-            return True
-        if k0.startswith(_IMPL):
-            self._impl(toks)
-            return True
-        if k0 in ("项目属性", "项目类型", "项目类别"):
-            rest = toks[1:]
-            period_at = next((i for i, t in enumerate(rest) if t.key in _PERIOD), None)
-            if period_at is not None:
-                if period_at + 1 < len(rest):
-                    p["period"] = rest[period_at + 1].text
-                rest = rest[:period_at]
-            text = " ".join(t.raw for t in rest)
-            boxes = checked(text)
-            value = "、".join(boxes) if boxes is not None else squash(text)
-            p["attribute" if k0 == "项目属性" else "project_type"] = value
+        if _head_label(k0):
+            self._head_row(row, toks)
             return True
         if k0 in _PERIOD:
             p["period"] = toks[1].text if len(toks) > 1 else ""
@@ -277,6 +268,30 @@ class FormReader:
                 break
         s.groups = [Group("实施期"), Group("年度")] if s.split_col is not None else [Group(s.phase)]
         return True
+
+    def _head_row(self, row: Row, toks: list[Tok]) -> None:
+        """项目名称 | X | 主管部门 | Y … : each label takes the cells up to the next label (or the rest of its own
+        cell: '实施单位 303001-…')."""
+        s, p = self.s, self.s.project
+        at = [(i, _head_label(t.key)) for i, t in enumerate(toks) if _head_label(t.key)]
+        for n, (i, (label, fieldname)) in enumerate(at):
+            end = at[n + 1][0] if n + 1 < len(at) else len(toks)
+            vals = toks[i + 1:end]
+            own = _label_value([toks[i]], 0, label) if toks[i].key != label else ("", "")
+            raw = own[1] or (vals[0].raw if vals else "")
+            text = own[0] or (vals[0].text if vals else "")
+            if fieldname == "name":
+                p["name"] = text
+                p["source_line"] = row.line
+                s.mode = "head"
+            elif fieldname in ("department", "implementing_unit"):
+                p[fieldname], p[fieldname + "_code"] = split_unit(raw) if raw else ("", "")
+            elif fieldname in ("attribute", "project_type"):
+                joined = " ".join(t.raw for t in vals) or raw
+                boxes = checked(joined)
+                p[fieldname] = "、".join(boxes) if boxes is not None else squash(joined)
+            else:
+                p[fieldname] = text
 
     def _impl(self, toks: list[Tok]) -> None:
         p = self.s.project
