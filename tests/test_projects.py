@@ -254,3 +254,40 @@ def test_extract_projects_contract(docs):
     for i in indicators:
         assert i["operator"] in ("", "≥", "≤", "=", ">", "<")
         assert i["target_value"] is None or isinstance(i["target_value"], Decimal)
+
+
+# ------------------------------------------------------------------ layouts the five documents do not print
+def test_reader_on_a_compact_head_and_a_new_cost_framework():
+    """项目名称 and 主管部门 on one row; 成本指标 as a 一级 with 经济成本指标 under it (the newer framework)."""
+    from pipeline.forms.form import FormReader
+    from pipeline.model import Row
+
+    rows = [
+        ["项目名称", "示范项目", "主管部门", "101-某某局"],
+        ["实施单位", "101001-某某中心", "项目属性", "☐ 新增项目 ☑ 延续项目"],
+        ["项目资金（万元）", "年度资金总额", "12.5"],
+        ["", "其中：财政拨款", "10"],
+        ["", "其他资金", "2.5"],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "培训人次", "≥200人次"],
+        ["", "", "发放证书", "180 本"],
+        ["成本指标", "经济成本指标", "人均培训成本", "≤625元"],
+        ["满意度指标", "服务对象满意度指标", "学员满意度", "95%以上"],
+        ["", "", "一段无法归属的说明文字", "", ""],
+    ]
+    reader = FormReader("doc", "万元", "target")
+    for n, cells in enumerate(rows, start=1):
+        reader.feed(Row(n, cells))
+    p, inds, _, unread = reader.finish()
+    assert (p["name"], p["department"], p["department_code"]) == ("示范项目", "某某局", "101")
+    assert (p["implementing_unit"], p["implementing_unit_code"], p["attribute"]) == ("某某中心", "101001", "延续项目")
+    assert (p["funds_total"], p["funds_fiscal"], p["funds_other"]) == (Decimal("125000"), Decimal("100000"), Decimal("25000"))
+    got = {i["name"]: i for i in inds}
+    assert (got["发放证书"]["level1"], got["发放证书"]["level2"], got["发放证书"]["target_value"]) == ("产出指标", "数量指标", Decimal("180"))
+    assert (got["人均培训成本"]["level1"], got["人均培训成本"]["level2"]) == ("成本指标", "经济成本指标")
+    assert (got["学员满意度"]["operator"], got["学员满意度"]["target_value"], got["学员满意度"]["target_unit"]) == ("≥", Decimal("95"), "%")
+    # a lone text cell after a short name is an indicator printed without its value (a long name's
+    # wrapped tail is joined to it instead: 003 line 331)
+    lone = got["一段无法归属的说明文字"]
+    assert (lone["level1"], lone["target_text"], lone["target_value"]) == ("满意度指标", "", None)
+    assert not unread

@@ -587,7 +587,8 @@ class FormReader:
         if not rest:
             return bool(levels) or len(toks) > 0
         if not levels and len(rest) == 1 and s.indicators and parse_target(rest[0].text)[1] is None \
-                and s.indicators[-1]["target_text"] and not _looks_like_value(rest[0].text):
+                and s.indicators[-1]["target_text"] and not _looks_like_value(rest[0].text) \
+                and len(s.indicators[-1]["name"]) >= 12:
             # the wrapped tail of the previous indicator's name
             prev = s.indicators[-1]
             prev["name"] = prev["name"] + rest[0].text
