@@ -36,6 +36,10 @@ PROJECT_FIELDS_ZH = {
     "kind": "表格类型",
 }
 MONEY_FIELDS = {"funds_total", "funds_fiscal", "funds_other", "budget_start", "budget_full", "spent"}
+PROJECT_KIND_ZH = {"target": "绩效目标表", "self_evaluation": "绩效自评表", "department_overall": "部门整体绩效目标表",
+                   "department_list_item": "部门整体表所列项目"}
+PROJECT_SKIP = {"project_id", "doc_id", "project_no", "kind", "parent_project_id", "name", "funds_unit", "table_layout",
+                "table_ids", "source_line", "line_end", "indicator_count", "unread_rows", "unread_lines"}
 CODE_CELL = re.compile(r"\d{3}(?:\d{2}){0,2}|\d{6}")
 
 
@@ -408,50 +412,103 @@ class Generator:
         return ("".join(head) + '<div class="table-wrap" data-search-exclude><table class="published">' + caption
                 + (f"<thead>{thead}</thead>" if thead else "") + f"<tbody>{tbody}</tbody></table></div>")
 
+    def _field_labels(self, resource: str) -> dict[str, tuple[str, bool]]:
+        """field → (Chinese label from the schema, is money in 元)."""
+        out = {}
+        r = self.pkg.resource(resource) or {}
+        for f in (r.get("schema") or {}).get("fields", []):
+            zh = (f.get("description") or f["name"]).split(" / ")[0].strip()
+            money = f.get("type") in ("number", "integer") and bool(re.search(r"，元$|（元）$", zh))
+            zh = re.sub(r"，元$|（元）$", "", zh)
+            out[f["name"]] = (zh, money)
+        return out
+
     def projects_html(self, d: dict, root: str) -> str:
         did = d["doc_id"]
         projects = self.projects.get(did, [])
         if not projects:
             n_forms = sum(1 for t in self.tables.get(did, []) if t.get("table_type") == "performance")
-            return (f'<p class="na">本文件的项目绩效表尚未整理成项目数据'
+            return (f'<p class="na">本文件没有读出项目绩效表'
                     f'{f"（原文有 {n_forms} 张绩效表，见下方“公开表格”）" if n_forms else ""}。</p>')
+        labels = self._field_labels("projects")
         inds: dict[str, list[dict]] = {}
         for i in self.indicators.get(did, []):
             inds.setdefault(i.get("project_id", ""), []).append(i)
-        total = sum((dec(p.get("funds_total")) or Decimal(0) for p in projects), Decimal(0))
-        out = [f'<p>共 {len(projects)} 个项目，年度资金合计 {esc(wan(total))}（按各项目表所列）。点击项目名称展开其绩效指标。</p>',
-               '<div class="projects">']
+        children: dict[str, list[dict]] = {}
         for p in projects:
-            funds = dec(p.get("funds_total"))
-            summary = f'<span class="pname">{esc(p.get("name") or "（未注明名称）")}</span>'
-            if funds is not None:
-                summary += f'<span class="pfunds">{esc(wan(funds))}</span>'
-            dl = []
-            for key, label in PROJECT_FIELDS_ZH.items():
-                v = p.get(key)
-                if not v:
-                    continue
-                shown = esc(wan(dec(v))) if key in MONEY_FIELDS and dec(v) is not None else esc(v)
-                dl.append(f"<dt>{esc(label)}</dt><dd>{shown}</dd>")
-            dl.append(f'<dt>原文</dt><dd>{prov_link(root, did, p.get("source_line"), "第 " + esc(p.get("source_line")) + " 行")}</dd>')
-            rows = []
-            for i in inds.get(p.get("project_id", ""), []):
-                target = esc(i.get("target_text") or "")
-                rows.append([esc(i.get("level1")), esc(i.get("level2")), esc(i.get("name")), target,
-                             esc(i.get("actual_text")), esc(i.get("weight")), esc(i.get("score")),
-                             prov_link(root, did, i.get("source_line"), esc(i.get("source_line")))])
-            body = f'<dl class="pmeta">{"".join(dl)}</dl>'
-            if rows:
-                has_actual = any(r[4] for r in rows)
-                has_w = any(r[5] or r[6] for r in rows)
-                headers = ["一级指标", "二级指标", "三级指标", "目标值"] + (["实际完成值"] if has_actual else []) + (["分值", "得分"] if has_w else []) + ["原文行"]
-                keep = [0, 1, 2, 3] + ([4] if has_actual else []) + ([5, 6] if has_w else []) + [7]
-                body += table(headers, [[r[j] for j in keep] for r in rows], cls="data indicators")
-            else:
-                body += '<p class="na">未读出绩效指标。</p>'
-            out.append(f'<details class="project"><summary>{summary}</summary>{body}</details>')
+            if p.get("parent_project_id"):
+                children.setdefault(p["parent_project_id"], []).append(p)
+        top = [p for p in projects if not p.get("parent_project_id")]
+        counts: dict[str, int] = {}
+        for p in top:
+            counts[p.get("kind", "")] = counts.get(p.get("kind", ""), 0) + 1
+        targets = [p for p in top if p.get("kind") == "target"]
+        total = sum((dec(p.get("funds_total")) or Decimal(0) for p in targets), Decimal(0))
+        summary = "、".join(f"{PROJECT_KIND_ZH.get(k, k)} {n} 份" for k, n in counts.items())
+        n_ind = sum(len(v) for v in inds.values())
+        out = [f'<p>本文件的绩效表：{esc(summary)}，共 {n_ind} 项绩效指标。'
+               + (f'绩效目标表所列年度资金合计 {esc(wan(total))}。' if targets else "")
+               + '点击项目名称展开其详情和指标。</p>', '<div class="projects">']
+        for p in top:
+            out.append(self.project_block(p, inds, children.get(p.get("project_id", ""), []), labels, root, did))
         out.append("</div>")
         return "".join(out)
+
+    def project_block(self, p: dict, inds: dict, kids: list[dict], labels: dict, root: str, did: str) -> str:
+        kind = p.get("kind", "")
+        funds = dec(p.get("funds_total"))
+        if funds is None:
+            funds = dec(p.get("funds_budget_full")) or dec(p.get("funds_spending_total"))
+        summary = (f'<span class="pname">{esc(p.get("name") or "（未注明名称）")}</span>'
+                   f'<span class="pkind">{esc(PROJECT_KIND_ZH.get(kind, kind))}</span>')
+        if funds is not None:
+            summary += f'<span class="pfunds">{esc(wan(funds))}</span>'
+        dl = []
+        for key, value in p.items():
+            if key in PROJECT_SKIP or not str(value).strip():
+                continue
+            label, money = labels.get(key, (PROJECT_FIELDS_ZH.get(key, key), key in MONEY_FIELDS))
+            if money and dec(value) is not None:
+                shown = esc(wan(dec(value)))
+            elif key == "execution_rate" and dec(value) is not None:
+                shown = esc(f"{dec(value)}%")
+            else:
+                shown = esc(value)
+            dl.append(f"<dt>{esc(label)}</dt><dd>{shown}</dd>")
+        lines = f'第 {esc(p.get("source_line"))}' + (f'–{esc(p.get("line_end"))}' if p.get("line_end") else "") + " 行"
+        dl.append(f'<dt>原文</dt><dd>{prov_link(root, did, p.get("source_line"), lines)}</dd>')
+        if (int_or_none(p.get("unread_rows")) or 0) > 0:
+            unread = " ".join(prov_link(root, did, ln, ln) for ln in re.findall(r"\d+", p.get("unread_lines", ""))[:20])
+            dl.append(f'<dt>未能读入的行</dt><dd>{unread}</dd>')
+        body = f'<dl class="pmeta">{"".join(dl)}</dl>'
+        if kids:
+            rows = [[esc(k.get("name")), esc(wan(dec(k.get("funds_project_total") or k.get("funds_total"))))
+                     if dec(k.get("funds_project_total") or k.get("funds_total")) is not None else "—",
+                     prov_link(root, did, k.get("source_line"), esc(k.get("source_line")))] for k in kids]
+            body += "<p>所列项目：</p>" + table(["项目", "金额", "原文行"], rows, cls="data", numeric={1})
+        rows_ = inds.get(p.get("project_id", ""), [])
+        if rows_:
+            phases = {i.get("phase", "") for i in rows_}
+            cols = [("phase", "期间")] if len(phases) > 1 else []
+            cols += [("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"), ("target_text", "指标值")]
+            for key, label in (("actual_text", "实际完成值"), ("weight", "分值"), ("score", "得分"),
+                               ("deviation_reason", "偏差原因")):
+                if any(i.get(key) for i in rows_):
+                    cols.append((key, label))
+            rows = []
+            for i in rows_:
+                row = []
+                for key, _ in cols:
+                    v = esc(i.get(key))
+                    if key == "level1" and str(i.get("level1_inferred", "")).lower() == "true" and v:
+                        v += '<small title="原文未印出，由二级指标推断">（推断）</small>'
+                    row.append(v)
+                row.append(prov_link(root, did, i.get("source_line"), esc(i.get("source_line"))))
+                rows.append(row)
+            body += table([lbl for _, lbl in cols] + ["原文行"], rows, cls="data indicators")
+        elif kind != "department_list_item":
+            body += '<p class="na">未读出绩效指标。</p>'
+        return f'<details class="project" id="p-{_slug_ok(p.get("project_id", ""))}"><summary>{summary}</summary>{body}</details>'
 
     def sections_html(self, d: dict, root: str) -> str:
         secs = [s for s in self.sections.get(d["doc_id"], []) if s.get("text", "").strip() or s.get("heading")]
@@ -486,15 +543,22 @@ class Generator:
             lines = re.findall(r"\d+", f.get("source_lines", "") or "")
             links = " ".join(prov_link(root, did, ln, ln) for ln in lines[:12]) + (" …" if len(lines) > 12 else "")
             sev = f.get("severity", "")
+            d = next((x for x in self.docs if x["doc_id"] == did), {})
+            page = "" if per_doc else f'{root}agency/{self.slug.get(d.get("agency") or did, "")}/'
+            tlinks = []
+            for tid in (f.get("table_ids") or "").split():
+                t = self.table_by_id.get(tid)
+                if t:
+                    tlinks.append(f'<a href="{page}#t-{_slug_ok(tid)}">{esc(t.get("title") or tid)}</a>')
             row = [f'<span class="sev sev-{esc(sev)}">{esc(SEVERITY_ZH.get(sev, sev))}</span>', f"<code>{esc(f.get('rule_id'))}</code>",
-                   esc(f.get("message")), esc(f.get("expected")), esc(f.get("actual")), esc(f.get("difference")), links]
+                   esc(f.get("message")), esc(f.get("expected")), esc(f.get("actual")), esc(f.get("difference")),
+                   "<br>".join(tlinks), links]
             if not per_doc:
-                d = next((x for x in self.docs if x["doc_id"] == did), {})
                 name = d.get("agency") or did
                 row.insert(0, f'<a href="{root}agency/{self.slug.get(name, "")}/#doc-{esc(did)}">{esc(name)}<br><small>{esc(doc_label(d) if d else "")}</small></a>')
             rows.append(row)
             attrs.append(f'data-doc="{esc(did)}" data-severity="{esc(sev)}"')
-        headers = ["级别", "规则", "说明", "应为", "实为", "差额", "原文行"]
+        headers = ["级别", "规则", "说明", "应为", "实为", "差额", "表", "原文行"]
         if not per_doc:
             headers.insert(0, "文件")
         return table(headers, rows, cls="data findings", attrs=attrs)
