@@ -210,7 +210,10 @@ def created() -> str:
 def package_descriptor(documents: list[dict], resources: list[dict]) -> dict:
     meta, _ = load_schema()
     rights = meta["rights"]
+    # an id that changes exactly when the set of source files does: derived from their hashes
+    inputs = "\n".join(sorted(f"{d['source_file']} {d['source_sha256']}" for d in documents))
     return {
+        "id": f"urn:sha256:{hashlib.sha256(inputs.encode('utf-8')).hexdigest()}",
         "name": meta["name"],
         "profile": "tabular-data-package",
         "title": f"{meta['title']['zh']} / {meta['title']['en']}",
@@ -265,8 +268,16 @@ def write_package(results, failures, out: Path) -> None:
     for name, data in files.items():
         (out / name).write_bytes(data)
 
+    # row numbers of each document per resource, found once (not once per document)
+    by_doc: dict[str, dict[str, list[int]]] = {}
+    for res in resources:
+        names = [f["name"] for f in res["fields"]]
+        if "doc_id" in names:
+            groups = by_doc[res["name"]] = {}
+            for i, doc_id in enumerate(texts[res["name"]][names.index("doc_id")]):
+                groups.setdefault(doc_id, []).append(i)
     for doc in documents:
-        _write_slice(out / "docs" / doc["doc_id"], doc, resources, texts)
+        _write_slice(out / "docs" / doc["doc_id"], doc, resources, texts, by_doc)
 
     with zipfile.ZipFile(out / meta["zip_name"], "w") as zf:
         for name, data in files.items():
@@ -277,17 +288,16 @@ def write_package(results, failures, out: Path) -> None:
             zf.writestr(info, data)
 
 
-def _write_slice(folder: Path, doc: dict, resources: list[dict], texts: dict[str, list[list[str]]]) -> None:
+def _write_slice(folder: Path, doc: dict, resources: list[dict], texts: dict[str, list[list[str]]],
+                 by_doc: dict[str, dict[str, list[int]]]) -> None:
     """The resources that have a doc_id, filtered to one document, as CSV with their own descriptor."""
     folder.mkdir(parents=True, exist_ok=True)
     descriptors = []
     for res in resources:
-        names = [f["name"] for f in res["fields"]]
-        if "doc_id" not in names:
+        if res["name"] not in by_doc:
             continue
-        cols = texts[res["name"]]
-        keep = [i for i, v in enumerate(cols[names.index("doc_id")]) if v == doc["doc_id"]]
-        data = csv_bytes(res, [[c[i] for i in keep] for c in cols])
+        keep = by_doc[res["name"]].get(doc["doc_id"], [])
+        data = csv_bytes(res, [[c[i] for i in keep] for c in texts[res["name"]]])
         (folder / f"{res['name']}.csv").write_bytes(data)
         descriptors.append(resource_descriptor(res, data, None))
     (folder / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
@@ -305,9 +315,9 @@ def _remove_previous(out: Path) -> None:
                     if isinstance(p, str) and "/" not in p and (out / p).is_file():
                         (out / p).unlink()
         except ValueError:
-            pass  # not ours or damaged: leave the other files alone
-    if (out / "docs").is_dir():
-        shutil.rmtree(out / "docs")
+            return  # not ours or damaged: leave every other file alone
+        if (out / "docs").is_dir():  # only beside a package we wrote: the slices are ours to replace
+            shutil.rmtree(out / "docs")
 
 
 # --------------------------------------------------------------------------------- data dictionary

@@ -265,3 +265,14 @@ def test_data_dictionary_lists_every_field():
         assert f"## `{res['name']}`" in md
         for f in res["fields"]:
             assert f"| `{f['name']}` | {f['type']} |" in md and f["zh"].split("|")[0].strip() in md
+
+
+def test_rebuild_leaves_no_stale_slices(tmp_path, pkg, one_result):
+    out = tmp_path / "datapackage"
+    shutil.copytree(pkg, out)
+    (out / "schema").mkdir()  # the schema sources live in the default output folder: never touched
+    (out / "schema" / "keep.json").write_text("{}")
+    write_package([one_result], [], out)
+    assert [p.name for p in (out / "docs").iterdir()] == [one_result.document["doc_id"]]
+    assert (out / "schema" / "keep.json").is_file()
+    assert len(pd.read_csv(out / "documents.csv")) == 1
