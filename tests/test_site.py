@@ -450,3 +450,47 @@ def test_planted_script_never_runs_in_the_browser(planted, browser_context, tmp_
         pg.close()
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_projects_show_as_collapsible_blocks_with_their_indicators(built, server, page):
+    projects = list(csv.DictReader((built["package"] / "projects.csv").open(encoding="utf-8")))
+    indicators = list(csv.DictReader((built["package"] / "indicators.csv").open(encoding="utf-8")))
+    if not projects:
+        pytest.skip("the package has no projects yet")
+    with_ind = {i["project_id"] for i in indicators}
+    p = next((p for p in projects if p["project_id"] in with_ind and not p.get("parent_project_id")), None)
+    assert p is not None
+    doc = next(d for d in built["documents"] if d["doc_id"] == p["doc_id"])
+    url = next(u for u in agency_urls(built, server)
+               if f'id="doc-{doc["doc_id"]}"' in (built["site"] / urlsplit(u).path.strip("/") / "index.html").read_text(encoding="utf-8"))
+    page.goto(url, wait_until="load")
+    top = [x for x in projects if x["doc_id"] == doc["doc_id"] and not x.get("parent_project_id")]
+    blocks = page.locator(f'details.project[id^="p-{doc["doc_id"]}"]')
+    assert blocks.count() == len(top)
+    block = page.locator(f'details.project[id="p-{p["project_id"]}"]')
+    assert block.get_attribute("open") is None
+    indicators_table = block.locator("table.indicators")
+    assert not indicators_table.is_visible()
+    block.locator("summary").click()
+    assert indicators_table.is_visible()
+    n = sum(1 for i in indicators if i["project_id"] == p["project_id"])
+    assert indicators_table.locator("tbody tr").count() == n
+    assert not page.problems, page.problems
+
+
+def test_quality_page_filters_findings_by_document_and_severity(built, server, page):
+    findings = list(csv.DictReader((built["package"] / "findings.csv").open(encoding="utf-8")))
+    if not findings:
+        pytest.skip("the package has no findings yet")
+    page.goto(f"{server}/quality/", wait_until="load")
+    rows = page.locator("table.findings tbody tr")
+    assert rows.count() == len(findings)
+    sev = findings[0]["severity"]
+    page.select_option("#filter-severity", sev)
+    visible = page.locator("table.findings tbody tr:not([hidden])")
+    assert visible.count() == sum(1 for f in findings if f["severity"] == sev)
+    doc = findings[0]["doc_id"]
+    page.select_option("#filter-doc", doc)
+    assert visible.count() == sum(1 for f in findings if f["severity"] == sev and f["doc_id"] == doc)
+    assert str(visible.count()) in page.locator("#filter-count").inner_text()
+    assert not page.problems, page.problems

@@ -551,8 +551,8 @@ class Generator:
                 if t:
                     tlinks.append(f'<a href="{page}#t-{_slug_ok(tid)}">{esc(t.get("title") or tid)}</a>')
             row = [f'<span class="sev sev-{esc(sev)}">{esc(SEVERITY_ZH.get(sev, sev))}</span>', f"<code>{esc(f.get('rule_id'))}</code>",
-                   esc(f.get("message")), esc(f.get("expected")), esc(f.get("actual")), esc(f.get("difference")),
-                   "<br>".join(tlinks), links]
+                   f'<span class="msg">{esc(f.get("message"))}</span>', esc(f.get("expected")), esc(f.get("actual")),
+                   esc(f.get("difference")), "<br>".join(tlinks), links]
             if not per_doc:
                 name = d.get("agency") or did
                 row.insert(0, f'<a href="{root}agency/{self.slug.get(name, "")}/#doc-{esc(did)}">{esc(name)}<br><small>{esc(doc_label(d) if d else "")}</small></a>')
