@@ -356,6 +356,11 @@ def data_dictionary_markdown() -> str:
             out.append(f"| `{f['name']}` | {f['type']} | {'是 yes' if f.get('required') else ''} | "
                        f"{_md(f['zh'])} | {_md(f['en'])} | {_md('; '.join(cons))} |")
         out.append("")
+        for f in res["fields"]:
+            if "enum_labels" in f:  # what each coded value means, in the words the disclosures use
+                out += [f"`{f['name']}` 取值 / values:", "", "| 取值 Value | 含义 Meaning |", "|---|---|"]
+                out += [f"| `{v}` | {_md(f['enum_labels'][v])} |" for v in f["enum"]]
+                out.append("")
     return "\n".join(out)
 
 

@@ -75,6 +75,8 @@ def test_schema_declares_the_contract():
         for f in r["fields"]:
             assert f["type"] in ("string", "integer", "number", "boolean"), (r["name"], f)
             assert f.get("zh") and f.get("en"), f"{r['name']}.{f['name']} needs zh and en descriptions"
+            if "enum_labels" in f:
+                assert list(f["enum_labels"]) == f["enum"], f"{r['name']}.{f['name']}: a label for each value"
 
 
 def test_frictionless_validate_reports_valid(pkg, descriptor):
