@@ -292,12 +292,28 @@ def test_three_public_basic_on_tables_printed_by_rows_and_without_codes(doc):
 
 def test_projects_rule_needs_project_forms(doc):
     r = doc(XX)
+    r.extra.pop("projects", None)
     assert not applicable(r, "cross.projects")
     r.extra["projects"] = [{"project_id": "p1", "doc_id": "x", "name": "a", "funds_total": Decimal("224795200.00"),
-                            "source_line": 630}]
+                            "funds_unit": "元", "source_line": 630}]
     assert applicable(r, "cross.projects") and run(r, "cross.projects") == []
-    r.extra["projects"][0]["funds_total"] = Decimal("224795201.00")
+    r.extra["projects"][0]["funds_total"] = Decimal("224805200.00")  # 10,000 元 more than 项目支出
+    got = run(r, "cross.projects")
+    assert [f["severity"] for f in got] == ["warning"] and got[0]["difference"] == Decimal("10000.00")
+
+
+def test_projects_rule_on_the_real_forms(doc):
+    from pipeline.projects import extract_projects
+
+    r = doc(ZW)  # 21 绩效目标表 add up to 项目支出 40,645.00 万元
+    r.extra["projects"], _ = extract_projects(r)
+    assert applicable(r, "cross.projects") and run(r, "cross.projects") == []
+    r.extra["projects"][0]["funds_total"] += Decimal("100000")
     assert [f["severity"] for f in run(r, "cross.projects")] == ["warning"]
+    r = doc(NX)  # 自评表 执行数 cover 96.97% of 一般公共预算项目支出, as the text itself says (line 496)
+    r.extra["projects"], _ = extract_projects(r)
+    got = run(r, "cross.projects")
+    assert [f["severity"] for f in got] == ["info"] and "96.97%" in got[0]["message"]
 
 
 # ----------------------------------------------------------------------------- text

@@ -65,16 +65,20 @@ CONTRACT = {
 _OUTCOMES: dict[int, tuple[DocumentResult, dict[str, str]]] = {}
 
 
-def declared_fields(resource: str) -> list[str]:
-    """The fields datapackage/schema/resources.json declares for a resource (the contract's if unreadable)."""
+def _resources() -> list[dict]:
     try:
         from ..package import load_schema
 
-        for r in load_schema()[1]:
-            if r["name"] == resource:
-                return [f["name"] for f in r["fields"]]
+        return load_schema()[1]
     except Exception:  # noqa: BLE001 - no schema (a test tree, a checkout without pyarrow): the contract
-        pass
+        return []
+
+
+def declared_fields(resource: str) -> list[str]:
+    """The fields datapackage/schema/resources.json declares for a resource (the contract's if unreadable)."""
+    for r in _resources():
+        if r["name"] == resource:
+            return [f["name"] for f in r["fields"]]
     return CONTRACT[resource]
 
 
@@ -87,6 +91,9 @@ def validate(result: DocumentResult) -> list[dict]:
     findings, outcome = run_rules(result)
     _OUTCOMES.clear()  # one document at a time: the CLI asks for its summary right after
     _OUTCOMES[id(result)] = (result, outcome)
+    if "rule_outcomes" in {r["name"] for r in _resources()}:
+        result.extra["rule_outcomes"] = [{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v}
+                                         for k, v in outcome.items()]
     return [_project(f, "findings") for f in findings]
 
 
