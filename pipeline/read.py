@@ -67,15 +67,16 @@ def clean_markup(text: str) -> str:
     return text
 
 
-_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0]|  |^[-_ ]{3}")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:[|\t]\s*:?-{3,}:?\s*)+[|\t]?\s*$")
+_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0]|  |^[-_ ]{3}|---")
 
 
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
     if not _NEEDS_WORK.search(line):  # most lines: only the cells' outer spaces to strip
         return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()
-    if _MD_RULE.match(line):
-        return ""
+    if _MD_RULE.match(line) or _MD_TABLE_RULE.match(line):
+        return ""  # a Markdown rule, or the ---|--- line under a Markdown table's header
     line = _MD_HEADING.sub("", line)
     return "\t".join(_SPACES.sub(" ", clean_markup(cell)).strip() for cell in line.split("\t"))
 

@@ -125,3 +125,9 @@ def test_blank_is_not_zero(parsed):
     assert not [f for f in facts if f["column_label"] == "收入 / 决算数"]
     zero = [f for f in parsed[SAMPLE].facts if f["source_line"] == 128 and f["published_value"] == "0"]
     assert zero and zero[0]["value"] == Decimal(0)
+
+
+def test_markdown_table_rules_are_not_rows():
+    assert clean_line("------\t------\t-------\t------") == ""
+    assert clean_line("|---|:---:|") == ""
+    assert clean_line("-\t-\t-") == "-\t-\t-"  # dashes printed as values stay
