@@ -131,6 +131,15 @@ def test_column_total_passes_and_fails(doc):
     assert len(got) == 1 and got[0]["difference"] == Decimal("1000000.00") and 271 in lines_of(got[0])
 
 
+def test_project_table_unit_row_is_the_sum_of_its_projects(doc):
+    r = doc(XX)  # 2023年项目支出预算表（本年预算）: 兴县人力资源和社会保障局 21703.40 over 38 projects, no 合计
+    t13 = [t for t in r.tables if t.table_type == "project_expenditure"][0].table_id
+    assert not [f for f in bad(run(r, "table.column_total")) if f["table_ids"] == t13]
+    reprint(fact(r, "project_expenditure", 453, "合计", "职业技能大赛"), "80.00")
+    got = [f for f in bad(run(r, "table.column_total")) if f["table_ids"] == t13]
+    assert len(got) == 1 and got[0]["difference"] == Decimal("-100000.00") and 451 in lines_of(got[0])
+
+
 def test_code_hierarchy_passes_and_fails(doc):
     r = doc(ZW)
     assert bad(run(r, "table.code_hierarchy")) == []

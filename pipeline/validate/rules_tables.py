@@ -165,6 +165,9 @@ def check_column_totals(doc: Doc) -> list[dict] | None:
     ran = False
     for table in doc.of_type(*_ROW_TOTAL_TYPES):
         tr = total_row(doc, table)
+        if tr is None and table.table_type == "project_expenditure":
+            ran |= _project_table_total(doc, table, out)
+            continue
         if tr is None or len(doc.rows(table)) < 2:
             continue
         tops = [r for r in top_rows(doc, table) if r is not tr]
@@ -177,6 +180,27 @@ def check_column_totals(doc: Doc) -> list[dict] | None:
                                f"{table.title} 合计行（第{tr.line}行）{f['column_label']}",
                                f"{table.table_id} total row (line {tr.line}) column {f['column_label']}")
     return out if ran else None
+
+
+_UNIT_ROW = re.compile(r"(?:合计|局|厅|中心|委员会|办公室|院|所|站|队|部门|单位)(?:（本级）)?$")
+
+
+def _project_table_total(doc: Doc, table, out: list[dict]) -> bool:
+    """项目支出表 printed without 合计 or codes: the department / unit rows at the top (兴县人力资源和社会保障局,
+    once for the department and once for its unit) = Σ the project rows below them."""
+    rows = doc.rows(table)
+    lead = 0
+    while lead < len(rows) and _UNIT_ROW.search(rows[lead].key):
+        lead += 1
+    if lead == 0 or lead == len(rows):
+        return False
+    head, projects = rows[0], rows[lead:]
+    for f in head.facts:
+        parts = [p for r in projects for p in [r.get(f["column_label"])] if p is not None]
+        out += compare_sum(doc, "table.column_total", f, parts,
+                           f"{table.title} 第{head.line}行“{head.label}”{f['column_label']} = 其下 {len(projects)} 个项目之和",
+                           f"{table.table_id} line {head.line} column {f['column_label']} = its {len(projects)} projects")
+    return True
 
 
 def _children(code: str, kind: str) -> int | None:
