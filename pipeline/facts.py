@@ -19,6 +19,7 @@ from .text import DASHES, is_code, parse_amount, split_code, squash
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
+_CELL_UNIT = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
 _PERCENT_COL = re.compile(r"%|％|率|百分比")
 _COUNT_COL = re.compile(r"[（(](?:辆|人|个|台|次|套)[）)]|人数|辆数|车辆数|购置数|保有量")
 
@@ -68,6 +69,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     ttype = table_type(block.title)
     lay = layout(block)
     unit, unit_inferred = block.unit_text, False
+    if not unit:  # forms print it in a cell: 项目资金 (万元) / 预算数 (万元)
+        unit = next((squash(m.group(1)) for r in block.rows[:12] for c in r.cells
+                     for m in [_CELL_UNIT.search(c)] if m), "")
     if ttype in MONEY_TYPES and not unit:
         unit, unit_inferred = doc_unit, True
         messages.append(Message(file, block.rows[0].line, "info",
