@@ -4,6 +4,7 @@ and the names of the functional and economic classes (a 收支总表 names class
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..text import CN_NUM, squash
 
@@ -14,6 +15,7 @@ _L3 = re.compile(r"^(?:[（(]\s*\d+\s*[）)]|\d+\s*[、.．](?!\d)|[①②③④
 _PUNCT = re.compile(r"[\s\-－—–:：*“”\"'`]")
 
 
+@lru_cache(maxsize=8192)
 def ordinal_level(label: str) -> int:
     """1 for 一、, 2 for （一）, 3 for (1) / 1. / ①, 0 for a row without an ordinal."""
     t = squash(label)
@@ -26,6 +28,7 @@ def ordinal_level(label: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=16384)  # labels repeat across rows, tables and rules
 def norm(label: str) -> str:
     """A label without ordinal, spaces, dashes, quotes and (half/full-width) bracket differences."""
     t = squash(label or "")
@@ -55,10 +58,22 @@ CARRY = re.compile(r"^(?:上年|年初|使用非财政拨款结余|用事业基�
 TABLE_TOTAL_ROW = re.compile(r"^(?:合计|总计|部门合计|本年(?:收入|支出)合计)$")
 
 
-def col_parts(path: str) -> list[str]:
-    return [squash(p) for p in path.split(" / ")] if path else []
+@lru_cache(maxsize=4096)
+def col_parts(path: str) -> tuple[str, ...]:
+    return tuple(squash(p) for p in path.split(" / ")) if path else ()
 
 
+def last_part(path: str) -> str:
+    parts = col_parts(path)
+    return parts[-1] if parts else ""
+
+
+def first_part(path: str) -> str:
+    parts = col_parts(path)
+    return parts[0] if parts else ""
+
+
+@lru_cache(maxsize=4096)
 def side_of(path: str) -> str:
     """收入 | 支出 for the two sides of a two-sided table, '' otherwise."""
     parts = col_parts(path)

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from ..model import Table
 from .core import ZERO, Doc, TRow, compare_equal, compare_sum, finding, fmt, half_unit, val
-from .labels import col_parts, functional_class, is_subitem, is_total_part, norm, side_of
+from .labels import (col_parts, first_part, functional_class, is_subitem, is_total_part, last_part, norm,
+                     side_of)
 from .lookup import dedup, first_amount_col, is_current, named_col, table_total, total_col
 
 # income sources: how a 收支总表 row and a 收入表 column name them
@@ -49,7 +50,7 @@ def _summary_row(doc: Doc, table: Table, side: str, rx: re.Pattern) -> list[TRow
 
 
 def _first_col(row: TRow) -> dict | None:
-    return row.first(lambda p: is_total_part(col_parts(p)[-1])) or row.first(lambda p: True)
+    return row.first(lambda p: is_total_part(last_part(p))) or row.first(lambda p: True)
 
 
 def _income_column(doc: Doc, table: Table, rx: re.Pattern) -> str | None:
@@ -91,7 +92,7 @@ def check_summary_income(doc: Doc) -> list[dict] | None:
                              a_facts=[s_fact] if s_fact else [])
     # the year's total
     yrows = _summary_row(doc, summ, "收入", re.compile(r"^本年收入(?:合计|小计)$"))
-    tot = table_total(doc, inc, lambda p: is_current(doc, p) and norm(col_parts(p)[0]) in ("本年收入合计", "本年收入"))
+    tot = table_total(doc, inc, lambda p: is_current(doc, p) and norm(first_part(p)) in ("本年收入合计", "本年收入"))
     if yrows and tot is not None:
         ran = True
         out += compare_equal(doc, "cross.summary_income", _first_col(yrows[0]), None,
@@ -135,7 +136,7 @@ def check_summary_expenditure(doc: Doc) -> list[dict] | None:
             continue
         for kind, rx in SPEND_KINDS.items():
             if rx.search(r.key):
-                e = table_total(doc, exp, lambda p, rx=rx: is_current(doc, p) and bool(rx.search(norm(col_parts(p)[-1]))))
+                e = table_total(doc, exp, lambda p, rx=rx: is_current(doc, p) and bool(rx.search(norm(last_part(p)))))
                 if e is None:
                     break
                 ran = True
@@ -296,7 +297,7 @@ def main_group(doc: Doc, groups: list[TpcGroup]) -> TpcGroup | None:
         acts = [g for g in cur if "决算" in norm(g.name)]
         if acts:
             return acts[0]
-    tot = [g for g in cur if is_total_part(col_parts(g.name)[-1])]
+    tot = [g for g in cur if is_total_part(last_part(g.name))]
     return (tot or cur or [None])[0]
 
 

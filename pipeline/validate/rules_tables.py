@@ -7,9 +7,9 @@ from collections import defaultdict
 
 from ..classify import STANDARD_SETS
 from ..facts import EMPTY_NOTE
-from .core import Doc, TRow, compare_sum, finding, fmt, val
-from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, norm, ordinal_level,
-                     side_of)
+from .core import Doc, TRow, compare_sum, finding
+from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, last_part, norm,
+                     ordinal_level, side_of)
 from .lookup import dedup, top_rows, total_row
 
 TYPE_NAMES = {
@@ -27,6 +27,7 @@ TYPE_NAMES = {
 _TYPE_WORD = {"government_fund": "政府性基金", "state_capital": "国有资本经营", "three_public_costs": "三公"}
 _ELSEWHERE = re.compile(r"另附|另行公开|单独公开|另册公开|另行发布")
 _NONE_STMT = r"(?:无|没有|未安排|未使用|不涉及)[^。；]{0,16}%s|%s[^。；]{0,40}?(?<![\d.])0(?:\.0+)?\s*(?:万元|元)|%s[^。；]{0,20}(?:空表|无数据)"
+_NONE_RX = {t: re.compile(_NONE_STMT % (w, w, w)) for t, w in _TYPE_WORD.items()}
 
 
 def _text_lines(doc: Doc) -> list[tuple[int, str]]:
@@ -49,11 +50,8 @@ def check_completeness(doc: Doc) -> list[dict] | None:
     for ttype in expected:
         zh, en = TYPE_NAMES[ttype]
         tables = [t for t in doc.tables if t.table_type == ttype]
-        word = _TYPE_WORD.get(ttype, "")
-        stmt = []
-        if word:
-            rx = re.compile(_NONE_STMT % (word, word, word))
-            stmt = [(n, s) for n, s in text if rx.search(s)]
+        rx = _NONE_RX.get(ttype)
+        stmt = [(n, s) for n, s in text if rx.search(s)] if rx else []
         if any(t.status == "parsed" and t.facts for t in tables):
             continue
         if tables:
@@ -337,7 +335,7 @@ def check_summary_balance(doc: Doc) -> list[dict] | None:
         if not gi or not ge:
             continue
         fi = gi.first(lambda p: True)
-        fe = ge.first(lambda p: is_total_part(col_parts(p)[-1])) or ge.first(lambda p: True)
+        fe = ge.first(lambda p: is_total_part(last_part(p))) or ge.first(lambda p: True)
         if fi is None or fe is None:
             continue
         ran = True
@@ -436,5 +434,5 @@ def check_summary_year_total(doc: Doc) -> list[dict] | None:
 __all__ = [
     "check_completeness", "check_row_totals", "check_column_totals", "check_code_hierarchy",
     "check_budget_units", "check_duplicate_codes", "check_summary_balance", "check_summary_grand_total",
-    "check_summary_year_total", "val", "fmt",
+    "check_summary_year_total",
 ]
