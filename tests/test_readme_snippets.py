@@ -3,7 +3,6 @@ built package, from a folder where `datapackage/` exists, as a user would run th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
