@@ -34,9 +34,11 @@ class Rule:
 
 def half_unit(fact: dict | None) -> Decimal:
     """Half of the last printed digit, in 元: what rounding to the printed precision may have moved the
-    amount. A printed zero is exact (nothing was rounded away)."""
-    if fact is None or fact.get("value") in (None, ZERO):
+    amount."""
+    if fact is None or fact.get("value") is None:
         return ZERO
+    if fact["value"] == ZERO and not fact.get("decimals"):
+        return ZERO  # a bare 0 is nothing, not a rounded amount (0.00 may hide up to 0.004)
     factor = UNIT_FACTOR.get(fact.get("published_unit") or "元", Decimal(1))
     return Decimal(5) * Decimal(10) ** -(int(fact.get("decimals") or 0) + 1) * factor
 
