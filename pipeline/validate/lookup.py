@@ -10,7 +10,8 @@ from .core import Doc, TRow
 from .labels import TABLE_TOTAL_ROW, col_parts, is_total_part, norm
 
 _YEAR = re.compile(r"(20\d\d)")
-_NOT_CURRENT = re.compile(r"增减|上年|执行数|变动|比上年|同比")
+# 上年预算数 is last year's; 上年结转 is money carried into this year (a column of this year)
+_NOT_CURRENT = re.compile(r"增减|上年(?:预算|决算|执行|数)|执行数|变动|比上年|同比")
 
 
 def is_current(doc: Doc, path: str) -> bool:

@@ -10,7 +10,7 @@ from ..facts import EMPTY_NOTE
 from .core import Doc, TRow, compare_sum, finding
 from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, last_part, norm,
                      ordinal_level, side_of)
-from .lookup import dedup, top_rows, total_row
+from .lookup import dedup, is_current, top_rows, total_row
 
 TYPE_NAMES = {
     "income_expenditure_summary": ("收支总表", "income and expenditure summary"),
@@ -93,8 +93,9 @@ _ROW_TOTAL_TYPES = {
 }
 
 
-def _column_tree(table) -> list[tuple[str, list[str]]]:
-    """(total column, its component columns) for each 合计/小计 column of a table's header."""
+def _column_tree(doc: Doc, table) -> list[tuple[str, list[str]]]:
+    """(total column, its component columns) for each 合计/小计 column of a table's header. A total of this
+    year never takes in a column of another year or of changes (上年数, 增减额)."""
     cols: dict[str, int] = {}
     for f in table.facts:
         if f["value_unit"] == "yuan":
@@ -118,7 +119,7 @@ def _column_tree(table) -> list[tuple[str, list[str]]]:
             cp = parts[c]
             if c == t or len(cp) <= depth or cp[:depth] != parent:
                 continue
-            if side_of(c) != side_of(t):
+            if side_of(c) != side_of(t) or (is_current(doc, t) and not is_current(doc, c)):
                 continue
             child = cp[depth]
             if is_total_part(child) or is_subitem(child):
@@ -140,7 +141,7 @@ def check_row_totals(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
     for table in doc.of_type(*_ROW_TOTAL_TYPES):
-        tree = _column_tree(table)
+        tree = _column_tree(doc, table)
         if not tree:
             continue
         for row in doc.rows(table):
