@@ -26,4 +26,4 @@ bench: $(STAMP)
 	$(PY) -m pipeline.bench
 
 clean:
-	rm -rf build site datapackage/*.json datapackage/*.csv datapackage/*.parquet datapackage/*.zip
+	find datapackage -mindepth 1 -maxdepth 1 ! -name schema -exec rm -rf {} +; rm -rf build site

@@ -38,7 +38,7 @@ def run_stages(results) -> None:
 
 
 def cmd_build(args) -> int:
-    from .package import write_package
+    from .package import SchemaError, write_package
 
     sources = Path(args.sources)
     if not sources.is_dir():
@@ -55,7 +55,7 @@ def cmd_build(args) -> int:
         print(m, file=sys.stderr)
     try:
         write_package(results, failures, Path(args.out))
-    except OSError as exc:
+    except (OSError, SchemaError) as exc:
         print(f"error: cannot write the package to {args.out}: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,4 +1,4 @@
-"""The data-loading snippets shown to users (README.md, docs_snippets/load_data.md) run against a freshly
+"""The data-loading snippets shown to users (README.md) run against a freshly
 built package, from a folder where `datapackage/` exists, as a user would run them."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from package_build import ROOT, session_package
 
-SOURCES = [ROOT / "README.md", ROOT / "docs_snippets" / "load_data.md"]
+SOURCES = [ROOT / "README.md"]
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 
