@@ -359,6 +359,22 @@ def test_text_figures_real_disagreements_in_the_final_accounts(doc):
     assert sorted(f["source_lines"].split()[-1] for f in got) == ["442", "444", "450"]
 
 
+def test_text_class_amounts(doc):
+    r = doc(ZW)  # line 881: 财政拨款支出预算 … 卫生健康支出 75.93 万元 (财政拨款收支总表 line 96)
+    r.source.lines[880] = r.source.lines[880].replace("卫生健康支出 75.93 万元", "卫生健康支出 85.93 万元")
+    got = bad(run(r, "text.figures"))
+    assert len(got) == 1 and "卫生健康支出" in got[0]["message"] and 881 in lines_of(got[0])
+
+
+def test_operating_costs_at_most_the_public_expenses(doc):
+    r = doc(ZW)  # no 机关运行经费 table; line 965 states 89.10 万元, 公用经费 is 101.25 万元
+    assert applicable(r, "text.operating_costs") and bad(run(r, "text.operating_costs")) == []
+    r.source.lines[964] = r.source.lines[964].replace("预算 89.10 万元", "预算 189.10 万元")
+    got = bad(run(r, "text.operating_costs"))
+    assert len(got) == 1 and got[0]["expected"] == Decimal("1012500.00") and 965 in lines_of(got[0])
+    assert not applicable(doc(XX), "text.operating_costs")  # 兴县 prints the table: text.figures compares
+
+
 def test_text_not_applicable_without_tables(doc):
     assert not applicable(doc(TC), "text.figures")
 

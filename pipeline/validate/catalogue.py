@@ -7,7 +7,7 @@ from .rules_cross import (check_basic_total, check_fiscal_general_budget, check_
 from .rules_tables import (check_budget_units, check_code_hierarchy, check_column_totals, check_completeness,
                            check_duplicate_codes, check_row_totals, check_summary_balance, check_summary_grand_total,
                            check_summary_year_total)
-from .rules_text import check_text_figures
+from .rules_text import check_operating_costs, check_text_figures
 
 ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数即 n × 0.005，按印出单位折元）：在此内为 info（舍入），超出为 error"
 ROUNDING_EN = ("a sum of n printed amounts may differ by half the last printed digit of each (n × 0.005 at two "
@@ -68,9 +68,13 @@ RULES: list[Rule] = [
          "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
          "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects),
     Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
-         "情况说明引用的总收入、财政拨款、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
+         "情况说明引用的总收入、财政拨款、各类支出、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
          "必须与公开表中的同一数字一致。",
          "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", "warning", check_text_figures),
+    Rule("text.operating_costs", "text", "机关运行经费 ≤ 公用经费", "Operating costs ≤ public expenses",
+         "机关运行经费是行政单位和参公事业单位用财政拨款安排的基本支出中的公用经费；未公开机关运行经费表时，"
+         "说明中的机关运行经费不能超过基本支出表的公用经费合计。",
+         "文字数末位的一半加表中数末位的一半以内视为不超过；超出为 warning", "warning", check_operating_costs),
     Rule("value.cut_short", "table", "印出的数少印了末位小数", "A printed amount cut short",
          "表格列宽不足时，PDF 中的数字会被截去末位（1,234,567.8 而其组成部分之和为 1,234,567.83）；"
          "此数不是作者的计算错误，但公开的数字不完整。",

@@ -14,10 +14,10 @@ from typing import Callable
 
 from ..model import Table
 from .core import ZERO, Doc, finding, fmt, half_unit, val
-from .labels import GRAND_TOTAL, col_parts, side_of
+from .labels import FUNCTIONAL_CLASSES, GRAND_TOTAL, col_parts, functional_class, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
-from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, current_groups,
-                          tpc_groups, tpc_item)
+from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
+                          current_groups, tpc_groups, tpc_item)
 
 AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
 # words allowed between a keyword and its amount: 基本支出 1658.73 万元 · 预算为 850110.00 元 · **支出为 179800 元
@@ -176,6 +176,27 @@ def _source(key: str):
     return refs
 
 
+def _class_refs(doc: Doc, before: str, name: str) -> list[Candidate]:
+    """A functional class the text names (社会保障和就业支出 41651.06 万元): its row in the two 总表 (every
+    column: 合计 / 当年 / 一般公共预算) and its 类 total in the 一般公共预算支出表 and the 支出表."""
+    code = FUNCTIONAL_CLASSES[name]
+    out: list[Candidate] = []
+    for ttype in ("fiscal_grant_summary", "income_expenditure_summary"):
+        t = _table(doc, ttype)
+        if t is None:
+            continue
+        for r in doc.rows(t):
+            if functional_class(r.label) == code and side_of(r.facts[0]["column_label"]) == "支出":
+                out += [[f] for f in r.facts]
+    for ttype in ("general_budget_expenditure", "expenditure"):
+        t = _table(doc, ttype)
+        if t is not None:
+            got = class_facts(doc, t, code, _pred(doc, t))
+            if got:
+                out.append(got)
+    return out
+
+
 def _fiscal_income(doc: Doc, before: str) -> list[Candidate]:
     return _year(doc, "fiscal_grant_summary", "收入") + _source("财政拨款")(doc, before)
 
@@ -212,6 +233,10 @@ KEYWORDS: list[Keyword] = [
     Keyword("附属单位上缴收入", re.compile(r"附属单位上缴(?:预算)?收入"), _source("附属单位上缴收入")),
     Keyword("经营收入", re.compile(r"(?<!事业单位)经营(?:预算)?收入"), _source("经营收入")),
     Keyword("其他收入", re.compile(r"其他(?:预算)?收入"), _source("其他收入")),
+] + [
+    # the functional classes by name; 其他支出 and 预备费 also name other things, so they are left out
+    Keyword(name, re.compile(re.escape(name)), lambda d, b, n=name: _class_refs(d, b, n))
+    for name in sorted(FUNCTIONAL_CLASSES, key=len, reverse=True) if name not in ("其他支出", "预备费")
 ]
 
 
@@ -309,4 +334,30 @@ def check_text_figures(doc: Doc) -> list[dict] | None:
     return results if ran else None
 
 
-__all__ = ["check_text_figures", "text_figures", "KEYWORDS"]
+def check_operating_costs(doc: Doc) -> list[dict] | None:
+    """机关运行经费 is the 公用经费 of the administrative (and 参公) units from fiscal grants: without a table
+    of its own, the figure the text states can be at most the 公用经费 of the basic-expenditure table."""
+    if _table(doc, "operating_costs") is not None:
+        return None  # then text.figures compares it with that table
+    stated = [x for x in text_figures(doc) if x[0].name == "机关运行经费"]
+    ref = _basic_split(r"公用(?:经费|支出)", "公用经费合计")(doc, "")
+    if not stated or not ref:
+        return None
+    bound = ref[0]
+    limit = sum((val(f) for f in bound), ZERO)
+    out = []
+    for kw, amount, rounding, line, quote, before in stated:
+        tol = rounding + sum((half_unit(f) for f in bound), ZERO)
+        if amount <= limit + tol:
+            continue
+        out.append(finding(
+            doc, "text.operating_costs", "warning",
+            f"说明中“{quote}”的机关运行经费 {fmt(amount)} 元，大于基本支出表的公用经费 {fmt(limit)} 元",
+            expected=limit, actual=amount, tables={f["table_id"] for f in bound},
+            lines=[line] + [f["source_line"] for f in bound], tolerance=tol,
+            message_en=f"the text states 机关运行经费 = {fmt(amount)} yuan, more than the 公用经费 of the basic "
+                       f"expenditure table ({fmt(limit)})"))
+    return out
+
+
+__all__ = ["check_text_figures", "check_operating_costs", "text_figures", "KEYWORDS"]
