@@ -14,7 +14,7 @@ from decimal import Decimal
 from .classify import MONEY_TYPES, table_type
 from .model import Block, Message, Table
 from .tables import PlacedRow, columns_of, layout, place_row
-from .text import DASHES, is_code, parse_amount, split_code, squash
+from .text import DASHES, TOTAL_WORDS, is_code, parse_amount, split_code, squash
 
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
@@ -55,6 +55,36 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
         names.append(s)
     label = names[0] if names else ""
     return code, label, names[1:]
+
+
+_LEVELS = [
+    (1, re.compile(r"^[一二三四五六七八九十]+、")),
+    (2, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
+    (3, re.compile(r"^(?:[（(]\d+[）)]|\d+[、.．](?!\d))")),
+    (4, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]")),
+    (5, re.compile(r"^其中\s*[:：]")),
+]
+
+
+def _level(label: str) -> int:
+    """Outline level of an uncoded row label: 一、 above （一） above (1) above ① above 其中： above a plain
+    label; a total (合计, 本年收入合计, 总计) stands outside the outline."""
+    if TOTAL_WORDS.match(label) or re.search(r"(?:合计|总计|小计)$", label):
+        return 0
+    return next((lv for lv, pattern in _LEVELS if pattern.match(label)), 6)
+
+
+def _parent(stack: list[tuple[int, str]], label: str) -> str:
+    """The label of the row this one sits under, from the outline numbering of the rows above it."""
+    level = _level(label)
+    if level == 0:
+        stack.clear()
+        return ""
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    parent = stack[-1][1] if stack else ""
+    stack.append((level, label))
+    return parent
 
 
 def _lane_of(col: int, lanes) -> list[int] | None:
@@ -105,6 +135,8 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
 
     factor = UNIT_FACTOR.get(unit, Decimal(1))
     budget_unit = ""
+    outline: dict[tuple, list] = defaultdict(list)  # per lane: the stack of outline rows above
+    parents: dict[tuple, str] = {}
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
     for row in body:
         if [squash(c) for c in row.cells if c.strip()] in header_texts:
@@ -129,6 +161,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                             code_l, label_l = label_l, ""
             else:
                 code_l, label_l = code, label
+            lane_key = tuple(lane_cols or ())
+            if (row.line, lane_key) not in parents:
+                parents[(row.line, lane_key)] = "" if code_l or not label_l else _parent(outline[lane_key], label_l)
             path = lay.paths[col]
             t = text.strip()
             value = parse_amount(t)
@@ -146,7 +181,8 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 messages.append(Message(file, row.line, "warning",
                                         f"amount {t!r} in column {printed_col + 1} has no column header"))
             table.facts.append({
-                "doc_id": doc_id, "table_id": table.table_id, "row_label": label_l, "code": code_l,
+                "doc_id": doc_id, "table_id": table.table_id, "row_label": label_l,
+                "row_parent": parents[(row.line, lane_key)], "code": code_l,
                 "code_kind": code_kind(code_l, label_l, ttype) if code_l else "",
                 "budget_unit": budget_unit,
                 "column_label": path, "value": val, "value_unit": vunit, "published_value": t,

@@ -195,3 +195,14 @@ def test_table_continued_with_repeated_header_and_title(tmp_path):
     whole = parse_document(slice_doc(tmp_path, "002_ddb67f563ca0ac16.txt", [(265, 303)], BUDGET_HEAD))
     key = lambda f: (f["code"], f["row_label"], f["column_label"], f["value"])  # noqa: E731
     assert sorted(map(key, t.facts), key=repr) == sorted(map(key, whole.facts), key=repr)
+
+
+def test_row_parent_from_outline_numbering(tmp_path):
+    """Two rows print the same label (其中：财政拨款支出) under different parents; row_parent tells them
+    apart."""
+    r = parse_document(slice_doc(tmp_path, "000_cc87251ff6602922.txt", [(299, 345)], BUDGET_HEAD))
+    rows = {(f["source_line"], f["row_label"]): f["row_parent"] for f in r.facts}
+    assert rows[(308, "其中：财政拨款支出")] == "一、行政支出"
+    assert rows[(315, "其中：财政拨款支出")] == "二、事业支出"
+    assert rows[(309, "本级安排")] == "(1)一般公共预算财政拨款收入"
+    assert rows[(328, "本年收入合计")] == ""
