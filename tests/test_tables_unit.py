@@ -201,8 +201,8 @@ def test_row_parent_from_outline_numbering(tmp_path):
     """Two rows print the same label (其中：财政拨款支出) under different parents; row_parent tells them
     apart."""
     r = parse_document(slice_doc(tmp_path, "000_cc87251ff6602922.txt", [(299, 345)], BUDGET_HEAD))
-    rows = {(f["source_line"], f["row_label"]): f["row_parent"] for f in r.facts}
-    assert rows[(308, "其中：财政拨款支出")] == "一、行政支出"
-    assert rows[(315, "其中：财政拨款支出")] == "二、事业支出"
-    assert rows[(309, "本级安排")] == "(1)一般公共预算财政拨款收入"
-    assert rows[(328, "本年收入合计")] == ""
+    rows = {(f["row_label"], f["published_value"]): f["row_parent"] for f in r.facts}
+    assert rows[("其中：财政拨款支出", "1086.46")] == "一、行政支出"
+    assert rows[("其中：财政拨款支出", "41217.27")] == "二、事业支出"
+    assert rows[("本级安排", "42303.73")] == "(1)一般公共预算财政拨款收入"
+    assert rows[("本年收入合计", "42303.73")] == ""
