@@ -493,3 +493,43 @@ def test_quality_page_filters_findings_by_document_and_severity(built, server, p
     assert visible.count() == sum(1 for f in findings if f["severity"] == sev and f["doc_id"] == doc)
     assert str(visible.count()) in page.locator("#filter-count").inner_text()
     assert not page.problems, page.problems
+
+
+def test_an_agency_with_several_documents_gets_one_page_with_them_side_by_side(package, tmp_path):
+    """Two documents of one agency (here the same disclosure restated as next year's final accounts) share
+    one page at the agency's URL, with a section each and a comparison table."""
+    from pipeline.site import generate
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("*.parquet", "*.zip", "docs"))
+    docs = list(csv.DictReader((pkg / "documents.csv").open(encoding="utf-8")))
+    first = next(d for d in docs if d["agency"].startswith("海东"))
+    old_id = first["doc_id"]
+    new_id = old_id.replace("-2024-budget", "-2025-final")
+    for name in ("documents", "tables", "facts", "cells", "sections", "glossary", "projects", "indicators", "findings"):
+        path = pkg / f"{name}.csv"
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            fields, rows = reader.fieldnames, list(reader)
+        extra = []
+        for r in rows:
+            if r.get("doc_id") == old_id:
+                c = {k: (v.replace(old_id, new_id) if isinstance(v, str) else v) for k, v in r.items()}
+                if name == "documents":
+                    c.update(fiscal_year="2025", kind="final_accounts")
+                extra.append(c)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            w.writerows(rows + extra)
+    docs_dir = tmp_path / "docs"
+    generate(pkg, docs_dir)
+    pages = list((docs_dir / "agency").glob("hai-dong-*.md"))
+    assert len(pages) == 1 and pages[0].stem == "hai-dong-shi-ren-li-zi-yuan-he-she-hui-bao-zhang-ju"
+    text = pages[0].read_text(encoding="utf-8")
+    assert f"{{#doc-{old_id}}}" in text and f"{{#doc-{new_id}}}" in text
+    assert "## 各文件对比 {#compare}" in text and "2025年部门决算" in text and "2024年部门预算" in text
+    nav = json.loads((docs_dir / ".nav.json").read_text(encoding="utf-8"))
+    assert sum(1 for item in nav[1]["各部门"] if isinstance(item, dict) and "hai-dong" in next(iter(item.values()))) == 1

@@ -272,6 +272,9 @@ class Generator:
         # headline figures
         figs = self.figs[did]
         out += ["", f"### 主要数字 {{#{sid}-headline}}", ""]
+        if not self.facts.get(did):
+            out.append('<p class="note">本文件中没有读出金额表格（原文可能把预算表另附，未包含在本文件中），下列主要数字无法从表格读出；'
+                       f'文字说明中的数字见<a href="#{sid}-sections">情况说明</a>。</p>')
         cards = ['<div class="headline">']
         for key in HEADLINE_ORDER:
             fig = figs[key]
