@@ -262,6 +262,16 @@ def test_fiscal_general_budget_not_compared_when_the_scopes_differ(doc):
     assert [f["severity"] for f in got] == ["info"] and "不含上年结转" in got[0]["message"]
 
 
+def test_general_budget_within_expenditure_passes_and_fails(doc):
+    r = doc(NX)  # 2100201 综合医院: 一般公共预算 6,111,805.64 of 8,298,355.09 (事业收入 pays the rest)
+    assert applicable(r, "cross.general_budget_within_expenditure")
+    assert bad(run(r, "cross.general_budget_within_expenditure")) == []
+    reprint(fact(r, "general_budget_expenditure", 303, "本年支出合计"), "8,398,355.09")
+    got = bad(run(r, "cross.general_budget_within_expenditure"))
+    assert len(got) == 1 and "2100201" in got[0]["message"] and {211, 303} <= lines_of(got[0])
+    assert got[0]["difference"] == Decimal("100000.00")
+
+
 def test_basic_total_passes_and_fails(doc):
     r = doc(NX)  # 公开06表 prints no 合计: its class rows add up to 99,745,720.85
     assert applicable(r, "cross.basic_total") and bad(run(r, "cross.basic_total")) == []

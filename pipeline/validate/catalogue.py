@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .core import Rule
-from .rules_cross import (check_basic_total, check_fiscal_general_budget, check_projects, check_summary_expenditure,
-                          check_summary_income, check_three_public_basic, check_three_public_items)
+from .rules_cross import (check_basic_total, check_fiscal_general_budget, check_general_budget_within_expenditure,
+                          check_projects, check_summary_expenditure, check_summary_income, check_three_public_basic,
+                          check_three_public_items)
 from .rules_tables import (check_budget_units, check_code_hierarchy, check_column_totals, check_completeness,
                            check_duplicate_codes, check_row_totals, check_summary_balance, check_summary_grand_total,
                            check_summary_year_total)
@@ -53,6 +54,12 @@ RULES: list[Rule] = [
          "Fiscal grant summary ↔ general budget table by class",
          "财政拨款收支总表支出方一般公共预算栏的各类，等于一般公共预算支出表同一类级科目的合计（口径不同时不比对）。",
          "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_fiscal_general_budget),
+    Rule("cross.general_budget_within_expenditure", "cross", "一般公共预算支出 ≤ 部门支出（逐科目）",
+         "General budget ≤ all funds, code by code",
+         "支出表反映部门全部资金，一般公共预算支出表只是其中财政拨款的一部分；同一科目（及其基本支出、项目支出）"
+         "的一般公共预算数不能大于支出表的数。",
+         "超出不到两数末位的一半之和为 info（舍入），超出更多为 error", "error",
+         check_general_budget_within_expenditure),
     Rule("cross.basic_total", "cross", "一般公共预算支出表基本支出 ↔ 基本支出表合计",
          "General budget basic total ↔ basic expenditure table total",
          "一般公共预算支出表的基本支出合计按经济分类展开即为基本支出表，两表合计必须一致。",

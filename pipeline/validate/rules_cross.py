@@ -201,6 +201,52 @@ def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
     return out if ran else None
 
 
+def _total_pred(doc: Doc, table: Table):
+    return total_col(doc) if any(total_col(doc)(c.path) for c in table.columns if c.kind == "amount") \
+        else first_amount_col(doc)
+
+
+def _by_code(doc: Doc, table: Table, pred) -> dict[str, dict]:
+    """The first `pred` column of each functional code row, summed over budget units (a code printed under
+    several units is one amount for the department)."""
+    out: dict[str, list[dict]] = {}
+    for r in dedup([r for r in doc.rows(table) if r.code_kind == "functional" and r.code]):
+        f = r.first(pred)
+        if f is not None:
+            out.setdefault(r.code, []).append(f)
+    return out
+
+
+def check_general_budget_within_expenditure(doc: Doc) -> list[dict] | None:
+    """The 支出表 covers all funds, the 一般公共预算支出表 one of them: code by code (and for 基本支出 and
+    项目支出), the general budget amount is at most the department's."""
+    gb, exp = doc.first("general_budget_expenditure"), doc.first("expenditure")
+    if gb is None or exp is None:
+        return None
+    out = []
+    ran = False
+    for what, pattern in (("合计", None), ("基本支出", r"基本支出"), ("项目支出", r"项目支出")):
+        g = _by_code(doc, gb, named_col(doc, pattern) if pattern else _total_pred(doc, gb))
+        e = _by_code(doc, exp, named_col(doc, pattern) if pattern else _total_pred(doc, exp))
+        levels = {len(c) for c in e}
+        for code in sorted(c for c in g if len(c) in levels):  # a code the 支出表 prints at its level
+            gf, ef = g[code], e.get(code, [])
+            gv, ev = sum((val(f) for f in gf), ZERO), sum((val(f) for f in ef), ZERO)
+            ran = True
+            if gv <= ev:
+                continue
+            tol = sum((half_unit(f) for f in gf + ef), ZERO)
+            out.append(finding(doc, "cross.general_budget_within_expenditure",
+                               "info" if gv - ev <= tol else "error",
+                               f"科目 {code} {gf[0]['row_label']} 的{what}：一般公共预算支出表 {fmt(gv)} 元，"
+                               f"大于支出表（全部资金）{fmt(ev)} 元", expected=ev, actual=gv,
+                               tables=[gb.table_id, exp.table_id], lines=[f["source_line"] for f in gf + ef],
+                               tolerance=tol,
+                               message_en=f"code {code} {what}: the general budget table ({fmt(gv)}) exceeds the "
+                                          f"expenditure table of all funds ({fmt(ev)})"))
+    return out if ran else None
+
+
 def basic_table_total(doc: Doc, table: Table) -> list[dict] | None:
     pred = total_col(doc) if any(total_col(doc)(c.path) for c in table.columns if c.kind == "amount") \
         else first_amount_col(doc)
@@ -434,5 +480,6 @@ def check_projects(doc: Doc) -> list[dict] | None:
 __all__ = [
     "check_summary_income", "check_summary_expenditure", "check_fiscal_general_budget", "check_basic_total",
     "check_three_public_items", "check_three_public_basic", "check_projects",
+    "check_general_budget_within_expenditure",
     "tpc_groups", "current_groups", "main_group", "basic_table_total", "class_facts", "SOURCES",
 ]
