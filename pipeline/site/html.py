@@ -13,7 +13,7 @@ KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 WAN = Decimal(10000)
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>])")
 
 
 def esc(text) -> str:
