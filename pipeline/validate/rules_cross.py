@@ -35,12 +35,9 @@ SPEND_KINDS = {
 }
 
 
-def _label_exists(table: Table, rx: re.Pattern, side: str = "") -> bool:
+def _label_exists(table: Table, rx: re.Pattern) -> bool:
     """A row label printed in the table, with or without an amount (a blank amount is a zero)."""
-    for c in table.cells:
-        if rx.search(norm(c["text"])):
-            return True
-    return False
+    return any(rx.search(norm(c["text"])) for c in table.cells)
 
 
 def _summary_row(doc: Doc, table: Table, side: str, rx: re.Pattern) -> list[TRow]:
