@@ -369,6 +369,12 @@ def test_text_figures_real_disagreements_in_the_final_accounts(doc):
     assert sorted(f["source_lines"].split()[-1] for f in got) == ["442", "444", "450"]
 
 
+def test_text_a_part_total_is_not_the_grand_total(doc):
+    r = doc(ZW)  # 项目支出总预算 is not 支出总预算: a sentence about it is not read as the grand total
+    r.source.lines[954] += "项目支出总预算 40645.00 万元。"
+    assert bad(run(r, "text.figures")) == []
+
+
 def test_text_class_amounts(doc):
     r = doc(ZW)  # line 881: 财政拨款支出预算 … 卫生健康支出 75.93 万元 (财政拨款收支总表 line 96)
     r.source.lines[880] = r.source.lines[880].replace("卫生健康支出 75.93 万元", "卫生健康支出 85.93 万元")

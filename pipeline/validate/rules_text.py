@@ -216,7 +216,8 @@ KEYWORDS: list[Keyword] = [
     Keyword("对个人和家庭的补助", re.compile(r"对个人和家庭的补助"), _basic_class("303")),
     Keyword("资本性支出", re.compile(r"资本性支出"), _basic_class("310")),
     Keyword("财政拨款收支总计", re.compile(r"财政拨款收、?支总(?:计|预算)"), lambda d, b: _grand(d, "fiscal_grant_summary")),
-    Keyword("收支总计", re.compile(r"收、?支总(?:计|预算)|(?:预算)?收入总(?:计|预算)|(?:预算)?支出总(?:计|预算)"),
+    # (not 项目支出总预算, 基本支出总额 …: a part's total is not the document's)
+    Keyword("收支总计", re.compile(r"收、?支总(?:计|预算)|(?<!项目)(?<!基本)(?<!拨款)(?:预算)?(?:收入|支出)总(?:计|预算)"),
             lambda d, b: _grand(d, "income_expenditure_summary")),
     Keyword("一般公共预算支出", re.compile(r"一般公共预算(?:财政拨款)?支出|一般公共预算当年拨款"),
             lambda d, b: _table_total(d, "general_budget_expenditure")),
