@@ -98,7 +98,7 @@ def _basic_class(code: str):
             return []
         out = []
         for r in doc.rows(t):
-            if r.code == code:
+            if r.code == code and r.code_kind == "economic":
                 f = r.first(_pred(doc, t)) or r.first(first_amount_col(doc))
                 out.append([f] if f else [])
         return out
