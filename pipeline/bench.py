@@ -41,6 +41,31 @@ def best_of(n: int, fn, *args) -> tuple[float, object]:
     return min(r[0] for r in runs), runs[0][1]
 
 
+def _later_stages(results, failures) -> None:
+    """Projects, validation, package and site for the same documents, each timed once."""
+    from .cli import run_stages
+    from .package import write_package
+    from .projects import extract_projects
+    from .validate import quality_summary, validate
+
+    t_projects, _ = timed(lambda: [extract_projects(r) for r in results])
+    t_validate, _ = timed(lambda: [quality_summary(r, validate(r)) for r in results])
+    run_stages(results)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "datapackage"
+        t_package, _ = timed(write_package, results, failures, out)
+        line = (f"projects {t_projects:.3f} s, validation {t_validate:.3f} s, "
+                f"package {t_package:.2f} s")
+        try:
+            from .site import build as build_site
+        except ImportError:
+            build_site = None
+        if build_site is not None:
+            t_site, _ = timed(build_site, out, Path(tmp) / "site", Path(tmp) / "docs")
+            line += f", site from the package {t_site:.1f} s"
+    print(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
     ap.add_argument("--sources", default="disclosures")
@@ -51,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no disclosures in {args.sources}")
         return 1
 
-    t_parse, (results, _) = best_of(3, parse_all, paths)
+    t_parse, (results, failures) = best_of(3, parse_all, paths)
     t_floor, numbers = best_of(3, floor, paths)
     facts = sum(len(r.facts) for r in results)
     print(f"{len(paths)} documents: parse {t_parse:.3f} s, floor {t_floor:.3f} s "
           f"(ratio {t_parse / t_floor:.1f}); {numbers} printed numbers, {facts} facts")
+    _later_stages(results, failures)
 
     with tempfile.TemporaryDirectory() as tmp:
         many = []
