@@ -285,7 +285,7 @@ class Generator:
             if fig.fact:
                 t = self.table_by_id.get(fig.fact.get("table_id", ""), {})
                 where = (f'<span class="from">{prov_link(root, did, fig.fact.get("source_line"), "来源：" + esc(t.get("title", "")) + "，第 " + esc(fig.fact.get("source_line")) + " 行")}'
-                         f'<br>{esc(fig.fact.get("row_label"))} / {esc(fig.fact.get("column_label"))}</span>')
+                         f'<br>{esc(" / ".join(x for x in (fig.fact.get("row_label"), fig.fact.get("column_label")) if x))}</span>')
             else:
                 where = '<span class="from">未能从本文件的表格中读出</span>'
             cards.append(f'<div class="fig fig-{key}"><span class="label">{esc(fig.label)}</span>'
@@ -369,9 +369,12 @@ class Generator:
         for f in facts:
             if f.get("code"):
                 code_by_line.setdefault(str(f.get("source_line")), f["code"])
+        aligned = realign_rows(grid, nr, nc, hdr, facts)
+        nc = max([nc] + [len(v) for v in aligned.values()])
         rows_html = []
         for r in range(1, nr + 1):
-            row = [grid.get((r, k)) for k in range(1, nc + 1)]
+            row = aligned.get(r) or [grid.get((r, k)) for k in range(1, nc + 1)]
+            row = row + [None] * (nc - len(row))
             line = next((str(c.get("source_line")) for c in row if c), "")
             is_head = r <= hdr
             code = code_by_line.get(line, "")
@@ -689,6 +692,87 @@ class Generator:
             except Exception as exc:  # noqa: BLE001
                 self.warnings.append(f"rule catalogue failed: {exc}")
         return '<p class="na">规则目录尚未发布。</p>'
+
+
+def realign_rows(grid: dict, nr: int, nc: int, hdr: int, facts: list[dict]) -> dict[int, list]:
+    """Rows whose printed cells are shifted (the text extraction dropped empty cells, so an amount sits one
+    or two columns left of its header) are laid out again from the facts. The parser's column i is found in
+    the printed header (the cell reading the column's name) at printed column i + k; a row whose amounts are
+    not at i + k gets them moved there, its name just left of the amounts and its code where most rows print
+    codes. Rows the facts cannot place keep their printed layout. Returns {row: cells} for the rows moved."""
+    from collections import Counter
+
+    def squash(t: str) -> str:
+        return re.sub(r"\s+", "", t or "")
+
+    by_line: dict[str, list[dict]] = {}
+    for f in facts:
+        if (f.get("published_value") or "").strip() and str(f.get("column_index", "")).isdigit():
+            by_line.setdefault(str(f.get("source_line")), []).append(f)
+    if not by_line:
+        return {}
+    rows: dict[int, tuple[list[tuple[dict, dict]], list[dict]]] = {}
+    code_cols = Counter()
+    row_offsets = Counter()
+    for r in range(hdr + 1, nr + 1):
+        cells = [grid[(r, k)] for k in range(1, nc + 1) if (r, k) in grid]
+        if not cells:
+            continue
+        for c in cells:
+            if CODE_CELL.fullmatch(c.get("text", "").strip()):
+                code_cols[int(c["col"])] += 1
+        fs = sorted(by_line.get(str(cells[0].get("source_line")), []), key=lambda f: int(f["column_index"]))
+        values = [(f.get("published_value") or "").strip() for f in fs]
+        amounts = sorted((c for c in cells if c.get("text", "").strip() in values), key=lambda c: int(c["col"]))
+        if not fs or len(amounts) != len(fs) or sorted(c.get("text", "").strip() for c in amounts) != sorted(values):
+            continue
+        pairs = list(zip(amounts, fs))
+        rows[r] = (pairs, [c for c in cells if c not in amounts])
+        row_offsets.update(int(c["col"]) - int(f["column_index"]) for c, f in pairs)
+    if not rows:
+        return {}
+    # where the header prints each column's name
+    head_offsets = Counter()
+    names = {}
+    for _, f in (p for pairs, _ in rows.values() for p in pairs):
+        names.setdefault(int(f["column_index"]), [squash(x) for x in (f.get("column_label") or "").split("/") if squash(x)])
+    for (r, k), c in grid.items():
+        if r > hdr:
+            continue
+        t = squash(c.get("text", ""))
+        for idx, segs in names.items():
+            if t and segs and t == segs[-1]:
+                head_offsets[k - idx] += 1
+    k0 = (head_offsets or row_offsets).most_common(1)[0][0]
+    amount_cols = {idx + k0 for idx in names}
+    modal_code = code_cols.most_common(1)[0][0] if code_cols else None
+    out: dict[int, list] = {}
+    for r, (pairs, others) in rows.items():
+        if all(int(c["col"]) - int(f["column_index"]) == k0 for c, f in pairs):
+            continue
+        if any(int(f["column_index"]) + k0 < 1 for _, f in pairs):
+            continue
+        placed: dict[int, dict] = {int(f["column_index"]) + k0: c for c, f in pairs}
+        first_amt = min(placed)
+        first_printed = min(int(c["col"]) for c, _ in pairs)
+        before = sorted((c for c in others if int(c["col"]) < first_printed), key=lambda c: int(c["col"]))
+        names_before = [c for c in before if not CODE_CELL.fullmatch(c.get("text", "").strip())]
+        for c in sorted(others, key=lambda c: int(c["col"])):
+            k = int(c["col"])
+            if CODE_CELL.fullmatch(c.get("text", "").strip()) and c in before and modal_code and modal_code < first_amt:
+                target = modal_code
+            elif names_before and c is names_before[-1] and first_amt > 1:
+                target = first_amt - 1
+            else:
+                target = k
+            step = -1
+            while target in placed or target < 1 or (target in amount_cols and c in before):
+                target += step
+                if target < 1:
+                    target, step = first_amt + 1, 1
+            placed[target] = c
+        out[r] = [placed.get(k) for k in range(1, max(nc, max(placed)) + 1)]
+    return out
 
 
 def _size(p: Path) -> str:
