@@ -1,5 +1,5 @@
 """The static site (issue 5): built once per session from the package of the five disclosures, then checked
-without a browser (third-party loads, internal links, escaping, build time, the workflow) and with
+without a browser (third-party loads, internal links, escaping, table layout, the workflow) and with
 Playwright driving Debian's chromium on the site served from 127.0.0.1."""
 from __future__ import annotations
 
