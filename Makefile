@@ -26,4 +26,4 @@ bench: $(STAMP)
 	$(PY) -m pipeline.bench
 
 clean:
-	find datapackage -mindepth 1 -maxdepth 1 ! -name schema -exec rm -rf {} +; rm -rf build site
+	find datapackage -mindepth 1 -maxdepth 1 ! -name schema -exec rm -rf {} +; rm -rf build site site_src/docs
