@@ -10,21 +10,11 @@ import pytest
 from pipeline.build import parse_document
 from pipeline.forms.vocab import checked, level_of, money, parse_target
 from pipeline.projects import extract_forms, extract_projects, unread_count
+from slices import D, slice_doc
 
-D = Path(__file__).resolve().parent.parent / "disclosures"
 F000, F001, F002, F003, F004 = (
     "000_cc87251ff6602922.txt", "001_bd3f7cd467c3d411.txt", "002_ddb67f563ca0ac16.txt",
     "003_3b05b2496e039e91.txt", "004_cdac757885e1f80a.txt")
-
-
-def slice_doc(tmp_path: Path, name: str, ranges: list[tuple[int, int]], head: str = "") -> Path:
-    lines = (D / name).read_text(encoding="utf-8").split("\n")
-    out = [head] if head else []
-    for a, b in ranges:
-        out += lines[a - 1:b] + [""]
-    p = tmp_path / f"slice_{name}"
-    p.write_text("\n".join(out), encoding="utf-8")
-    return p
 
 
 def forms(path: Path):
