@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .build import discover, parse_all
+from .model import Message
 
 
 def summarize(result) -> str:
@@ -27,14 +28,29 @@ def summarize(result) -> str:
 
 def run_stages(results) -> None:
     """The stages after the parse, per document: projects (forms → projects/indicators), then validation
-    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage."""
+    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage. A
+    stage that fails on one document leaves a located error in its report; the others go on."""
     from .projects import extract_projects
     from .validate import quality_summary, validate
 
-    for r in results:
+    def projects(r):
         r.extra["projects"], r.extra["indicators"] = extract_projects(r)
+
+    def validation(r):
         r.extra["findings"] = validate(r)
         r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
+
+    stages = [("projects", projects, ("projects", "indicators", "projects_unread")),
+              ("validation", validation, ("findings", "quality", "rule_outcomes"))]
+    for r in results:
+        for name, stage, keys in stages:
+            try:
+                stage(r)
+            except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
+                for key in keys:
+                    r.extra.pop(key, None)
+                r.messages.append(Message(r.source.path, None, "error",
+                                          f"{name} stage failed: {type(exc).__name__}: {exc}"))
 
 
 def cmd_build(args) -> int:

@@ -68,7 +68,8 @@ def clean_markup(text: str) -> str:
 
 
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:[|\t]\s*:?-{3,}:?\s*)+[|\t]?\s*$")
-_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0]|  |^[-_ ]{3}|---")
+_MD_PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
+_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0|]|  |^[-_ ]{3}|---")
 
 
 def clean_line(line: str) -> str:
@@ -77,6 +78,8 @@ def clean_line(line: str) -> str:
         return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()
     if _MD_RULE.match(line) or _MD_TABLE_RULE.match(line):
         return ""  # a Markdown rule, or the ---|--- line under a Markdown table's header
+    if "\t" not in line and _MD_PIPE_ROW.match(line):  # | a | b | : a Markdown table row → cells
+        line = "\t".join(cell.strip() for cell in line.strip()[1:-1].split("|"))
     line = _MD_HEADING.sub("", line)
     return "\t".join(_SPACES.sub(" ", clean_markup(cell)).strip() for cell in line.split("\t"))
 

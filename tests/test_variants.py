@@ -131,3 +131,13 @@ def test_markdown_table_rules_are_not_rows():
     assert clean_line("------\t------\t-------\t------") == ""
     assert clean_line("|---|:---:|") == ""
     assert clean_line("-\t-\t-") == "-\t-\t-"  # dashes printed as values stay
+
+
+def test_markdown_pipe_tables_read_like_tab_tables(parsed, disclosure_paths, tmp_path):
+    """The same disclosure with its tables as Markdown pipe tables gives the same facts."""
+    src = next(p for p in disclosure_paths if p.name == FINAL)
+    lines = src.read_text(encoding="utf-8").split("\n")
+    piped = ["| " + " | ".join(ln.split("\t")) + " |" if "\t" in ln else ln for ln in lines]
+    out = tmp_path / src.name
+    out.write_text("\n".join(piped), encoding="utf-8")
+    assert facts_of(parse_document(out)) == facts_of(parsed[FINAL])
