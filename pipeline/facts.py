@@ -28,8 +28,9 @@ def code_kind(code: str, name: str, ttype: str) -> str:
     """functional (类/款/项 of 支出功能分类) | economic (经济分类) | budget_unit (预算单位)."""
     if len(code) == 6 or (len(code) == 3 and _UNIT_NAME.search(name or "")):
         return "budget_unit"
-    if ttype in ("general_budget_basic_expenditure",) or code[0] in "35" and len(code) in (3, 5):
-        return "economic" if len(code) in (3, 5) else "functional"
+    # 支出功能分类 类 start with 2; 部门/政府预算支出经济分类 with 3 / 5
+    if len(code) in (3, 5) and (code[0] in "35" or ttype == "general_budget_basic_expenditure"):
+        return "economic"
     return "functional"
 
 
