@@ -255,7 +255,6 @@ class PlacedRow:
     labels: list[tuple[int, str]]  # (canonical col, text) of label cells
     amounts: list[tuple[int, int, str]]  # (canonical col, printed col, text) of cells in amount columns
     unplaced: list[tuple[int, str]]  # printed cells beyond every known column
-    shifted: int  # canonical col - printed col for the amount region (0 = as the header)
     note: str = ""  # how an ambiguous row was placed
 
 
@@ -277,7 +276,7 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
                 labels.append((c, text))
             else:
                 unplaced.append((c, text))
-        return PlacedRow(row, labels, amounts, unplaced, 0)
+        return PlacedRow(row, labels, amounts, unplaced)
 
     lane = lay.lanes[0]
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
@@ -303,9 +302,8 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
         balanced = [p for p in placements if _adds_up(p[2], lay)]
         if len(balanced) == 1 and balanced[0] is not placements[0]:
             chosen, note = balanced[0], "placed so that the row's total equals its parts"
-    start, labels, amounts, unplaced = chosen
-    shift = lane.amount_cols[0] - start
-    return PlacedRow(row, labels, amounts, unplaced, shift, note)
+    _, labels, amounts, unplaced = chosen
+    return PlacedRow(row, labels, amounts, unplaced, note)
 
 
 def _place_from(cells, start, head_label, label_end, lay, lane):

@@ -44,12 +44,6 @@ def is_amount(text: str) -> bool:
     return parse_amount(text) is not None
 
 
-def decimals_of(text: str) -> int:
-    """How many decimals were printed: the precision the tolerance of a check comes from."""
-    t = text.strip().rstrip("%")
-    return len(t.split(".", 1)[1]) if "." in t else 0
-
-
 # Classification codes: 类 3 digits, 款 5, 项 7 (functional, starting 2); economic 3/5 (starting 3);
 # budget-unit codes 3 or 6 digits (310, 310001).
 _CODE = re.compile(r"^\d{3}(?:\d{2}|\d{3}|\d{4})?$")
@@ -73,13 +67,3 @@ ORDINAL = re.compile(
     rf"^(?:[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|\(\d+\)|（\d+）|\d+[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])"
 )
 TOTAL_WORDS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|本年(?:收入|支出)(?:合计|小计)|收入总计|支出总计)")
-
-
-def is_body_label(text: str) -> bool:
-    """A row label that can only be the start of a table body, never a column header."""
-    t = text.strip()
-    return bool(t) and (is_code(t) or bool(ORDINAL.match(t)) or bool(TOTAL_WORDS.match(t)) or bool(split_code(t)[0]))
-
-
-def strip_ordinal(text: str) -> str:
-    return ORDINAL.sub("", text.strip(), count=1).strip()
