@@ -118,8 +118,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             if text.strip():
                 table.cells.append({
                     "doc_id": doc_id, "table_id": table.table_id, "row": r + 1, "col": c + 1,
-                    "text": text.strip(), "source_line": row.line,
+                    "grid_col": c + 1, "text": text.strip(), "source_line": row.line,
                 })
+    cell_at = {(c["row"], c["col"]): c for c in table.cells}
     if ttype == "other":
         table.status = "unrecognized"
         return table
@@ -139,10 +140,11 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     outline: dict[tuple, list] = defaultdict(list)  # per lane: the stack of outline rows above
     parents: dict[tuple, str] = {}
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
-    for row in body:
+    for body_index, row in enumerate(body, start=lay.header_rows + 1):
         if [squash(c) for c in row.cells if c.strip()] in header_texts:
             continue  # the header printed again on a continuation page
         placed = place_row(row, lay)
+        _set_grid_cols(placed, body_index, cell_at)
         code, label, _ = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""
         if row_kind == "budget_unit":
@@ -199,6 +201,23 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                                     f"cell {text!r} (column {printed_col + 1}) lies beyond the table's columns; "
                                     "kept in cells only"))
     return table
+
+
+def _set_grid_cols(placed: PlacedRow, row_no: int, cell_at: dict) -> None:
+    """Where a row's amounts were moved under their header columns (a page that prints its label block
+    wider or narrower), record the column each printed cell belongs to: amounts under their columns, the
+    row's name just left of the first amount, a code in the first column. Readers lay the table out by it."""
+    moves = {printed: col for col, printed, _ in placed.amounts}
+    if all(p == c for p, c in moves.items()):
+        return
+    for printed, col in moves.items():
+        cell_at[(row_no, printed + 1)]["grid_col"] = col + 1
+    end = min(moves.values())  # labels end just left of the first amount column
+    labels = sorted(placed.labels)
+    code_first = labels and labels[0][0] == 0 and is_code(squash(labels[0][1]))
+    rest = labels[1:] if code_first else labels
+    for k, (printed, _) in enumerate(reversed(rest)):
+        cell_at[(row_no, printed + 1)]["grid_col"] = max(end - k, 2 if code_first else 1)
 
 
 def fill_inferred(tables: list[Table]) -> None:

@@ -532,8 +532,8 @@ def test_an_agency_with_several_documents_gets_one_page_with_them_side_by_side(p
 def test_each_column_of_amounts_renders_in_one_column_of_the_html_table(package):
     """Where the extraction dropped empty cells (so a row's amounts sit left of their header), the page puts
     them back: every amount the parser placed in column i shows in one and the same HTML column."""
-    from pipeline.site.load import int_or_none, load_package
-    from pipeline.site.pages import realign_rows
+    from pipeline.site.load import load_package
+    from pipeline.site.pages import cell_grid
 
     pkg = load_package(package)
     tables = {t["table_id"]: t for t in pkg["tables"]}
@@ -546,15 +546,10 @@ def test_each_column_of_amounts_renders_in_one_column_of_the_html_table(package)
     for tid, cs in cells.items():
         if tid not in facts:
             continue
-        grid = {(int(c["row"]), int(c["col"])): c for c in cs}
-        nr, nc = max(r for r, _ in grid), max(k for _, k in grid)
-        moved = realign_rows(grid, nr, nc, int_or_none(tables[tid]["header_rows"]) or 0, facts[tid])
+        grid = cell_grid(cs)
         where: dict[tuple[str, str], set] = {}
-        for r in range(1, nr + 1):
-            row = moved.get(r) or [grid.get((r, k)) for k in range(1, nc + 1)]
-            for k, c in enumerate(row, 1):
-                if c:
-                    where.setdefault((str(c["source_line"]), c["text"].strip()), set()).add(k)
+        for (_, k), c in grid.items():
+            where.setdefault((str(c["source_line"]), c["text"].strip()), set()).add(k)
         cols: dict[str, set] = {}
         for f in facts[tid]:
             ks = where.get((str(f["source_line"]), (f["published_value"] or "").strip()))

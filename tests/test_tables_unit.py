@@ -195,3 +195,18 @@ def test_row_parent_from_outline_numbering(tmp_path):
     assert rows[("其中：财政拨款支出", "41217.27")] == "二、事业支出"
     assert rows[("本级安排", "42303.73")] == "(1)一般公共预算财政拨款收入"
     assert rows[("本年收入合计", "42303.73")] == ""
+
+
+def test_grid_col_puts_shifted_cells_under_their_headers(tmp_path):
+    """公开05's page 1 prints its label block one column wider than its header, page 2 one narrower: each
+    cell's grid_col is the header column it belongs to, so readers can lay the table out as published."""
+    r = parse_document(slice_doc(tmp_path, "001_bd3f7cd467c3d411.txt", [(266, 310)], FINAL_HEAD))
+    (t,) = r.tables
+    placed = {(c["source_line"], c["text"], c["grid_col"]) for c in t.cells}
+    for f in t.facts:
+        assert (f["source_line"], f["published_value"], f["column_index"]) in placed
+    total_row = [c for c in t.cells if c["text"] == "合计"][0]
+    name_p2 = [c for c in t.cells if c["text"] == "引进人才费用"][0]
+    assert total_row["col"] == 4 and total_row["grid_col"] == 3  # name just left of 本年支出合计
+    assert name_p2["col"] == 2 and name_p2["grid_col"] == 3
+    assert all(c["grid_col"] == c["col"] for c in t.cells if c["row"] <= t.header_rows)

@@ -356,11 +356,7 @@ class Generator:
             head.append(f'<p class="table-note">{esc(t.get("note"))}</p>')
         if not cells:
             return "".join(head) + '<p class="na">此表没有单元格内容。</p>'
-        grid: dict[tuple[int, int], dict] = {}
-        for c in cells:
-            r, k = int_or_none(c.get("row")), int_or_none(c.get("col"))
-            if r is not None and k is not None:
-                grid[(r, k)] = c
+        grid = cell_grid(cells)
         nr = max(r for r, _ in grid)
         nc = max(k for _, k in grid)
         hdr = int_or_none(t.get("header_rows")) or 0
@@ -369,12 +365,9 @@ class Generator:
         for f in facts:
             if f.get("code"):
                 code_by_line.setdefault(str(f.get("source_line")), f["code"])
-        aligned = realign_rows(grid, nr, nc, hdr, facts)
-        nc = max([nc] + [len(v) for v in aligned.values()])
         rows_html = []
         for r in range(1, nr + 1):
-            row = aligned.get(r) or [grid.get((r, k)) for k in range(1, nc + 1)]
-            row = row + [None] * (nc - len(row))
+            row = [grid.get((r, k)) for k in range(1, nc + 1)]
             line = next((str(c.get("source_line")) for c in row if c), "")
             is_head = r <= hdr
             code = code_by_line.get(line, "")
@@ -694,85 +687,16 @@ class Generator:
         return '<p class="na">规则目录尚未发布。</p>'
 
 
-def realign_rows(grid: dict, nr: int, nc: int, hdr: int, facts: list[dict]) -> dict[int, list]:
-    """Rows whose printed cells are shifted (the text extraction dropped empty cells, so an amount sits one
-    or two columns left of its header) are laid out again from the facts. The parser's column i is found in
-    the printed header (the cell reading the column's name) at printed column i + k; a row whose amounts are
-    not at i + k gets them moved there, its name just left of the amounts and its code where most rows print
-    codes. Rows the facts cannot place keep their printed layout. Returns {row: cells} for the rows moved."""
-    from collections import Counter
-
-    def squash(t: str) -> str:
-        return re.sub(r"\s+", "", t or "")
-
-    by_line: dict[str, list[dict]] = {}
-    for f in facts:
-        if (f.get("published_value") or "").strip() and str(f.get("column_index", "")).isdigit():
-            by_line.setdefault(str(f.get("source_line")), []).append(f)
-    if not by_line:
-        return {}
-    rows: dict[int, tuple[list[tuple[dict, dict]], list[dict]]] = {}
-    code_cols = Counter()
-    row_offsets = Counter()
-    for r in range(hdr + 1, nr + 1):
-        cells = [grid[(r, k)] for k in range(1, nc + 1) if (r, k) in grid]
-        if not cells:
-            continue
-        for c in cells:
-            if CODE_CELL.fullmatch(c.get("text", "").strip()):
-                code_cols[int(c["col"])] += 1
-        fs = sorted(by_line.get(str(cells[0].get("source_line")), []), key=lambda f: int(f["column_index"]))
-        values = [(f.get("published_value") or "").strip() for f in fs]
-        amounts = sorted((c for c in cells if c.get("text", "").strip() in values), key=lambda c: int(c["col"]))
-        if not fs or len(amounts) != len(fs) or sorted(c.get("text", "").strip() for c in amounts) != sorted(values):
-            continue
-        pairs = list(zip(amounts, fs))
-        rows[r] = (pairs, [c for c in cells if c not in amounts])
-        row_offsets.update(int(c["col"]) - int(f["column_index"]) for c, f in pairs)
-    if not rows:
-        return {}
-    # where the header prints each column's name
-    head_offsets = Counter()
-    names = {}
-    for _, f in (p for pairs, _ in rows.values() for p in pairs):
-        names.setdefault(int(f["column_index"]), [squash(x) for x in (f.get("column_label") or "").split("/") if squash(x)])
-    for (r, k), c in grid.items():
-        if r > hdr:
-            continue
-        t = squash(c.get("text", ""))
-        for idx, segs in names.items():
-            if t and segs and t == segs[-1]:
-                head_offsets[k - idx] += 1
-    k0 = (head_offsets or row_offsets).most_common(1)[0][0]
-    amount_cols = {idx + k0 for idx in names}
-    modal_code = code_cols.most_common(1)[0][0] if code_cols else None
-    out: dict[int, list] = {}
-    for r, (pairs, others) in rows.items():
-        if all(int(c["col"]) - int(f["column_index"]) == k0 for c, f in pairs):
-            continue
-        if any(int(f["column_index"]) + k0 < 1 for _, f in pairs):
-            continue
-        placed: dict[int, dict] = {int(f["column_index"]) + k0: c for c, f in pairs}
-        first_amt = min(placed)
-        first_printed = min(int(c["col"]) for c, _ in pairs)
-        before = sorted((c for c in others if int(c["col"]) < first_printed), key=lambda c: int(c["col"]))
-        names_before = [c for c in before if not CODE_CELL.fullmatch(c.get("text", "").strip())]
-        for c in sorted(others, key=lambda c: int(c["col"])):
-            k = int(c["col"])
-            if CODE_CELL.fullmatch(c.get("text", "").strip()) and c in before and modal_code and modal_code < first_amt:
-                target = modal_code
-            elif names_before and c is names_before[-1] and first_amt > 1:
-                target = first_amt - 1
-            else:
-                target = k
-            step = -1
-            while target in placed or target < 1 or (target in amount_cols and c in before):
-                target += step
-                if target < 1:
-                    target, step = first_amt + 1, 1
-            placed[target] = c
-        out[r] = [placed.get(k) for k in range(1, max(nc, max(placed)) + 1)]
-    return out
+def cell_grid(cells: list[dict]) -> dict[tuple[int, int], dict]:
+    """(row, column) → cell, each cell in the header column the parser assigned it (`grid_col`): a row
+    printed with a wider or narrower label block shows its amounts under their own headers."""
+    grid: dict[tuple[int, int], dict] = {}
+    for c in cells:
+        r = int_or_none(c.get("row"))
+        k = int_or_none(c.get("grid_col")) or int_or_none(c.get("col"))
+        if r is not None and k is not None:
+            grid.setdefault((r, k), c)
+    return grid
 
 
 def _size(p: Path) -> str:
