@@ -14,12 +14,11 @@ from decimal import Decimal
 from .classify import MONEY_TYPES, table_type
 from .model import Block, Message, Table
 from .tables import PlacedRow, columns_of, layout, place_row
-from .text import DASHES, TOTAL_WORDS, is_code, parse_amount, split_code, squash
+from .text import (DASHES, TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, outline_level, parse_amount, split_code,
+                   squash, unit_in)
 
-UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
-_CELL_UNIT = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
 _PERCENT_COL = re.compile(r"%|％|率|百分比")
 _COUNT_COL = re.compile(r"[（(](?:辆|人|个|台|次|套)[）)]|人数|辆数|车辆数|购置数|保有量")
 
@@ -58,21 +57,14 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
     return code, label, names[1:]
 
 
-_LEVELS = [
-    (1, re.compile(r"^[一二三四五六七八九十]+、")),
-    (2, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
-    (3, re.compile(r"^(?:[（(]\d+[）)]|\d+[、.．](?!\d))")),
-    (4, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]")),
-    (5, re.compile(r"^其中\s*[:：]")),
-]
-
-
 def _level(label: str) -> int:
     """Outline level of an uncoded row label: 一、 above （一） above (1) above ① above 其中： above a plain
     label; a total (合计, 本年收入合计, 总计) stands outside the outline."""
-    if TOTAL_WORDS.match(label) or re.search(r"(?:合计|总计|小计)$", label):
+    if TOTAL_WORDS.match(label) or TOTAL_END.search(label):
         return 0
-    return next((lv for lv, pattern in _LEVELS if pattern.match(label)), 6)
+    if re.match(r"^其中\s*[:：]", label):
+        return 5
+    return outline_level(label) or 6
 
 
 def _parent(stack: list[tuple[int, str]], label: str) -> str:
@@ -101,8 +93,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     lay = layout(block)
     unit, unit_inferred = block.unit_text, False
     if not unit:  # forms print it in a cell: 项目资金 (万元) / 预算数 (万元)
-        unit = next((squash(m.group(1)) for r in block.rows[:12] for c in r.cells
-                     for m in [_CELL_UNIT.search(c)] if m), "")
+        unit = next((u for r in block.rows[:12] for c in r.cells for u in [unit_in(c)] if u), "")
     if ttype in MONEY_TYPES and not unit:
         unit, unit_inferred = doc_unit, True
         messages.append(Message(file, block.rows[0].line, "info",

@@ -325,7 +325,7 @@ def _remove_previous(out: Path) -> None:
 def data_dictionary_markdown() -> str:
     """The data dictionary as Markdown (Chinese first, English beside), rendered from the schema source."""
     meta, resources = load_schema()
-    out = [f"# 数据字典 / Data dictionary", "",
+    out = ["# 数据字典 / Data dictionary", "",
            f"{meta['title']['zh']}（{meta['title']['en']}），版本 version {meta['version']}。", "",
            "金额为精确十进制数：CSV 中为普通十进制文本，Parquet 中为 "
            f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']})；空文本即缺失值。", "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .model import Block, Row, Segmented, Source, TextLine
-from .text import CN_NUM, squash
+from .text import CN_NUM, outline_level, squash
 
 UNIT = re.compile(r"^(?:金额)?单\s*位\s*[:：]\s*(万\s*元|元)\b|^(?:金额单位|单位)\s*[:：]?\s*(万\s*元|元)\s*$")
 TABLE_LABEL = re.compile(r"^(?:部门)?(?:预算)?公开\s*(?:\d+\s*表|表\s*\d+)$|^(?:部门)?公开表\s*\d+$")
@@ -19,12 +19,7 @@ META = re.compile(
 )
 NOTE = re.compile(r"^[（(]?\s*注\s*[:：]|^[（(]?\s*(?:此表为空表|本表无数据|本表为空)")
 PART = re.compile(rf"^第[{CN_NUM}]+部分")
-HEADINGS = [
-    (1, PART),
-    (1, re.compile(r"^.{0,30}(?:——|--).{0,20}$|^.{0,30}名词解释$")),  # 2024年部门预算——单位概况
-    (2, re.compile(rf"^[{CN_NUM}]+、")),
-    (3, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
-]
+PART_TITLE = re.compile(r"^.{0,30}(?:——|--).{0,20}$|^.{0,30}名词解释$")  # 2024年部门预算——单位概况
 TOC = re.compile(r"^目\s*录$")
 _BULLET = re.compile(r"^[-*+]\s+")
 
@@ -40,10 +35,10 @@ def heading_level(text: str) -> int | None:
     """Level of a heading line; a definition (…：指…) or a sentence is not a heading."""
     if len(text) > 60 or text.endswith(("。", "；", ";")) or re.search(r"[:：]\s*指", text):
         return None
-    for level, pattern in HEADINGS:
-        if pattern.match(text):
-            return level
-    return None
+    if PART.match(text) or PART_TITLE.match(text):
+        return 1
+    level = outline_level(text)
+    return level + 1 if level in (1, 2) else None  # 一、 and （一） head sections; (1) and 1. number paragraphs
 
 
 def _is_context(text: str) -> bool:

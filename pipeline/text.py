@@ -63,7 +63,32 @@ def split_code(text: str) -> tuple[str, str]:
 
 
 CN_NUM = "一二三四五六七八九十百零〇两"
-ORDINAL = re.compile(
-    rf"^(?:[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|\(\d+\)|（\d+）|\d+[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])"
-)
+# Outline numbering of labels and headings, from the top: 一、 · （一） · (1) / 1. / 1、 · ①
+OUTLINE = [
+    re.compile(rf"^[{CN_NUM}]+\s*[、.．]"),
+    re.compile(rf"^[（(]\s*[{CN_NUM}]+\s*[）)]"),
+    re.compile(r"^(?:[（(]\s*\d+\s*[）)]|\d+\s*[、.．](?!\d))"),
+    re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]"),
+]
+ORDINAL = re.compile("|".join(f"(?:{p.pattern})" for p in OUTLINE))
+
+
+def outline_level(label: str) -> int:
+    """1 for 一、, 2 for （一）, 3 for (1) / 1. / 1、, 4 for ①; 0 for a label without outline numbering."""
+    t = label.strip()
+    return next((i for i, p in enumerate(OUTLINE, start=1) if p.match(t)), 0)
+
+
+TOTAL_END = re.compile(r"(?:合计|总计|小计)$")  # 本年收入合计, 人员经费合计, 小计 …
 TOTAL_WORDS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|本年(?:收入|支出)(?:合计|小计)|收入总计|支出总计)")
+
+
+# Money units as printed, and what one printed unit is in 元.
+UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
+_UNIT_IN = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
+
+
+def unit_in(text: str) -> str:
+    """The unit a label names in brackets: '项目资金 (万 元)' → '万元'; '' when none."""
+    m = _UNIT_IN.search(text)
+    return squash(m.group(1)) if m else ""

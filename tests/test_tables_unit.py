@@ -3,7 +3,6 @@ where the five documents have no example)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

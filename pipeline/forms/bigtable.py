@@ -7,7 +7,8 @@ import re
 
 from ..model import Row
 from .form import Group, Tok, new_project, set_levels, split_unit, tokens
-from .vocab import OPERATOR_CELLS, key, level_of, money, norm_decimal, norm_op, number, parse_target, unit_in
+from ..text import unit_in
+from .vocab import OPERATOR_CELLS, key, level_of, money, norm_decimal, norm_op, number, parse_target
 
 _CATEGORY = re.compile(r"^\d{1,2}-\S{0,12}类$")
 _UNIT_ROW = re.compile(r"^\d{6}\s*-")
@@ -113,7 +114,6 @@ class BigTableReader:
     def _more(self, row: Row, toks: list[Tok]) -> bool:
         p, _ = self.projects[-1]
         name_col = self.cols.get("项目名称", 1)
-        goal_col = self.cols.get("绩效目标", 4)
         rest = []
         for t in toks:
             if t.col <= name_col and level_of(t.text) is None and re.search(r"[\u4e00-\u9fff]", t.key) and (
@@ -138,7 +138,6 @@ class BigTableReader:
     def _indicator_tokens(self, row: Row, toks: list[Tok], allow_goal: bool) -> bool:
         p, inds = self.projects[-1]
         goal_col = self.cols.get("绩效目标", 4)
-        level_col = self.cols.get("一级指标", goal_col + 1)
         op_at = next((i for i, t in enumerate(toks) if t.key in OPERATOR_CELLS or t.key in _NATURE), None)
         pre = toks if op_at is None else toks[:op_at]
         post = [] if op_at is None else toks[op_at:]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..model import Row
-from ..text import squash
+from ..text import squash, unit_in
 from .vocab import (DESCRIPTIVE, FOOTER, IGNORED_IN_INDICATORS, LEVEL2_PARENT, PHASE_LABELS, checked, goal_head,
-                    key, level_of, money, norm_decimal, number, parse_target, percent, role_of, unit_in)
+                    key, level_of, money, norm_decimal, number, parse_target, percent, role_of)
 
 
 @dataclass
@@ -435,7 +435,7 @@ class FormReader:
 
     # ----------------------------------------------------------- goals
     def _goal_row(self, toks: list[Tok]) -> bool:
-        s, p = self.s, self.s.project
+        s = self.s
         k0 = toks[0].key
         heads = [goal_head(t.key) for t in toks]
         starts_goal = k0 in ("年度总体目标", "总体目标", "整体绩效总目标", "项目总体目标", "绩效目标") or k0.startswith(
@@ -627,7 +627,7 @@ def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
         return
     l1 = l2 = None
     if len(levels) >= 2:
-        (t1, n1), (t2, n2) = levels[0], levels[-1]
+        (_, n1), (_, n2) = levels[0], levels[-1]
         if n1 == n2:  # the same cell printed twice (质量指标 | 质量指标)
             levels = [levels[0]]
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from ..text import parse_amount, squash
+from ..text import UNIT_FACTOR, parse_amount, squash
 
 # ---------------------------------------------------------------- indicator levels
 # 二级指标 → the 一级指标 it belongs to (财政部 共性指标框架; 成本指标 is a 二级 of 产出指标 in the older
@@ -183,15 +183,6 @@ def percent(text: str) -> Decimal | None:
 
 # ---------------------------------------------------------------- money
 _MONEY = re.compile(r"^(?P<num>[-−]?[\d,]*\d(?:\.\d+)?)(?P<unit>万元|元)?$")
-UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
-
-
-def unit_in(text: str) -> str:
-    """The unit named in a label: '项目资金 (万 元)' → '万元'."""
-    m = re.search(r"[（(](万元|元)[)）]", key(text))
-    return m.group(1) if m else ""
-
-
 def money(text: str, unit: str) -> tuple[Decimal | None, str]:
     """An amount cell → (value in 元, unit used). '50 万元' carries its own unit."""
     t = squash(text).replace(" ", "")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
-                   prov_link, source_href, table, wan)
+                   prov_link, table, wan)
 from .load import Package, agency_slug, int_or_none
 from .svg import bar_chart, fmt_amount
 
@@ -257,7 +257,7 @@ class Generator:
         sid = _slug_ok(did)
         out = ["", f"## {md_text(doc_label(d))}：{md_text(d.get('title'))} {{#doc-{sid}}}", ""]
         unit = d.get("unit") or ""
-        meta = [f'<div class="doc-meta"><ul>',
+        meta = ['<div class="doc-meta"><ul>',
                 f'<li>文件：{esc(d.get("title"))}（{esc(d.get("fiscal_year"))} 年度，{esc(KIND_ZH.get(d.get("kind", ""), d.get("kind")))}，原文金额单位：{esc(unit)}）</li>',
                 f'<li><a href="{root}sources/{esc(did)}/">阅读原文全文（带行号）</a> · '
                 f'<a href="{root}downloads/sources/{esc(did)}.txt" download>下载原文文本</a></li>',

@@ -11,9 +11,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable
 
 from ..model import DocumentResult, Table
+from ..text import UNIT_FACTOR
 from .labels import economic_class, norm, side_of
 
-UNIT_FACTOR = {"万元": Decimal(10000), "元": Decimal(1)}
 ZERO = Decimal(0)
 
 

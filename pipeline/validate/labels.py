@@ -6,34 +6,21 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..text import CN_NUM, squash
+from ..text import ORDINAL, TOTAL_END, outline_level, squash
 
-_CN = CN_NUM
-_L1 = re.compile(rf"^[{_CN}]+\s*[、.．]")
-_L2 = re.compile(rf"^[（(]\s*[{_CN}]+\s*[）)]")
-_L3 = re.compile(r"^(?:[（(]\s*\d+\s*[）)]|\d+\s*[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])")
 _PUNCT = re.compile(r"[\s\-－—–:：*“”\"'`]")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)  # labels repeat across rows and rules
 def ordinal_level(label: str) -> int:
-    """1 for 一、, 2 for （一）, 3 for (1) / 1. / ①, 0 for a row without an ordinal."""
-    t = squash(label)
-    if _L1.match(t):
-        return 1
-    if _L2.match(t):
-        return 2
-    if _L3.match(t):
-        return 3
-    return 0
+    return outline_level(squash(label))
 
 
 @lru_cache(maxsize=16384)  # labels repeat across rows, tables and rules
 def norm(label: str) -> str:
     """A label without ordinal, spaces, dashes, quotes and (half/full-width) bracket differences."""
     t = squash(label or "")
-    for rx in (_L1, _L2, _L3):
-        t = rx.sub("", t, count=1)
+    t = ORDINAL.sub("", t, count=1)
     t = t.replace("(", "（").replace(")", "）")
     return _PUNCT.sub("", t)
 
@@ -43,12 +30,9 @@ def is_subitem(label: str) -> bool:
     return norm(label).startswith("其中")
 
 
-TOTAL_PART = re.compile(r"(?:合计|小计|总计)$")
-
-
 def is_total_part(part: str) -> bool:
     p = norm(part)
-    return bool(TOTAL_PART.search(p)) and not p.startswith("其中")
+    return bool(TOTAL_END.search(p)) and not p.startswith("其中")
 
 
 GRAND_TOTAL = re.compile(r"^(?:收入|支出)?(?:总计|合计)$")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..model import Table
+from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, TRow, compare_equal, compare_sum, finding, fmt, half_unit, val
 from .labels import (col_parts, first_part, functional_class, is_subitem, is_total_part, last_part, norm,
                      side_of)
@@ -447,7 +448,7 @@ def check_projects(doc: Doc) -> list[dict] | None:
         return None
     forms = sum((_form_amount(doc, p) for p in projects), ZERO)
     # a form printed in 万元 to two decimals is rounded by up to 50 元
-    form_tol = sum((Decimal("0.005") * (10000 if p.get("funds_unit") == "万元" else 1) for p in projects), ZERO)
+    form_tol = sum((Decimal("0.005") * UNIT_FACTOR.get(p.get("funds_unit") or "元", 1) for p in projects), ZERO)
     best = None
     for c in cands:
         total = sum((val(f) for f in c), ZERO)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from ..model import Table
+from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt, half_unit, val
 from .labels import FUNCTIONAL_CLASSES, GRAND_TOTAL, col_parts, functional_class, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
@@ -296,7 +297,7 @@ def text_figures(doc: Doc) -> list[tuple[Keyword, Decimal, Decimal, int, str, st
                     continue
                 taken.append((m.start(), a.end()))
                 number, unit = a.group(1).replace(",", ""), a.group(2)
-                factor = Decimal(10000) if unit == "万元" else Decimal(1)
+                factor = UNIT_FACTOR[unit]
                 decimals = len(number.split(".", 1)[1]) if "." in number else 0
                 amount = Decimal(number) * factor
                 rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * factor if amount else ZERO
