@@ -3,9 +3,8 @@
 `validate(result)` runs every rule of the catalogue (`catalogue.RULES`) on one parsed disclosure and returns
 the findings: dicts with the contract fields doc_id, rule_id, severity (error | warning | info), message
 (zh), expected, actual, difference (Decimal in 元, or None), table_ids and source_lines (space-separated).
-`run_rules(result)` gives them with more fields — message_en, found_by (the rule whose check found it),
-tolerance (元), basis — and `validate` passes those on as soon as datapackage/schema/resources.json declares
-them (the package stage refuses undeclared fields, so they are held back until then).
+Besides the contract's fields each finding carries message_en, found_by (the rule whose check found it),
+tolerance (元) and basis, all declared in datapackage/schema/resources.json.
 """
 from __future__ import annotations
 
@@ -61,52 +60,19 @@ def _dedup_cut_short(findings: list[dict]) -> list[dict]:
     return out
 
 
-CONTRACT = {
-    "findings": ["doc_id", "rule_id", "severity", "message", "expected", "actual", "difference", "table_ids",
-                 "source_lines"],
-    "quality": ["doc_id", "rules_run", "rules_passed", "errors", "warnings", "infos"],
-}
-# outcomes of the last validate() per result, for quality_summary (kept out of result.extra: every key
-# there becomes a package resource)
-_OUTCOMES: dict[int, tuple[DocumentResult, dict[str, str]]] = {}
-
-
-def _resources() -> list[dict]:
-    try:
-        from ..package import load_schema
-
-        return load_schema()[1]
-    except Exception:  # noqa: BLE001 - no schema (a test tree, a checkout without pyarrow): the contract
-        return []
-
-
-def declared_fields(resource: str) -> list[str]:
-    """The fields datapackage/schema/resources.json declares for a resource (the contract's if unreadable)."""
-    for r in _resources():
-        if r["name"] == resource:
-            return [f["name"] for f in r["fields"]]
-    return CONTRACT[resource]
-
-
-def _project(row: dict, resource: str) -> dict:
-    keep = declared_fields(resource)
-    return {k: row.get(k) for k in keep if k in row}
-
-
 def validate(result: DocumentResult) -> list[dict]:
+    """The findings of every rule on one document; each rule's outcome goes to result.extra["rule_outcomes"]
+    (a package resource), where quality_summary reads it."""
     findings, outcome = run_rules(result)
-    _OUTCOMES.clear()  # one document at a time: the CLI asks for its summary right after
-    _OUTCOMES[id(result)] = (result, outcome)
-    if "rule_outcomes" in {r["name"] for r in _resources()}:
-        result.extra["rule_outcomes"] = [{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v}
-                                         for k, v in outcome.items()]
-    return [_project(f, "findings") for f in findings]
+    result.extra["rule_outcomes"] = [{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v}
+                                     for k, v in outcome.items()]
+    return findings
 
 
 def quality_summary(result: DocumentResult, findings: list[dict]) -> dict:
-    held = _OUTCOMES.get(id(result))
-    outcomes = held[1] if held and held[0] is result else run_rules(result)[1]
-    return _project(_summary(result, findings, outcomes), "quality")
+    held = result.extra.get("rule_outcomes")
+    outcomes = {o["rule_id"]: o["outcome"] for o in held} if held is not None else run_rules(result)[1]
+    return _summary(result, findings, outcomes)
 
 
 def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, str]) -> dict:
