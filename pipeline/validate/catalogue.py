@@ -14,6 +14,9 @@ ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数�
 ROUNDING_EN = ("a sum of n printed amounts may differ by half the last printed digit of each (n × 0.005 at two "
                "decimals, in the printed unit, converted to yuan): within it `info` (rounding), beyond it `error`")
 
+PAIR_ROUNDING = "两数末位的一半之和以内为 info（舍入），超出为 error"  # two printed amounts that should be equal
+PAIR_BOUND = "超出不到两数末位的一半之和为 info（舍入），超出更多为 error"  # one amount bounded by another
+
 RULES: list[Rule] = [
     Rule("completeness.standard_tables", "completeness", "标准公开表是否齐全", "Standard tables present",
          "财政部部门预决算公开模板规定了每类文件必须公开的表（预算 8 张、决算 公开01–09 表），无数据的表也应公开并说明。",
@@ -45,32 +48,32 @@ RULES: list[Rule] = [
          ROUNDING, "error", check_summary_year_total),
     Rule("cross.summary_income", "cross", "收支总表 ↔ 收入表（按收入来源）", "Summary ↔ income table by source",
          "收支总表收入方各项与收入表合计行同名各栏是同一笔钱，金额必须一致。",
-         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_summary_income),
+         PAIR_ROUNDING, "error", check_summary_income),
     Rule("cross.summary_expenditure", "cross", "收支总表 ↔ 支出表（按功能分类类级）",
          "Summary ↔ expenditure table by class",
          "收支总表支出方按功能分类的各类（或行政、事业支出等）与支出表相应类级科目的合计必须一致。",
-         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_summary_expenditure),
+         PAIR_ROUNDING, "error", check_summary_expenditure),
     Rule("cross.fiscal_general_budget", "cross", "财政拨款收支总表 ↔ 一般公共预算支出表（按类）",
          "Fiscal grant summary ↔ general budget table by class",
          "财政拨款收支总表支出方一般公共预算栏的各类，等于一般公共预算支出表同一类级科目的合计（口径不同时不比对）。",
-         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_fiscal_general_budget),
+         PAIR_ROUNDING, "error", check_fiscal_general_budget),
     Rule("cross.general_budget_within_expenditure", "cross", "一般公共预算支出 ≤ 部门支出（逐科目）",
          "General budget ≤ all funds, code by code",
          "支出表反映部门全部资金，一般公共预算支出表只是其中财政拨款的一部分；同一科目（及其基本支出、项目支出）"
          "的一般公共预算数不能大于支出表的数。",
-         "超出不到两数末位的一半之和为 info（舍入），超出更多为 error", "error",
+         PAIR_BOUND, "error",
          check_general_budget_within_expenditure),
     Rule("cross.basic_total", "cross", "一般公共预算支出表基本支出 ↔ 基本支出表合计",
          "General budget basic total ↔ basic expenditure table total",
          "一般公共预算支出表的基本支出合计按经济分类展开即为基本支出表，两表合计必须一致。",
-         "两数末位的一半之和以内为 info（舍入），超出为 error", "error", check_basic_total),
+         PAIR_ROUNDING, "error", check_basic_total),
     Rule("three_public.items", "cross", "“三公”经费合计 = 三项之和", "'Three public costs' total = its items",
          "“三公”经费是因公出国（境）费、公务用车购置及运行费、公务接待费之和；公务用车购置及运行费是购置费与运行维护费之和。",
          ROUNDING, "error", check_three_public_items),
     Rule("cross.three_public_basic", "cross", "基本支出中的三公项目 ≤ “三公”经费", "Basic-expenditure items ≤ 'three public costs'",
          "“三公”经费含基本支出和项目支出，基本支出表的公务接待费(30217)、公务用车运行维护费(30231)、"
          "因公出国（境）费用(30212)、公务用车购置(31013)不能超过“三公”经费表的相应金额。",
-         "超出不到两数末位的一半之和为 info（舍入），超出更多为 error", "error", check_three_public_basic),
+         PAIR_BOUND, "error", check_three_public_basic),
     Rule("cross.projects", "cross", "项目绩效目标表资金 ↔ 项目支出", "Project forms' funds ↔ project expenditure",
          "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
          "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects),
