@@ -33,8 +33,9 @@ def code_kind(code: str, name: str, ttype: str) -> str:
     return "functional"
 
 
-def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None) -> tuple[str, str, list[str]]:
-    """(code, row label, other label texts) of a row, from its label cells (in one lane if given)."""
+def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None) -> tuple[str, str]:
+    """(code, row label) of a row, from its label cells (those in lane_cols if given). A second name cell
+    (部门预算 | 政府预算 经济科目名称) stays in cells."""
     texts = [(c, t) for c, t in placed.labels if lane_cols is None or c in lane_cols]
     texts = [(c, t) for c, t in texts if not (c < len(lay_kinds) and lay_kinds[c] == "index")]
     code, names = "", []
@@ -53,8 +54,7 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
         if c2 and not code:
             code, s = c2, squash(name)
         names.append(s)
-    label = names[0] if names else ""
-    return code, label, names[1:]
+    return code, (names[0] if names else "")
 
 
 def _level(label: str) -> int:
@@ -136,23 +136,18 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             continue  # the header printed again on a continuation page
         placed = place_row(row, lay)
         _set_grid_cols(placed, body_index, cell_at)
-        code, label, _ = _labels(placed, lay.kinds, None)
+        code, label = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""
         if row_kind == "budget_unit":
             budget_unit = code
         for col, printed_col, text in placed.amounts:
             lane_cols = _lane_of(col, lay.lanes) if len(lay.lanes) > 1 else None
             if lane_cols is not None:
-                code_l, label_l, _ = _labels(placed, lay.kinds, lane_cols)
+                code_l, label_l = _labels(placed, lay.kinds, lane_cols)
                 if not code_l and not label_l:  # lane label blank: the nearest label to the left names it
-                    left = [(c, t) for c, t in placed.labels if c < col and lay.kinds[c] != "index"]
+                    left = [c for c, _ in placed.labels if c < col and lay.kinds[c] != "index"]
                     if left:
-                        code_l, label_l = "", squash(left[-1][1])
-                        c2, n2 = split_code(label_l)
-                        if c2:
-                            code_l, label_l = c2, squash(n2)
-                        elif is_code(label_l):
-                            code_l, label_l = label_l, ""
+                        code_l, label_l = _labels(placed, lay.kinds, left[-1:])
             else:
                 code_l, label_l = code, label
             lane_key = tuple(lane_cols or ())

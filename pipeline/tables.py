@@ -207,8 +207,8 @@ def layout(block: Block) -> Layout:
             kind = "amount"
         elif "label" in own:
             kind = "label"
-        elif "index" in own and any(k == "index" for k in own):
-            kind = "index" if any(_INDEX_HEADER.match(squash(row[c])) for row in header if c < len(row)) else ""
+        elif any(_INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
+            kind = "index"  # 行次 / 栏次; a column headed only by a number is judged by its body
         else:
             kind = ""
         if not kind:
