@@ -45,17 +45,13 @@ def _later_stages(results, failures) -> None:
     """Projects, validation, package and site for the same documents, each timed once."""
     from .cli import run_stages
     from .package import write_package
-    from .projects import extract_projects
-    from .validate import quality_summary, validate
 
-    t_projects, _ = timed(lambda: [extract_projects(r) for r in results])
-    t_validate, _ = timed(lambda: [quality_summary(r, validate(r)) for r in results])
-    run_stages(results)
+    stages: dict[str, float] = {}
+    run_stages(results, stages)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "datapackage"
         t_package, _ = timed(write_package, results, failures, out)
-        line = (f"projects {t_projects:.3f} s, validation {t_validate:.3f} s, "
-                f"package {t_package:.2f} s")
+        line = ", ".join(f"{name} {t:.3f} s" for name, t in stages.items()) + f", package {t_package:.2f} s"
         try:
             from .site import build as build_site
         except ImportError:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .build import discover, parse_all
@@ -26,10 +27,11 @@ def summarize(result) -> str:
             f"{by_sev['warning']} warnings / {by_sev['info']} info, unplaced or guessed {warnings}")
 
 
-def run_stages(results) -> None:
+def run_stages(results, timings: dict[str, float] | None = None) -> None:
     """The stages after the parse, per document: projects (forms → projects/indicators), then validation
     (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage. A
-    stage that fails on one document leaves a located error in its report; the others go on."""
+    stage that fails on one document leaves a located error in its report; the others go on. `timings`, if
+    given, collects the seconds spent per stage (for make bench)."""
     from .projects import extract_projects
     from .validate import quality_summary, validate
 
@@ -44,6 +46,7 @@ def run_stages(results) -> None:
               ("validation", validation, ("findings", "quality", "rule_outcomes"))]
     for r in results:
         for name, stage, keys in stages:
+            start = time.perf_counter()
             try:
                 stage(r)
             except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
@@ -51,6 +54,8 @@ def run_stages(results) -> None:
                     r.extra.pop(key, None)
                 r.messages.append(Message(r.source.path, None, "error",
                                           f"{name} stage failed: {type(exc).__name__}: {exc}"))
+            if timings is not None:
+                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def cmd_build(args) -> int:
