@@ -35,6 +35,7 @@ def parse_document(path: Path, display_path: str | None = None) -> DocumentResul
         "doc_id": doc_id,
         "source_file": source.path,
         "source_sha256": source.sha256,
+        "agency_id": meta["agency_id"],
         "agency": meta["agency"],
         "fiscal_year": meta["fiscal_year"],
         "kind": meta["kind"],

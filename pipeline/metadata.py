@@ -1,7 +1,7 @@
 """Document metadata read from the disclosure itself: agency, fiscal year, budget or final accounts.
 
 What cannot be read can be set in a sidecar file next to the disclosure, `<name>.meta.json`, with any of
-the keys doc_id, agency, fiscal_year, kind, unit, title; the sidecar wins over what was read.
+the keys doc_id, agency_id, agency, fiscal_year, kind, unit, title; the sidecar wins over what was read.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _LABELLED_AGENCY = re.compile(
 _AGENCY_END = re.compile(r"(?:局|厅|委员会|委|办公室|中心|院|部|署|会)$")
 _QUALIFIER = re.compile(r"[（(](?:汇总|本级|部门汇总)[）)]$")
 _BRACKETED = re.compile(r"^【([^】]+)】")
-SIDECAR_KEYS = ("doc_id", "agency", "fiscal_year", "kind", "unit", "title")
+SIDECAR_KEYS = ("doc_id", "agency_id", "agency", "fiscal_year", "kind", "unit", "title")
 
 
 def slug(text: str) -> str:
@@ -64,8 +64,7 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None) 
 
     units = Counter(u for u in table_units if u)
     unit = units.most_common(1)[0][0] if units else ""
-    meta = {"agency": agency, "fiscal_year": year, "kind": kind, "unit": unit, "title": squash(title),
-            "unit_inferred": False}
+    meta = {"agency": agency, "fiscal_year": year, "kind": kind, "unit": unit, "title": squash(title)}
     if sidecar and sidecar.exists():
         try:
             override = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -78,9 +77,9 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None) 
         if not meta[key]:
             messages.append(Message(source.path, None, "warning",
                                     f"could not read the {what} from the text; set it in a sidecar .meta.json"))
-    if "doc_id" not in meta or not meta.get("doc_id"):
-        meta["doc_id"] = "-".join(
-            p for p in (slug(meta["agency"]) or "unknown", str(meta["fiscal_year"] or "na"),
-                        {"budget": "budget", "final_accounts": "final"}.get(meta["kind"], "doc")) if p
-        )
+    if not meta.get("agency_id"):
+        meta["agency_id"] = slug(meta["agency"]) or "unknown"
+    if not meta.get("doc_id"):
+        kind = {"budget": "budget", "final_accounts": "final"}.get(meta["kind"], "doc")
+        meta["doc_id"] = f"{meta['agency_id']}-{meta['fiscal_year'] or 'na'}-{kind}"
     return meta, messages

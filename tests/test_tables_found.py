@@ -71,3 +71,19 @@ def test_metadata(parsed):
     assert {d["unit"] for n, d in docs.items() if n != "001_bd3f7cd467c3d411.txt"} == {"万元"}
     assert len({d["doc_id"] for d in docs.values()}) == 5
     assert all(d["doc_id"].isascii() for d in docs.values())
+
+
+def test_sidecar_pins_ids(tmp_path, disclosure_paths):
+    import json
+    import shutil
+
+    from pipeline.build import parse_document
+
+    src = disclosure_paths[0]
+    p = tmp_path / src.name
+    shutil.copy(src, p)
+    plain = parse_document(p).document
+    assert plain["doc_id"] == f"{plain['agency_id']}-{plain['fiscal_year']}-budget"
+    p.with_name(p.stem + ".meta.json").write_text(json.dumps({"agency_id": "zhongwei-rsj"}), encoding="utf-8")
+    pinned = parse_document(p).document
+    assert pinned["agency_id"] == "zhongwei-rsj" and pinned["doc_id"] == "zhongwei-rsj-2024-budget"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,16 +52,6 @@ def load_package(root: Path) -> Package:
         with path.open(encoding="utf-8-sig", newline="") as f:
             pkg.rows[name] = [{k: (v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(f)]
     return pkg
-
-
-_SUFFIX = re.compile(r"-(?:19|20)\d{2}-(?:budget|final(?:[-_]accounts)?)(?:-[0-9a-f]{8})?$")
-
-
-def agency_slug(doc_id: str) -> str:
-    """`zhong-wei-shi-...-ju-2024-budget` → `zhong-wei-shi-...-ju`: one URL per agency, stable across years."""
-    slug = _SUFFIX.sub("", doc_id)
-    slug = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-")
-    return slug or "agency"
 
 
 def int_or_none(text: str) -> int | None:

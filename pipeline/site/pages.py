@@ -16,7 +16,7 @@ from pathlib import Path
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
                    prov_link, table, wan)
-from .load import Package, agency_slug, int_or_none
+from .load import Package, int_or_none
 from .svg import bar_chart, fmt_amount
 
 HEADLINE_ORDER = ("income", "expenditure", "basic", "project", "three_public", "personnel", "public")
@@ -69,7 +69,7 @@ class Generator:
         self.slug: dict[str, str] = {}
         used: set[str] = set()
         for name, docs in self.agencies.items():
-            s = agency_slug(docs[0]["doc_id"])
+            s = docs[0].get("agency_id") or "agency"
             base, n = s, 2
             while s in used:
                 s, n = f"{base}-{n}", n + 1
