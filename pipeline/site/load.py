@@ -10,9 +10,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RESOURCES = ("documents", "tables", "facts", "cells", "sections", "glossary", "projects", "indicators",
-             "findings", "quality", "parse_report")
-
 csv.field_size_limit(sys.maxsize)
 
 
@@ -42,12 +39,10 @@ def load_package(root: Path) -> Package:
     root = Path(root)
     desc_path = root / "datapackage.json"
     descriptor = json.loads(desc_path.read_text(encoding="utf-8")) if desc_path.exists() else {"resources": []}
-    paths = {r.get("name"): r.get("path") for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
     pkg = Package(root=root, descriptor=descriptor)
-    for name in RESOURCES:
-        path = root / (paths.get(name) or f"{name}.csv")
-        if not path.exists():
-            pkg.rows[name] = []
+    for res in descriptor.get("resources", []):  # every resource the package declares, by its own path
+        name, path = res.get("name"), root / str(res.get("path", ""))
+        if not name or not path.is_file():
             continue
         with path.open(encoding="utf-8-sig", newline="") as f:
             pkg.rows[name] = [{k: (v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(f)]
