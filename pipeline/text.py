@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -77,6 +78,16 @@ def outline_level(label: str) -> int:
     """1 for 一、, 2 for （一）, 3 for (1) / 1. / 1、, 4 for ①; 0 for a label without outline numbering."""
     t = label.strip()
     return next((i for i, p in enumerate(OUTLINE, start=1) if p.match(t)), 0)
+
+
+_KEY_PUNCT = re.compile(r"[\s\-－—–:：*“”\"'`]")
+
+
+@lru_cache(maxsize=16384)  # labels repeat across rows, tables and rules
+def label_key(label: str) -> str:
+    """A label as compared: no outline number, spaces, dashes, colons or quotes; brackets full-width."""
+    t = ORDINAL.sub("", squash(label or ""), count=1)
+    return _KEY_PUNCT.sub("", t.replace("(", "（").replace(")", "）"))
 
 
 TOTAL_END = re.compile(r"(?:合计|总计|小计)$")  # 本年收入合计, 人员经费合计, 小计 …

@@ -10,13 +10,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from ..codes import ECONOMIC_NAMES, FUNCTIONAL_NAMES, economic_class
+from ..text import label_key
+from .load import int_or_none
+
 TOTAL_ROWS = ("合计", "总计", "本年合计")
-# 支出经济分类 类 (economic classes) by name, for tables that print the names without their codes
-ECONOMIC_CLASSES = {
-    "工资福利支出": "301", "商品和服务支出": "302", "对个人和家庭的补助": "303", "对企业补助": "312",
-    "债务利息及费用支出": "307", "资本性支出": "310", "资本性支出(基本建设)": "309", "其他支出": "399",
-    "对社会保障基金补助": "313", "对事业单位经常性补助": "507",
-}
 
 
 def dec(text) -> Decimal | None:
@@ -25,13 +23,6 @@ def dec(text) -> Decimal | None:
         return Decimal(s) if s else None
     except (InvalidOperation, ValueError):
         return None
-
-
-def clean_label(text: str) -> str:
-    """Row label without its ordinal (一、 (1) ①) and spaces, for matching."""
-    s = re.sub(r"\s+", "", text or "")
-    s = re.sub(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|[①②③④⑤⑥⑦⑧⑨⑩]|\d+[.、])", "", s)
-    return s
 
 
 @dataclass
@@ -84,7 +75,7 @@ def best_column(facts: list[dict], year: int | None, kind: str) -> str | None:
 class DocFacts:
     def __init__(self, document: dict, tables: list[dict], facts: list[dict]):
         self.doc = document
-        self.year = _int(document.get("fiscal_year"))
+        self.year = int_or_none(document.get("fiscal_year"))
         self.kind = document.get("kind", "")
         self.ttype = {t["table_id"]: t.get("table_type", "") for t in tables}
         self.by_type: dict[str, list[dict]] = {}
@@ -102,12 +93,12 @@ class DocFacts:
         return [f for f in facts if f.get("table_id") == tid]
 
     def pick(self, facts: list[dict], rows: tuple[str, ...], col_test, prefer_total_col=True) -> dict | None:
-        cands = [f for f in facts if clean_label(f.get("row_label", "")) in rows and col_test(f.get("column_label", ""))
+        cands = [f for f in facts if label_key(f.get("row_label", "")) in rows and col_test(f.get("column_label", ""))
                  and f.get("value_unit") == "yuan" and dec(f.get("value")) is not None]
         if not cands:
             return None
         for r in rows:  # the first row name wins (本年收入合计 before 收入总计)
-            rc = [f for f in cands if clean_label(f.get("row_label", "")) == r]
+            rc = [f for f in cands if label_key(f.get("row_label", "")) == r]
             if rc:
                 if prefer_total_col:
                     col = best_column(rc, self.year, self.kind)
@@ -175,7 +166,7 @@ class DocFacts:
         for f in facts:
             if f.get("value_unit") != "yuan" or dec(f.get("value")) is None:
                 continue
-            lbl = clean_label(f.get("row_label", ""))
+            lbl = label_key(f.get("row_label", ""))
             if lbl and lbl not in TOTAL_ROWS and "三公" not in lbl:
                 continue
             r = col_rank(f.get("column_label", ""))
@@ -217,14 +208,14 @@ class DocFacts:
         they are added up by their 类 (the note says so)."""
         ttypes = (("general_budget_expenditure", "expenditure") if kind == "functional"
                   else ("general_budget_basic_expenditure",))
-        names = FUNCTIONAL_CLASSES if kind == "functional" else {v: k for k, v in ECONOMIC_CLASSES.items()}
+        names = FUNCTIONAL_NAMES if kind == "functional" else ECONOMIC_NAMES
         for ttype in ttypes:
             facts = self._first_table(self.of(ttype))
             coded: list[tuple[str, dict]] = []
             for f in facts:
                 code = f.get("code", "")
                 if not code and kind == "economic":
-                    code = ECONOMIC_CLASSES.get(clean_label(f.get("row_label", "")), "")
+                    code = economic_class(f.get("row_label", ""))
                 ck = f.get("code_kind", "")
                 if not code.isdigit() or len(code) not in (3, 5, 7) or ck == "budget_unit" or (ck and ck != kind):
                     continue
@@ -246,7 +237,7 @@ class DocFacts:
                     continue
                 cols.add(col)
                 cls = code[:3]
-                name = clean_label(fs[0].get("row_label", "")) if level == 3 else names.get(cls, cls)
+                name = label_key(fs[0].get("row_label", "")) if level == 3 else names.get(cls, cls)
                 entry = sums.setdefault(cls, [cls, name or names.get(cls, cls), Decimal(0), []])
                 for f in fs:
                     if f.get("column_label") == col:
@@ -260,20 +251,3 @@ class DocFacts:
                 return series, note, facts[0].get("table_id")
         return [], "", None
 
-
-FUNCTIONAL_CLASSES = {
-    "201": "一般公共服务支出", "202": "外交支出", "203": "国防支出", "204": "公共安全支出", "205": "教育支出",
-    "206": "科学技术支出", "207": "文化旅游体育与传媒支出", "208": "社会保障和就业支出", "209": "社会保险基金支出",
-    "210": "卫生健康支出", "211": "节能环保支出", "212": "城乡社区支出", "213": "农林水支出", "214": "交通运输支出",
-    "215": "资源勘探工业信息等支出", "216": "商业服务业等支出", "217": "金融支出", "219": "援助其他地区支出",
-    "220": "自然资源海洋气象等支出", "221": "住房保障支出", "222": "粮油物资储备支出", "223": "国有资本经营预算支出",
-    "224": "灾害防治及应急管理支出", "227": "预备费", "229": "其他支出", "230": "转移性支出", "231": "债务还本支出",
-    "232": "债务付息支出", "233": "债务发行费用支出",
-}
-
-
-def _int(text) -> int | None:
-    try:
-        return int(str(text).strip())
-    except (TypeError, ValueError):
-        return None

@@ -11,8 +11,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable
 
 from ..model import DocumentResult, Table
+from ..codes import economic_class
 from ..text import UNIT_FACTOR
-from .labels import economic_class, norm, side_of
+from .labels import norm, side_of
 
 ZERO = Decimal(0)
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..model import Table
+from ..codes import functional_class
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, TRow, compare_equal, compare_sum, finding, fmt, half_unit, val
-from .labels import (col_parts, first_part, functional_class, is_subitem, is_total_part, last_part, norm,
+from .labels import (col_parts, first_part, is_subitem, is_total_part, last_part, norm,
                      side_of)
 from .lookup import dedup, first_amount_col, is_current, named_col, table_total, total_col
 

@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Callable
 
 from ..model import Table
+from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt, half_unit, val
-from .labels import FUNCTIONAL_CLASSES, GRAND_TOTAL, col_parts, functional_class, side_of
+from .labels import GRAND_TOTAL, col_parts, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
 from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
                           current_groups, tpc_groups, tpc_item)
