@@ -90,6 +90,20 @@ def label_key(label: str) -> str:
     return _KEY_PUNCT.sub("", t.replace("(", "（").replace(")", "）"))
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# 上年预算数 is last year's; 上年结转 is money carried into this year (a column of this year)
+_NOT_CURRENT = re.compile(r"增减|上年(?:预算|决算|执行|数)|执行数|变动|比上年|同比")
+
+
+def is_current_year(column_label: str, fiscal_year: int | None) -> bool:
+    """A column of the document's own year, not 2023年执行数, 上年预算数, 增减额 …"""
+    key = label_key(column_label)
+    if _NOT_CURRENT.search(key):
+        return False
+    years = {int(y) for y in _YEAR.findall(key)}
+    return not (years and fiscal_year and years != {fiscal_year})
+
+
 TOTAL_END = re.compile(r"(?:合计|总计|小计)$")  # 本年收入合计, 人员经费合计, 小计 …
 TOTAL_WORDS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|本年(?:收入|支出)(?:合计|小计)|收入总计|支出总计)")
 

@@ -6,12 +6,11 @@ column and the table's total row, and give up (None) rather than guess across ta
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ..codes import ECONOMIC_NAMES, FUNCTIONAL_NAMES, economic_class
-from ..text import label_key
+from ..text import is_current_year, label_key
 from .load import int_or_none
 
 TOTAL_ROWS = ("合计", "总计", "本年合计")
@@ -40,9 +39,7 @@ def _segments(col: str) -> list[str]:
 
 def column_score(col: str, year: int | None, kind: str) -> int | None:
     """How much a column looks like the current year's total; None = never (changes, last year, %)."""
-    if re.search(r"增减|%|％|比上年|变动|同比", col):
-        return None
-    if "上年" in col or (year and str(year - 1) in col and str(year) not in col):
+    if not is_current_year(col, year):
         return None
     score = 0
     if "合计" in col or "小计" in col:

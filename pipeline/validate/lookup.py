@@ -7,20 +7,11 @@ from typing import Callable
 
 from ..model import Table
 from .core import Doc, TRow
+from ..text import is_current_year
 from .labels import TABLE_TOTAL_ROW, col_parts, is_total_part, norm
 
-_YEAR = re.compile(r"(20\d\d)")
-# 上年预算数 is last year's; 上年结转 is money carried into this year (a column of this year)
-_NOT_CURRENT = re.compile(r"增减|上年(?:预算|决算|执行|数)|执行数|变动|比上年|同比")
-
-
 def is_current(doc: Doc, path: str) -> bool:
-    """A column of the document's own year (not 2023年执行数, 上年预算数, 增减额 …)."""
-    n = norm(path)
-    if _NOT_CURRENT.search(n):
-        return False
-    years = {int(y) for y in _YEAR.findall(n)}
-    return not (years and doc.fiscal_year and years != {doc.fiscal_year})
+    return is_current_year(path, doc.fiscal_year)
 
 
 def total_col(doc: Doc) -> Callable[[str], bool]:
