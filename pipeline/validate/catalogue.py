@@ -20,82 +20,102 @@ PAIR_BOUND = "超出不到两数末位的一半之和为 info（舍入），超�
 RULES: list[Rule] = [
     Rule("completeness.standard_tables", "completeness", "标准公开表是否齐全", "Standard tables present",
          "财政部部门预决算公开模板规定了每类文件必须公开的表（预算 8 张、决算 公开01–09 表），无数据的表也应公开并说明。",
-         "不适用（缺表为 warning；空表有说明、或文中称公开表另附，为 info）", "warning", check_completeness),
+         "不适用（缺表为 warning；空表有说明、或文中称公开表另附，为 info）", "warning", check_completeness,
+         name_zh="公开表齐全"),
     Rule("table.row_total", "table", "行内合计 = 各栏之和", "Row total = its columns",
          "表头中“合计/小计”栏是同一表头下各栏之和（合计 = 基本支出 + 项目支出；小计 = 一般公共预算 + 政府性基金 …）。",
-         ROUNDING, "error", check_row_totals),
+         ROUNDING, "error", check_row_totals,
+         name_zh="行内合计"),
     Rule("table.column_total", "table", "合计行 = 其下最高一级各行之和", "Total row = the top-level rows below it",
          "合计行是其下最高一级（预算单位，或类级科目；只列项级时为各项）各行之和。", ROUNDING, "error",
-         check_column_totals),
+         check_column_totals,
+         name_zh="合计行"),
     Rule("table.code_hierarchy", "table", "科目层级：类 = Σ款，款 = Σ项", "Code hierarchy: class = Σ sub-classes",
          "支出功能分类的类、款、项和经济分类的类、款逐级汇总，上级科目金额等于其下级科目之和（在同一预算单位内）。",
-         ROUNDING, "error", check_code_hierarchy),
+         ROUNDING, "error", check_code_hierarchy,
+         name_zh="科目逐级汇总"),
     Rule("table.budget_unit_groups", "table", "预算单位 = 其下各科目（或所属单位）之和",
          "Budget unit = its classes (or its units)",
          "按预算单位分组的表中，单位行是其下所列类级科目之和，主管部门行是所属各单位之和。", ROUNDING, "error",
-         check_budget_units),
+         check_budget_units,
+         name_zh="预算单位汇总"),
     Rule("table.duplicate_code", "table", "同一科目在一张表中重复出现", "A code printed twice in one table",
          "同一预算单位内每个科目只应出现一次；重复的行会使合计与各行之和对不上。",
-         "不适用（金额相同为 warning，金额不同为 error）", "warning", check_duplicate_codes),
+         "不适用（金额相同为 warning，金额不同为 error）", "warning", check_duplicate_codes,
+         name_zh="科目重复"),
     Rule("summary.balance", "table", "收入总计 = 支出总计", "Income grand total = expenditure grand total",
          "收支总表和财政拨款收支总表是平衡表，收入方总计与支出方总计必须相等。", ROUNDING, "error",
-         check_summary_balance),
+         check_summary_balance,
+         name_zh="收支平衡"),
     Rule("summary.grand_total", "table", "总计 = 本年合计 + 结转结余", "Grand total = year total + carry-over",
          "收支总表每一方的总计是本年收入（支出）合计加上年结转（年末结转结余）等各行之和。", ROUNDING, "error",
-         check_summary_grand_total),
+         check_summary_grand_total,
+         name_zh="收支总计"),
     Rule("summary.year_total", "table", "本年合计 = 各项收入（支出）之和", "Year total = its items",
          "本年收入合计是各项收入（一、二、……）之和，本年支出合计是各类支出之和；带下级明细的行等于其明细之和。",
-         ROUNDING, "error", check_summary_year_total),
+         ROUNDING, "error", check_summary_year_total,
+         name_zh="本年收支合计"),
     Rule("cross.summary_income", "cross", "收支总表 ↔ 收入表（按收入来源）", "Summary ↔ income table by source",
          "收支总表收入方各项与收入表合计行同名各栏是同一笔钱，金额必须一致。",
-         PAIR_ROUNDING, "error", check_summary_income),
+         PAIR_ROUNDING, "error", check_summary_income,
+         name_zh="总表与收入表一致"),
     Rule("cross.summary_expenditure", "cross", "收支总表 ↔ 支出表（按功能分类类级）",
          "Summary ↔ expenditure table by class",
          "收支总表支出方按功能分类的各类（或行政、事业支出等）与支出表相应类级科目的合计必须一致。",
-         PAIR_ROUNDING, "error", check_summary_expenditure),
+         PAIR_ROUNDING, "error", check_summary_expenditure,
+         name_zh="总表与支出表一致"),
     Rule("cross.fiscal_general_budget", "cross", "财政拨款收支总表 ↔ 一般公共预算支出表（按类）",
          "Fiscal grant summary ↔ general budget table by class",
          "财政拨款收支总表支出方一般公共预算栏的各类，等于一般公共预算支出表同一类级科目的合计（口径不同时不比对）。",
-         PAIR_ROUNDING, "error", check_fiscal_general_budget),
+         PAIR_ROUNDING, "error", check_fiscal_general_budget,
+         name_zh="财政拨款总表与一般公共预算表一致"),
     Rule("cross.general_budget_within_expenditure", "cross", "一般公共预算支出 ≤ 部门支出（逐科目）",
          "General budget ≤ all funds, code by code",
          "支出表反映部门全部资金，一般公共预算支出表只是其中财政拨款的一部分；同一科目（及其基本支出、项目支出）"
          "的一般公共预算数不能大于支出表的数。",
          PAIR_BOUND, "error",
-         check_general_budget_within_expenditure),
+         check_general_budget_within_expenditure,
+         name_zh="一般公共预算不超过部门支出"),
     Rule("cross.basic_total", "cross", "一般公共预算支出表基本支出 ↔ 基本支出表合计",
          "General budget basic total ↔ basic expenditure table total",
          "一般公共预算支出表的基本支出合计按经济分类展开即为基本支出表，两表合计必须一致。",
-         PAIR_ROUNDING, "error", check_basic_total),
+         PAIR_ROUNDING, "error", check_basic_total,
+         name_zh="基本支出合计一致"),
     Rule("three_public.items", "cross", "“三公”经费合计 = 三项之和", "'Three public costs' total = its items",
          "“三公”经费是因公出国（境）费、公务用车购置及运行费、公务接待费之和；公务用车购置及运行费是购置费与运行维护费之和。",
-         ROUNDING, "error", check_three_public_items),
+         ROUNDING, "error", check_three_public_items,
+         name_zh="“三公”经费合计"),
     Rule("cross.three_public_basic", "cross", "基本支出中的三公项目 ≤ “三公”经费", "Basic-expenditure items ≤ 'three public costs'",
          "“三公”经费含基本支出和项目支出，基本支出表的公务接待费(30217)、公务用车运行维护费(30231)、"
          "因公出国（境）费用(30212)、公务用车购置(31013)不能超过“三公”经费表的相应金额。",
-         PAIR_BOUND, "error", check_three_public_basic),
+         PAIR_BOUND, "error", check_three_public_basic,
+         name_zh="基本支出中的“三公”项目"),
     Rule("cross.projects", "cross", "项目绩效目标表资金 ↔ 项目支出", "Project forms' funds ↔ project expenditure",
          "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
-         "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects),
+         "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects,
+         name_zh="项目表资金与项目支出一致"),
     Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
          "情况说明引用的总收入、财政拨款、各类支出、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
          "必须与公开表中的同一数字一致。",
-         "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", "warning", check_text_figures),
+         "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", "warning", check_text_figures,
+         name_zh="文字金额与表一致"),
     Rule("text.operating_costs", "text", "机关运行经费 ≤ 公用经费", "Operating costs ≤ public expenses",
          "机关运行经费是行政单位和参公事业单位用财政拨款安排的基本支出中的公用经费；未公开机关运行经费表时，"
          "说明中的机关运行经费不能超过基本支出表的公用经费合计。",
-         "文字数末位的一半加表中数末位的一半以内视为不超过；超出为 warning", "warning", check_operating_costs),
+         "文字数末位的一半加表中数末位的一半以内视为不超过；超出为 warning", "warning", check_operating_costs,
+         name_zh="机关运行经费不超过公用经费"),
     Rule("value.cut_short", "table", "印出的数少印了末位小数", "A printed amount cut short",
          "表格列宽不足时，PDF 中的数字会被截去末位（1,234,567.8 而其组成部分之和为 1,234,567.83）；"
          "此数不是作者的计算错误，但公开的数字不完整。",
-         "由上列求和类规则发现：印出位数少于组成部分、且等于其和截去（或舍入）到印出位数", "warning", None),
+         "由上列求和类规则发现：印出位数少于组成部分、且等于其和截去（或舍入）到印出位数", "warning", None,
+         name_zh="金额少印末位"),
 ]
 
 RULE_BY_ID = {r.id: r for r in RULES}
 
 
 def rule_catalogue() -> list[dict]:
-    return [{"id": r.id, "group": r.group, "title_zh": r.title_zh, "title_en": r.title_en, "basis": r.basis,
+    return [{"id": r.id, "group": r.group, "name_zh": r.name_zh, "title_zh": r.title_zh, "title_en": r.title_en, "basis": r.basis,
              "tolerance": r.tolerance, "severity": r.severity} for r in RULES]
 
 
@@ -113,9 +133,10 @@ def catalogue_markdown() -> str:
         rules = [r for r in RULES if r.group == group]
         if not rules:
             continue
-        out += [f"## {title}", "", "| 规则 id | 名称 Title | 依据 Basis | 容差 Tolerance | 严重程度 |", "|---|---|---|---|---|"]
+        out += [f"## {title}", "", "| 规则 id | 名称 Name | 内容 Title | 依据 Basis | 容差 Tolerance | 严重程度 |",
+                "|---|---|---|---|---|---|"]
         for r in rules:
-            cells = [f"`{r.id}`", f"{r.title_zh}<br>{r.title_en}", r.basis, r.tolerance, r.severity]
+            cells = [f"`{r.id}`", r.name_zh, f"{r.title_zh}<br>{r.title_en}", r.basis, r.tolerance, r.severity]
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
     return "\n".join(out)

@@ -28,6 +28,7 @@ class Rule:
     tolerance: str
     severity: str  # severity of a failure beyond tolerance
     check: Callable[["Doc"], list[dict] | None] | None  # None: the rule is emitted by other checks
+    name_zh: str = ""  # the rule's short Chinese name, as readers see it (site, findings page)
 
 
 # --------------------------------------------------------------------------- tolerance
