@@ -43,7 +43,7 @@ def run_stages(results, timings: dict[str, float] | None = None) -> None:
         r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
 
     stages = [("projects", projects, ("projects", "indicators", "projects_unread")),
-              ("validation", validation, ("findings", "quality", "rule_outcomes"))]
+              ("validation", validation, ("findings", "quality", "rule_outcomes", "text_figures"))]
     for r in results:
         for name, stage, keys in stages:
             start = time.perf_counter()

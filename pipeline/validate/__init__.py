@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..model import DocumentResult
 from .catalogue import RULE_BY_ID, RULES, catalogue_markdown, rule_catalogue
 from .core import Doc
+from .rules_text import text_figure_rows
 
 __all__ = ["validate", "quality_summary", "rule_catalogue", "catalogue_markdown", "run_rules"]
 
@@ -62,10 +63,12 @@ def _dedup_cut_short(findings: list[dict]) -> list[dict]:
 
 def validate(result: DocumentResult) -> list[dict]:
     """The findings of every rule on one document; each rule's outcome goes to result.extra["rule_outcomes"]
-    (a package resource), where quality_summary reads it."""
+    (a package resource), where quality_summary reads it, and the figures the text states to
+    result.extra["text_figures"] (a package resource too)."""
     findings, outcome = run_rules(result)
     result.extra["rule_outcomes"] = [{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v}
                                      for k, v in outcome.items()]
+    result.extra["text_figures"] = text_figure_rows(Doc(result))
     return findings
 
 

@@ -29,6 +29,7 @@ _OTHER_YEAR = re.compile(r"(20\d\d)\s*年")
 _PRIOR = re.compile(r"上年|上一年|去年|比|较")
 # a keyword that is the tail of a longer name: 其他工资福利支出, 非同级财政拨款预算收入
 _LONGER_NAME = re.compile(r"(?:其他|非同级|非本级|横向)$")
+_GB_SCOPE = re.compile(r"一般公共预算|财政拨款")  # 基本支出 / 项目支出 of the general budget
 
 Candidate = list  # the facts whose sum is one table figure ([] = a printed blank: zero)
 
@@ -39,6 +40,22 @@ class Keyword:
     pattern: re.Pattern
     refs: Callable[[Doc, str], list[Candidate]]  # (doc, text just before the keyword)
     needs_three_public: bool = False  # an item of "三公" only in a paragraph about "三公"
+    table_type: str = ""  # the table the figure belongs to (published with it in `text_figures`)
+    general_budget_scope: bool = False  # the general budget's figure when the sentence says 一般公共预算
+
+
+@dataclass(frozen=True)
+class TextFigure:
+    """One amount the explanations state for a keyword."""
+    keyword: Keyword
+    amount: Decimal  # 元
+    rounding: Decimal  # half the last printed digit, 元
+    line: int
+    quote: str
+    before: str  # the text just before the keyword (its scope: 一般公共预算 …)
+    published_value: str
+    published_unit: str
+    table_type: str  # the table it names, for this sentence
 
 
 def _table(doc: Doc, ttype: str) -> Table | None:
@@ -50,13 +67,13 @@ def _pred(doc: Doc, table: Table):
         else first_amount_col(doc)
 
 
-def _grand(doc: Doc, ttype: str) -> list[Candidate]:
+def _grand(doc: Doc, ttype: str, side: str = "") -> list[Candidate]:
     t = _table(doc, ttype)
     if t is None:
         return []
     out = []
     for r in doc.rows(t):
-        if GRAND_TOTAL.match(r.key):
+        if GRAND_TOTAL.match(r.key) and (not side or side_of(r.facts[0]["column_label"]) == side):
             f = _first_col(r)
             if f is not None:
                 out.append([f])
@@ -117,7 +134,7 @@ def _scoped(pattern: str):
             if b is not None:
                 got = basic_table_total(doc, b)
                 gb += [got] if got is not None else []
-        if re.search(r"一般公共预算|财政拨款", before[-14:]):
+        if _GB_SCOPE.search(before[-14:]):
             return gb
         return _table_total(doc, "expenditure", pattern) + gb
     return refs
@@ -203,42 +220,62 @@ def _fiscal_income(doc: Doc, before: str) -> list[Candidate]:
     return _year(doc, "fiscal_grant_summary", "收入") + _source("财政拨款")(doc, before)
 
 
+# a total named after a part is not the document's: 项目支出总预算, 基本支出总额, 一般公共预算支出总额,
+# 政府采购支出总额 …
+_NOT_A_PART = r"(?<!项目)(?<!基本)(?<!拨款)(?<!公共)(?<!基金)(?<!经营)(?<!采购)(?<!事业)(?<!其他)"
+_TOTAL_WORD = r"总(?:计|额|预算|决算)"
+_TPC, _OPS, _BASIC = "three_public_costs", "operating_costs", "general_budget_basic_expenditure"
+_SUMMARY, _FISCAL, _INCOME = "income_expenditure_summary", "fiscal_grant_summary", "income"
+_GB, _EXP = "general_budget_expenditure", "expenditure"
+
 KEYWORDS: list[Keyword] = [
-    Keyword("三公经费", re.compile(r"[“\"”]?三公[”\"“]?经费(?:财政拨款)?(?:支出)?"), _tpc("total")),
-    Keyword("公务用车购置及运行费", re.compile(r"公务用车购置(?:及|和)运行(?:维护)?费"), _tpc("vehicle"), True),
-    Keyword("公务用车购置费", re.compile(r"公务用车购置(?:费)?(?![及和])"), _tpc("purchase"), True),
-    Keyword("公务用车运行维护费", re.compile(r"公务用车运行(?:及)?(?:维护)?费"), _tpc("operation"), True),
-    Keyword("因公出国（境）费", re.compile(r"因公出国[（(]境[）)]费(?:用)?"), _tpc("abroad"), True),
-    Keyword("公务接待费", re.compile(r"公务接待费"), _tpc("reception"), True),
-    Keyword("机关运行经费", re.compile(r"机关运行经费"), _operating),
-    Keyword("人员经费", re.compile(r"人员经费"), _basic_split(r"人员(?:经费|支出)", "人员经费合计")),
-    Keyword("公用经费", re.compile(r"公用经费"), _basic_split(r"公用(?:经费|支出)", "公用经费合计")),
-    Keyword("工资福利支出", re.compile(r"工资福利支出"), _basic_class("301")),
-    Keyword("商品和服务支出", re.compile(r"商品和服务支出"), _basic_class("302")),
-    Keyword("对个人和家庭的补助", re.compile(r"对个人和家庭的补助"), _basic_class("303")),
-    Keyword("资本性支出", re.compile(r"资本性支出"), _basic_class("310")),
-    Keyword("财政拨款收支总计", re.compile(r"财政拨款收、?支总(?:计|预算)"), lambda d, b: _grand(d, "fiscal_grant_summary")),
-    # (not 项目支出总预算, 基本支出总额 …: a part's total is not the document's)
-    Keyword("收支总计", re.compile(r"收、?支总(?:计|预算)|(?<!项目)(?<!基本)(?<!拨款)(?:预算)?(?:收入|支出)总(?:计|预算)"),
-            lambda d, b: _grand(d, "income_expenditure_summary")),
+    Keyword("三公经费", re.compile(r"[“\"”]?三公[”\"“]?经费(?:财政拨款)?(?:支出)?"), _tpc("total"), table_type=_TPC),
+    Keyword("公务用车购置及运行费", re.compile(r"公务用车购置(?:及|和)运行(?:维护)?费"), _tpc("vehicle"), True, _TPC),
+    Keyword("公务用车购置费", re.compile(r"公务用车购置(?:费)?(?![及和])"), _tpc("purchase"), True, _TPC),
+    Keyword("公务用车运行维护费", re.compile(r"公务用车运行(?:及)?(?:维护)?费"), _tpc("operation"), True, _TPC),
+    Keyword("因公出国（境）费", re.compile(r"因公出国[（(]境[）)]费(?:用)?"), _tpc("abroad"), True, _TPC),
+    Keyword("公务接待费", re.compile(r"公务接待费"), _tpc("reception"), True, _TPC),
+    Keyword("机关运行经费", re.compile(r"机关运行经费"), _operating, table_type=_OPS),
+    Keyword("人员经费", re.compile(r"人员经费"), _basic_split(r"人员(?:经费|支出)", "人员经费合计"), table_type=_BASIC),
+    Keyword("公用经费", re.compile(r"公用经费"), _basic_split(r"公用(?:经费|支出)", "公用经费合计"), table_type=_BASIC),
+    Keyword("工资福利支出", re.compile(r"工资福利支出"), _basic_class("301"), table_type=_BASIC),
+    Keyword("商品和服务支出", re.compile(r"商品和服务支出"), _basic_class("302"), table_type=_BASIC),
+    Keyword("对个人和家庭的补助", re.compile(r"对个人和家庭的补助"), _basic_class("303"), table_type=_BASIC),
+    Keyword("资本性支出", re.compile(r"资本性支出"), _basic_class("310"), table_type=_BASIC),
+    # 财政拨款收支总计 · 财政拨款收、支总计 · 财政拨款收入支出总计 · 财政拨款收支总预算
+    Keyword("财政拨款收支总计", re.compile(rf"财政拨款(?:预算)?收(?:、|入)?支(?:出)?{_TOTAL_WORD}"),
+            lambda d, b: _grand(d, _FISCAL), table_type=_FISCAL),
+    # 收支总计 · 收、支总计 · 收入支出总计 · 收支总预算 (a side alone: 收入总预算, 支出预算总额 …)
+    Keyword("收支总计", re.compile(rf"{_NOT_A_PART}收(?:、|入)?支(?:出)?{_TOTAL_WORD}"),
+            lambda d, b: _grand(d, _SUMMARY), table_type=_SUMMARY),
+    Keyword("收入总计", re.compile(rf"{_NOT_A_PART}(?<!预算)(?:预算|决算)?收入(?:预算|决算)?{_TOTAL_WORD}"),
+            lambda d, b: _grand(d, _SUMMARY, "收入"), table_type=_SUMMARY),
+    Keyword("支出总计", re.compile(rf"{_NOT_A_PART}(?<!预算)(?:预算|决算)?支出(?:预算|决算)?{_TOTAL_WORD}"),
+            lambda d, b: _grand(d, _SUMMARY, "支出"), table_type=_SUMMARY),
     Keyword("一般公共预算支出", re.compile(r"一般公共预算(?:财政拨款)?支出|一般公共预算当年拨款"),
-            lambda d, b: _table_total(d, "general_budget_expenditure")),
-    Keyword("基本支出", re.compile(r"基本支出"), _scoped("基本支出")),
-    Keyword("项目支出", re.compile(r"项目支出"), _scoped("项目支出")),
-    Keyword("一般公共预算拨款收入", re.compile(r"一般公共预算(?:财政)?拨款(?:收入)?"), _source("一般公共预算")),
-    Keyword("政府性基金预算拨款收入", re.compile(r"政府性基金预算(?:财政)?拨款(?:收入)?"), _source("政府性基金")),
-    Keyword("财政拨款收入", re.compile(r"财政拨款(?:预算)?收入"), _fiscal_income),
-    Keyword("财政拨款支出", re.compile(r"财政拨款(?:预算)?支出"), lambda d, b: _year(d, "fiscal_grant_summary", "支出")),
-    Keyword("收入合计", re.compile(r"(?:本年)?收入合计"), lambda d, b: _year(d, "income_expenditure_summary", "收入")),
-    Keyword("支出合计", re.compile(r"(?:本年)?支出合计"), lambda d, b: _year(d, "income_expenditure_summary", "支出")),
-    Keyword("事业收入", re.compile(r"事业(?:预算)?收入"), _source("事业收入")),
-    Keyword("上级补助收入", re.compile(r"上级补助(?:预算)?收入"), _source("上级补助收入")),
-    Keyword("附属单位上缴收入", re.compile(r"附属单位上缴(?:预算)?收入"), _source("附属单位上缴收入")),
-    Keyword("经营收入", re.compile(r"(?<!事业单位)经营(?:预算)?收入"), _source("经营收入")),
-    Keyword("其他收入", re.compile(r"其他(?:预算)?收入"), _source("其他收入")),
+            lambda d, b: _table_total(d, _GB), table_type=_GB),
+    # 基本保障支出: a wording of 基本支出 (通城 2024: 基本保障支出 1,098.14 + 项目支出 522 = 1,620.14)
+    Keyword("基本支出", re.compile(r"基本(?:保障)?支出"), _scoped("基本支出"), table_type=_EXP,
+            general_budget_scope=True),
+    Keyword("项目支出", re.compile(r"项目支出"), _scoped("项目支出"), table_type=_EXP,
+            general_budget_scope=True),
+    Keyword("一般公共预算拨款收入", re.compile(r"一般公共预算(?:财政)?拨款(?:收入)?"), _source("一般公共预算"),
+            table_type=_INCOME),
+    Keyword("政府性基金预算拨款收入", re.compile(r"政府性基金预算(?:财政)?拨款(?:收入)?"), _source("政府性基金"),
+            table_type=_INCOME),
+    Keyword("财政拨款收入", re.compile(r"财政拨款(?:预算)?收入"), _fiscal_income, table_type=_FISCAL),
+    Keyword("财政拨款支出", re.compile(r"财政拨款(?:预算)?支出"), lambda d, b: _year(d, _FISCAL, "支出"),
+            table_type=_FISCAL),
+    Keyword("收入合计", re.compile(r"(?:本年)?收入合计"), lambda d, b: _year(d, _SUMMARY, "收入"), table_type=_SUMMARY),
+    Keyword("支出合计", re.compile(r"(?:本年)?支出合计"), lambda d, b: _year(d, _SUMMARY, "支出"), table_type=_SUMMARY),
+    Keyword("事业收入", re.compile(r"事业(?:预算)?收入"), _source("事业收入"), table_type=_INCOME),
+    Keyword("上级补助收入", re.compile(r"上级补助(?:预算)?收入"), _source("上级补助收入"), table_type=_INCOME),
+    Keyword("附属单位上缴收入", re.compile(r"附属单位上缴(?:预算)?收入"), _source("附属单位上缴收入"), table_type=_INCOME),
+    Keyword("经营收入", re.compile(r"(?<!事业单位)经营(?:预算)?收入"), _source("经营收入"), table_type=_INCOME),
+    Keyword("其他收入", re.compile(r"其他(?:预算)?收入"), _source("其他收入"), table_type=_INCOME),
 ] + [
     # the functional classes by name; 其他支出 and 预备费 also name other things, so they are left out
-    Keyword(name, re.compile(re.escape(name)), lambda d, b, n=name: _class_refs(d, b, n))
+    Keyword(name, re.compile(re.escape(name)), lambda d, b, n=name: _class_refs(d, b, n), table_type=_EXP)
     for name in sorted(FUNCTIONAL_CLASSES, key=len, reverse=True) if name not in ("其他支出", "预备费")
 ]
 
@@ -274,12 +311,12 @@ def _line_text(doc: Doc, line: int) -> str:
     return doc.result.source.lines[line - 1]
 
 
-def text_figures(doc: Doc) -> list[tuple[Keyword, Decimal, Decimal, int, str, str]]:
-    """(keyword, amount in 元, its rounding in 元, source line, quoted text, text just before the keyword)
-    for every figure read."""
+def text_figures(doc: Doc) -> list[TextFigure]:
+    """Every figure the explanations state right after a keyword, in the order of the text."""
     out = []
     for text, offsets, heading in _paragraphs(doc):
         taken: list[tuple[int, int]] = []
+        found = []
         for kw in KEYWORDS:
             for m in kw.pattern.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
@@ -302,23 +339,44 @@ def text_figures(doc: Doc) -> list[tuple[Keyword, Decimal, Decimal, int, str, st
                 decimals = len(number.split(".", 1)[1]) if "." in number else 0
                 amount = Decimal(number) * factor
                 rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * factor if amount else ZERO
-                quote = text[max(0, m.start() - 6):a.end()]
-                out.append((kw, amount, rounding, line, quote, before))
+                ttype = kw.table_type
+                if kw.general_budget_scope and _GB_SCOPE.search(before[-14:]):
+                    ttype = _GB
+                found.append((a.start(), TextFigure(kw, amount, rounding, line, _quote(text, m.start(), a.end()),
+                                                    before, a.group(1), unit, ttype)))
+        out += [f for _, f in sorted(found, key=lambda x: x[0])]
     return out
+
+
+def _quote(text: str, start: int, end: int) -> str:
+    """The keyword and its figure with the words before it, back to the clause's start (at most 12)."""
+    lead = text[max(0, start - 12):start]
+    cut = max(lead.rfind(p) for p in "，。；：,;:、（(")
+    return (lead[cut + 1:] + text[start:end]).strip()
+
+
+def text_figure_rows(doc: Doc) -> list[dict]:
+    """The `text_figures` resource: what the explanations state, whether or not a table can confirm it
+    (a document whose tables are published elsewhere still has its headline figures here)."""
+    return [{"doc_id": doc.doc_id, "measure": f.keyword.name, "value": f.amount,
+             "published_value": f.published_value, "published_unit": f.published_unit,
+             "table_type": f.table_type, "source_line": f.line, "quote": f.quote}
+            for f in text_figures(doc)]
 
 
 def check_text_figures(doc: Doc) -> list[dict] | None:
     results = []
     ran = False
-    for kw, amount, rounding, line, quote, before in text_figures(doc):
-        cands = [c for c in kw.refs(doc, before) if c is not None]
+    for tf in text_figures(doc):
+        kw, amount, line, quote = tf.keyword, tf.amount, tf.line, tf.quote
+        cands = [c for c in kw.refs(doc, tf.before) if c is not None]
         if not cands:
             continue
         ran = True
         best = None
         for c in cands:
             value = sum((val(f) for f in c), ZERO)
-            tol = rounding + sum((half_unit(f) for f in c), ZERO)
+            tol = tf.rounding + sum((half_unit(f) for f in c), ZERO)
             if abs(value - amount) <= tol:
                 best = None
                 break
@@ -342,15 +400,16 @@ def check_operating_costs(doc: Doc) -> list[dict] | None:
     of its own, the figure the text states can be at most the 公用经费 of the basic-expenditure table."""
     if _table(doc, "operating_costs") is not None:
         return None  # then text.figures compares it with that table
-    stated = [x for x in text_figures(doc) if x[0].name == "机关运行经费"]
+    stated = [x for x in text_figures(doc) if x.keyword.name == "机关运行经费"]
     ref = _basic_split(r"公用(?:经费|支出)", "公用经费合计")(doc, "")
     if not stated or not ref:
         return None
     bound = ref[0]
     limit = sum((val(f) for f in bound), ZERO)
     out = []
-    for kw, amount, rounding, line, quote, before in stated:
-        tol = rounding + sum((half_unit(f) for f in bound), ZERO)
+    for x in stated:
+        amount, line, quote = x.amount, x.line, x.quote
+        tol = x.rounding + sum((half_unit(f) for f in bound), ZERO)
         if amount <= limit + tol:
             continue
         out.append(finding(
@@ -363,4 +422,4 @@ def check_operating_costs(doc: Doc) -> list[dict] | None:
     return out
 
 
-__all__ = ["check_text_figures", "check_operating_costs", "text_figures", "KEYWORDS"]
+__all__ = ["check_text_figures", "check_operating_costs", "text_figures", "text_figure_rows", "KEYWORDS"]
