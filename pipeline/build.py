@@ -41,6 +41,8 @@ def parse_document(path: Path, display_path: str | None = None) -> DocumentResul
         "kind": meta["kind"],
         "unit": meta["unit"],
         "title": meta["title"],
+        "source_url": meta.get("source_url", ""),
+        "published": meta.get("published", ""),
         "encoding": source.encoding,
         "line_count": len(source.lines),
     }

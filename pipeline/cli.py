@@ -60,6 +60,7 @@ def run_stages(results, timings: dict[str, float] | None = None) -> None:
 
 def cmd_build(args) -> int:
     from .package import SchemaError, write_package
+    from .safepath import UnsafePath
 
     sources = Path(args.sources)
     if not sources.is_dir():
@@ -76,7 +77,7 @@ def cmd_build(args) -> int:
         print(m, file=sys.stderr)
     try:
         write_package(results, failures, Path(args.out))
-    except (OSError, SchemaError) as exc:
+    except (OSError, SchemaError, UnsafePath) as exc:
         print(f"error: cannot write the package to {args.out}: {exc}", file=sys.stderr)
         return 1
     return 0

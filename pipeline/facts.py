@@ -14,13 +14,19 @@ from decimal import Decimal
 from .classify import MONEY_TYPES, table_type
 from .model import Block, Message, Table
 from .tables import PlacedRow, columns_of, layout, place_row
-from .text import (DASHES, TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, outline_level, parse_amount, split_code,
-                   squash, unit_in)
+from .schema import decimal_problem
+from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, is_placeholder, outline_level, parse_amount,
+                   split_code, squash, unit_in)
 
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
 _PERCENT_COL = re.compile(r"%|％|率|百分比")
 _COUNT_COL = re.compile(r"[（(](?:辆|人|个|台|次|套)[）)]|人数|辆数|车辆数|购置数|保有量")
+
+
+def _short(text: str) -> str:
+    """A cell quoted in a message: whole when short, its start and length when not."""
+    return repr(text) if len(text) <= 60 else f"{text[:40]!r}… ({len(text)} characters)"
 
 
 def code_kind(code: str, name: str, ttype: str) -> str:
@@ -156,9 +162,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             path = lay.paths[col]
             t = text.strip()
             value = parse_amount(t)
-            if value is None and t not in DASHES:
+            if value is None and not is_placeholder(t):
                 messages.append(Message(file, row.line, "info",
-                                        f"text {t!r} under amount column {path!r} kept in cells only"))
+                                        f"text {_short(t)} under amount column {path!r} kept in cells only"))
                 continue
             if t.endswith(("%", "％")) or _PERCENT_COL.search(path):
                 vunit, val = "percent", value
@@ -166,6 +172,12 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 vunit, val = "count", value
             else:
                 vunit, val = "yuan", (value * factor if value is not None else None)
+            problem = decimal_problem(val) if val is not None else None
+            if problem:
+                messages.append(Message(file, row.line, "error",
+                                        f"amount {_short(t)} under column {path!r} does not fit the package's "
+                                        f"exact decimals ({problem}); kept in cells only"))
+                continue
             if not path:
                 messages.append(Message(file, row.line, "warning",
                                         f"amount {t!r} in column {printed_col + 1} has no column header"))
@@ -176,7 +188,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 "budget_unit": budget_unit,
                 "column_label": path, "value": val, "value_unit": vunit, "published_value": t,
                 "published_unit": unit if vunit == "yuan" else ("%" if vunit == "percent" else ""),
-                "decimals": len(t.rstrip("%％").split(".", 1)[1]) if "." in t else 0,
+                "decimals": max(0, -value.as_tuple().exponent) if value is not None else 0,
                 "source_line": row.line, "code_inferred": False, "label_inferred": False,
                 "column_index": col + 1,
             })

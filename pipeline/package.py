@@ -18,16 +18,19 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import zipfile
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "datapackage" / "schema"
+from .model import Message
+from .safepath import inside
+from .schema import SCHEMA_DIR, constraint_problem, decimal_problem, load_schema
+
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: fixed, so zips compare equal
 
 
@@ -35,12 +38,13 @@ class SchemaError(ValueError):
     """A row does not match datapackage/schema/resources.json (undeclared field, wrong type)."""
 
 
-@lru_cache(maxsize=1)
-def load_schema() -> tuple[dict, list[dict]]:
-    """(package metadata, resources) as declared in datapackage/schema/."""
-    meta = json.loads((SCHEMA_DIR / "package.json").read_text(encoding="utf-8"))
-    resources = json.loads((SCHEMA_DIR / "resources.json").read_text(encoding="utf-8"))["resources"]
-    return meta, resources
+class ValueProblem(SchemaError):
+    """A value breaks its field's declaration (type, precision, pattern, enum, length): the data of one
+    document is wrong, not the code; that document is left out and the others are published."""
+
+    def __init__(self, text: str, row: dict):
+        super().__init__(text)
+        self.line = next((row[k] for k in ("source_line", "line_start") if isinstance(row.get(k), int)), None)
 
 
 # ---------------------------------------------------------------------------------------------- rows
@@ -88,11 +92,10 @@ def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
             f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
             f"{SCHEMA_DIR / 'resources.json'} (e.g. row {_where(first)}); declare each there with "
             "name, type, zh and en")
-    scale = load_schema()[0]["decimal"]["scale"]
     columns: list[list] = [[] for _ in fields]
     for row in rows:
         for col, field in zip(columns, fields):
-            col.append(_value(resource["name"], field, row.get(field["name"]), row, scale))
+            col.append(_value(resource["name"], field, row.get(field["name"]), row))
     return columns
 
 
@@ -100,37 +103,42 @@ def _where(row: dict) -> str:
     return ", ".join(f"{k}={row[k]!r}" for k in ("doc_id", "table_id", "source_line", "source_file") if k in row)
 
 
-def _value(res_name: str, field: dict, v, row: dict, scale: int):
+def _value(res_name: str, field: dict, v, row: dict):
     if v is None or v == "":
         return None
     kind = field["type"]
 
     def wrong(why: str):
-        return SchemaError(f"{res_name}.{field['name']}: {why}, got {type(v).__name__} {v!r} (row {_where(row)})")
+        shown = repr(v) if len(repr(v)) <= 80 else repr(v)[:60] + f"… ({len(str(v))} characters)"
+        return ValueProblem(f"{res_name}.{field['name']}: {why}, got {type(v).__name__} {shown} (row {_where(row)})", row)
 
     if kind == "string":
         if isinstance(v, (list, tuple)) and "separator" in field:
-            return field["separator"].join(str(x) for x in v) or None
+            v = field["separator"].join(str(x) for x in v)
+            if not v:
+                return None
         if not isinstance(v, str):
             raise wrong("expected text")
-        return v
-    if kind == "integer":
+    elif kind == "integer":
         if isinstance(v, bool) or not isinstance(v, int):
             raise wrong("expected an integer")
-        return v
-    if kind == "boolean":
+    elif kind == "boolean":
         if not isinstance(v, bool):
             raise wrong("expected true/false")
-        return v
-    if kind == "number":
-        # money is exact: Decimal (or int), never a binary float, and it must fit the declared scale
+    elif kind == "number":
+        # money is exact: Decimal (or int), never a binary float, and it must fit decimal128(precision, scale)
         if isinstance(v, bool) or not isinstance(v, (Decimal, int)):
             raise wrong("expected a decimal.Decimal (never float)")
-        d = Decimal(v)
-        if not d.is_finite() or d != d.quantize(Decimal(1).scaleb(-scale)):
-            raise wrong(f"expected a finite decimal with at most {scale} decimal places")
-        return d
-    raise SchemaError(f"{res_name}.{field['name']}: unknown type {kind!r} in the schema")
+        v = Decimal(v)
+        problem = decimal_problem(v)
+        if problem:
+            raise wrong(f"the value does not fit the package's decimals: {problem}")
+    else:
+        raise SchemaError(f"{res_name}.{field['name']}: unknown type {kind!r} in the schema")
+    problem = constraint_problem(field, v)
+    if problem:
+        raise wrong(problem)
+    return v
 
 
 # ------------------------------------------------------------------------------------------- formats
@@ -174,7 +182,7 @@ def _desc(item: dict) -> str:
 
 def field_descriptor(field: dict) -> dict:
     d = {"name": field["name"], "type": field["type"], "description": _desc(field)}
-    cons = {k: field[k] for k in ("required", "unique", "enum", "pattern", "minimum") if k in field}
+    cons = {k: field[k] for k in ("required", "unique", "enum", "pattern", "minimum", "maximum", "maxLength") if k in field}
     if cons:
         d["constraints"] = cons
     return d
@@ -238,23 +246,50 @@ def _json(obj) -> bytes:
 
 # -------------------------------------------------------------------------------------------- writer
 
+def checked_columns(results, failures, resources: list[dict]):
+    """Typed columns of every resource from the documents whose rows all fit the schema. A document with a
+    value that breaks it (precision, overflow, a wrong type, an id off its pattern, a text over its length)
+    is left out with a located error, and the others are published. Returns (published results, failures,
+    columns). An undeclared field or resource is a fault of the code, not the data: it stops the build."""
+    columns = {r["name"]: [[] for _ in r["fields"]] for r in resources}
+    published, failures = [], list(failures)
+    for res in sorted(results, key=lambda r: r.document["doc_id"]):
+        rows = collect_rows([res], [])
+        try:
+            typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources}
+        except ValueProblem as exc:
+            failures.append(Message(str(res.document.get("source_file") or res.source.path), exc.line, "error",
+                                    f"document not published: a value breaks the package schema: {exc}"))
+            continue
+        published.append(res)
+        for name, cols in typed.items():
+            for col, values in zip(columns[name], cols):
+                col += values
+    report = [r for r in resources if r["name"] == "build_report"]
+    for r in report:
+        columns[r["name"]] = typed_columns(r, collect_rows([], failures)["build_report"])
+    return published, failures, columns
+
+
 def write_package(results, failures, out: Path) -> None:
-    """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip."""
+    """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip.
+
+    Everything is written first into a temporary folder beside `out` and moved into place at the end, so a
+    build that fails on the way leaves the previous package whole. Every path is checked to lie inside."""
     out = Path(out)
     meta, resources = load_schema()
-    rows = collect_rows(results, failures)
-    columns, problems = {}, []
-    for r in resources:  # report every resource's problems together, not one per build
-        try:
-            columns[r["name"]] = typed_columns(r, rows[r["name"]])
-        except SchemaError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise SchemaError("\n".join(problems))
+    results, failures, columns = checked_columns(results, failures, resources)
     texts = {r["name"]: text_columns(r, columns[r["name"]]) for r in resources}
-    _remove_previous(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        _write_all(stage, meta, resources, results, columns, texts)
+        _move_into_place(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
+
+def _write_all(out: Path, meta: dict, resources: list[dict], results, columns: dict, texts: dict) -> None:
     files: dict[str, bytes] = {}  # name in the package → bytes; the zip takes them in this order
     descriptors = []
     for res in resources:
@@ -266,7 +301,7 @@ def write_package(results, failures, out: Path) -> None:
     files = {"datapackage.json": _json(package_descriptor(documents, descriptors)),
              "README.md": package_readme().encode("utf-8"), **files}
     for name, data in files.items():
-        (out / name).write_bytes(data)
+        inside(out, name).write_bytes(data)
 
     # row numbers of each document per resource, found once (not once per document)
     by_doc: dict[str, dict[str, list[int]]] = {}
@@ -277,9 +312,9 @@ def write_package(results, failures, out: Path) -> None:
             for i, doc_id in enumerate(texts[res["name"]][names.index("doc_id")]):
                 groups.setdefault(doc_id, []).append(i)
     for doc in documents:
-        _write_slice(out / "docs" / doc["doc_id"], doc, resources, texts, by_doc)
+        _write_slice(inside(out, "docs", doc["doc_id"]), doc, resources, texts, by_doc)
 
-    with zipfile.ZipFile(out / meta["zip_name"], "w") as zf:
+    with zipfile.ZipFile(inside(out, meta["zip_name"]), "w") as zf:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -298,25 +333,40 @@ def _write_slice(folder: Path, doc: dict, resources: list[dict], texts: dict[str
             continue
         keep = by_doc[res["name"]].get(doc["doc_id"], [])
         data = csv_bytes(res, [[c[i] for i in keep] for c in texts[res["name"]]])
-        (folder / f"{res['name']}.csv").write_bytes(data)
+        inside(folder, f"{res['name']}.csv").write_bytes(data)
         descriptors.append(resource_descriptor(res, data, None))
-    (folder / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
+    inside(folder, "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
 
 
-def _remove_previous(out: Path) -> None:
-    """Remove what an earlier build wrote (listed in its descriptor) so no stale resource lingers; the
-    schema sources that may live in the same folder are left alone."""
+def _move_into_place(stage: Path, out: Path) -> None:
+    """Replace the package in `out` by the one written in `stage`. Each file is swapped by an atomic rename;
+    the files of the previous package that the new one no longer has are removed, and what is not the
+    package's (the schema sources living in datapackage/schema/) is left alone."""
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_previous(out, keep={p.name for p in stage.iterdir()})
+    old_docs = None
+    if (stage / "docs").is_dir() and (out / "docs").is_dir():
+        old_docs = inside(stage, ".previous-docs")
+        os.replace(out / "docs", old_docs)
+    for entry in sorted(stage.iterdir()):
+        if entry.name != ".previous-docs":
+            os.replace(entry, inside(out, entry.name))
+
+
+def _remove_previous(out: Path, keep: set[str]) -> None:
+    """Remove what an earlier build wrote (listed in its descriptor) and the new one does not write, so no
+    stale resource lingers; the schema sources that may live in the same folder are left alone."""
     old = out / "datapackage.json"
     if old.is_file():
         try:
             for res in json.loads(old.read_text(encoding="utf-8")).get("resources", []):
                 for key in ("path", "parquet_path"):
                     p = res.get(key)
-                    if isinstance(p, str) and "/" not in p and (out / p).is_file():
+                    if isinstance(p, str) and "/" not in p and p not in keep and (out / p).is_file():
                         (out / p).unlink()
         except ValueError:
             return  # not ours or damaged: leave every other file alone
-        if (out / "docs").is_dir():  # only beside a package we wrote: the slices are ours to replace
+        if (out / "docs").is_dir() and "docs" not in keep:  # only beside a package we wrote
             shutil.rmtree(out / "docs")
 
 
@@ -351,6 +401,10 @@ def data_dictionary_markdown() -> str:
                 cons.append(f"pattern: `{f['pattern']}`")
             if "minimum" in f:
                 cons.append(f"≥ {f['minimum']}")
+            if "maximum" in f:
+                cons.append(f"≤ {f['maximum']}")
+            if "maxLength" in f:
+                cons.append(f"≤ {f['maxLength']} characters")
             if "separator" in f:
                 cons.append(f"list separated by {f['separator']!r}")
             out.append(f"| `{f['name']}` | {f['type']} | {'是 yes' if f.get('required') else ''} | "

@@ -24,15 +24,31 @@ def squash(text: str) -> str:
     return out
 
 
-# Amounts as printed: 1,234.56 · -318.01 · 0 · 26.67% · 1234.5 ; a dash alone means "nothing printed".
-_AMOUNT = re.compile(r"^[-−–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
-DASHES = {"-", "—", "－", "–", "——", "/"}
+# Amounts as printed: 1,234.56 · -318.01 · +5.2% · 0 · 26.67% · 1234.5 · (1,234.00) for a negative · the same in
+# fullwidth digits (１２３４．５６); a dash alone means "nothing printed".
+_AMOUNT = re.compile(r"^[-−–+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+# accounting negatives: only with a decimal point or thousands separator, so an ordinal "(1)" stays a label
+_PAREN_NEGATIVE = re.compile(r"^\((\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)\)$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．％（）－＋", "0123456789,.%()-+")
+_PLACEHOLDER = re.compile(r"^(?:[-—－–―‒─━ー]{1,6}|/|／)$")
+
+
+def is_placeholder(text: str) -> bool:
+    """A cell printed as a dash or slash only (-, —, ——, －－, ―, /): "nothing to report", not a number."""
+    return bool(_PLACEHOLDER.match(text.strip().replace(" ", "")))
 
 
 def parse_amount(text: str) -> Decimal | None:
     """The exact decimal printed in a cell, or None when the cell is not a number."""
     t = text.strip().replace(" ", "")
-    if not t or not _AMOUNT.match(t):
+    if not t or len(t) > 64:
+        return None
+    if not t.isascii():
+        t = t.translate(_FULLWIDTH)
+    m = _PAREN_NEGATIVE.match(t)
+    if m:
+        t = "-" + m.group(1)
+    elif not _AMOUNT.match(t):
         return None
     t = t.rstrip("%").replace(",", "").replace("−", "-").replace("–", "-")
     try:

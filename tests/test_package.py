@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -205,9 +206,12 @@ def test_undeclared_resource_and_float_money_fail(tmp_path, one_result):
     assert not list((tmp_path / "a").glob("*scratch*"))
     result = copy.deepcopy(one_result)
     fact = next(f for t in result.tables for f in t.facts if f["value"] is not None)
-    fact["value"] = float(fact["value"])
-    with pytest.raises(SchemaError, match=r"facts\.value.*float"):
-        write_package([result], [], tmp_path / "b")
+    fact["value"] = float(fact["value"])  # a wrong value is the document's fault: it alone is left out
+    write_package([result], [], tmp_path / "b")
+    assert len(pd.read_csv(tmp_path / "b" / "documents.csv")) == 0
+    report = pd.read_csv(tmp_path / "b" / "build_report.csv").to_dict("records")
+    assert len(report) == 1 and re.search(r"facts\.value.*float", report[0]["message"])
+    assert report[0]["source_line"] == fact["source_line"]
 
 
 def test_failures_land_in_build_report(tmp_path, one_result):

@@ -13,6 +13,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from ..spreadsheet import neutralise
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
                    prov_link, table, wan)
@@ -98,7 +99,8 @@ class Generator:
 
     def write_table_csvs(self) -> None:
         """Each published table as a CSV grid of its printed cells (UTF-8 with BOM, so spreadsheet programs
-        read the Chinese right)."""
+        read the Chinese right). Made for spreadsheets, so text that would be read as a formula is
+        neutralised (the package CSVs keep it exact)."""
         for doc_id, cells in self.cells.items():
             grids: dict[str, dict] = {}
             for c in cells:
@@ -112,7 +114,7 @@ class Generator:
                 buf = io.StringIO()
                 w = csv.writer(buf, lineterminator="\n")
                 for r in range(1, nr + 1):
-                    w.writerow([grid.get((r, k), "") for k in range(1, nc + 1)])
+                    w.writerow([neutralise(grid.get((r, k), "")) for k in range(1, nc + 1)])
                 self.write(f"downloads/tables/{_slug_ok(tid)}.csv", "\ufeff" + buf.getvalue())
 
     def source_lines(self, doc: dict) -> list[str] | None:

@@ -1,0 +1,73 @@
+"""The schema source in datapackage/schema/, loaded once, and the checks every stage asks of it.
+
+`resources.json` declares each field's type and constraints (pattern, enum, minimum, maximum, maxLength);
+`package.json` the decimal precision. Ids, sidecar values and amounts are checked here against those
+declarations, so a rule is written once, in the schema, and the code only reads it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "datapackage" / "schema"
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> tuple[dict, list[dict]]:
+    """(package metadata, resources) as declared in datapackage/schema/."""
+    meta = json.loads((SCHEMA_DIR / "package.json").read_text(encoding="utf-8"))
+    resources = json.loads((SCHEMA_DIR / "resources.json").read_text(encoding="utf-8"))["resources"]
+    return meta, resources
+
+
+def field(resource: str, name: str) -> dict:
+    """The declaration of one field, e.g. field("documents", "doc_id")."""
+    res = next(r for r in load_schema()[1] if r["name"] == resource)
+    return next(f for f in res["fields"] if f["name"] == name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def constraint_problem(decl: dict, value) -> str | None:
+    """What is wrong with `value` under the field's declared constraints, or None. Types are the caller's."""
+    if value is None or value == "":
+        return None
+    if "enum" in decl and value not in decl["enum"]:
+        return f"expected one of {decl['enum']}"
+    if isinstance(value, str):
+        if "maxLength" in decl and len(value) > decl["maxLength"]:
+            return f"expected at most {decl['maxLength']} characters, got {len(value)}"
+        if "pattern" in decl and not _pattern(decl["pattern"]).fullmatch(value):
+            return f"expected text matching {decl['pattern']}"
+    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        if "minimum" in decl and value < decl["minimum"]:
+            return f"expected at least {decl['minimum']}"
+        if "maximum" in decl and value > decl["maximum"]:
+            return f"expected at most {decl['maximum']}"
+    return None
+
+
+def id_problem(resource: str, name: str, value) -> str | None:
+    """Why `value` is not a valid id for the declared field (its pattern and length), or None."""
+    if not isinstance(value, str):
+        return f"expected text, got {type(value).__name__}"
+    return constraint_problem(field(resource, name), value) or (None if value else "expected a non-empty id")
+
+
+def decimal_problem(value: Decimal) -> str | None:
+    """Why an amount does not fit the package's exact decimal type (decimal128(precision, scale)), or None."""
+    dec = load_schema()[0]["decimal"]
+    if not value.is_finite():
+        return "not a finite number"
+    sign, digits, exponent = value.as_tuple()
+    if exponent < -dec["scale"] and value != value.quantize(Decimal(1).scaleb(-dec["scale"])):
+        return f"more than {dec['scale']} decimal places"
+    if value.adjusted() + 1 > dec["precision"] - dec["scale"]:
+        return f"more than {dec['precision'] - dec['scale']} digits before the decimal point"
+    return None
