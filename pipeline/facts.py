@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from .classify import MONEY_TYPES, table_type
 from .model import Block, Message, Table
-from .tables import PlacedRow, columns_of, layout, place_row
 from .schema import decimal_problem
+from .tables import CODE_LEVEL_WORD, PlacedRow, columns_of, layout, place_row
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, is_placeholder, outline_level, parse_amount,
                    split_code, squash, unit_in)
 
@@ -43,14 +43,20 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
     """(code, row label) of a row, from its label cells (those in lane_cols if given). A second name cell
     (部门预算 | 政府预算 经济科目名称) stays in cells."""
     texts = [(c, t) for c, t in placed.labels if lane_cols is None or c in lane_cols]
-    texts = [(c, t) for c, t in texts if not (c < len(lay_kinds) and lay_kinds[c] == "index")]
+    texts = [(c, t) for c, t in texts if not (c < len(lay_kinds) and lay_kinds[c] == "index")
+             and not CODE_LEVEL_WORD.match(squash(t))]
     code, names = "", []
-    digits = [squash(t) for _, t in texts if is_code(squash(t)) or squash(t).isdigit()]
-    # 类|款|项 printed in three cells: 208 | 01 | 01 → 2080101
-    if len(digits) >= 2 and len(digits[0]) == 3 and all(len(d) == 2 for d in digits[1:3]):
-        code = "".join(digits[:3])
-    for _, t in texts:
+    digits = [(c, squash(t)) for c, t in texts if is_code(squash(t)) or squash(t).isdigit()]
+    # 类|款|项 printed in three cells: 208 | 01 | 01 → 2080101; 经济分类 类|款 in two: 301 | 01 → 30101
+    in_code: set[int] = set()
+    if len(digits) >= 2 and len(digits[0][1]) == 3 and len(digits[1][1]) == 2:
+        pieces = digits[:2] + (digits[2:3] if len(digits) > 2 and len(digits[2][1]) == 2 else [])
+        code = "".join(d for _, d in pieces)
+        in_code = {c for c, _ in pieces}
+    for c, t in texts:
         s = squash(t)
+        if c in in_code:
+            continue
         if not code and is_code(s):
             code = s
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .model import Block, Row, Segmented, Source, TextLine
-from .text import CN_NUM, outline_level, squash
+from .text import CN_NUM, is_amount, outline_level, squash
 
 UNIT = re.compile(r"^(?:金额)?单\s*位\s*[:：]\s*(万\s*元|元)\b|^(?:金额单位|单位)\s*[:：]?\s*(万\s*元|元)\s*$")
 TABLE_LABEL = re.compile(r"^(?:部门)?(?:预算)?公开\s*(?:\d+\s*表|表\s*\d+)$|^(?:部门)?公开表\s*\d+$")
@@ -19,6 +19,8 @@ META = re.compile(
 )
 NOTE = re.compile(r"^[（(]?\s*注\s*[:：]|^[（(]?\s*(?:此表为空表|本表无数据|本表为空)")
 PART = re.compile(rf"^第[{CN_NUM}]+部分")
+# a heading that opens the table part even without 第二部分: 某某局2024年度部门决算表 · 2024年部门预算公开表
+PART_HEADING = re.compile(rf"^第[{CN_NUM}]+部分|^.{{0,40}}(?:20\d{{2}}\s*年度?)?部门(?:预|决)算(?:公开)?表$")
 PART_TITLE = re.compile(r"^.{0,30}(?:——|--).{0,20}$|^.{0,30}名词解释$")  # 2024年部门预算——单位概况
 TOC = re.compile(r"^目\s*录$")
 _BULLET = re.compile(r"^[-*+]\s+")
@@ -35,7 +37,7 @@ def heading_level(text: str) -> int | None:
     """Level of a heading line; a definition (…：指…) or a sentence is not a heading."""
     if len(text) > 60 or text.endswith(("。", "；", ";")) or re.search(r"[:：]\s*指", text):
         return None
-    if PART.match(text) or PART_TITLE.match(text):
+    if PART_HEADING.match(text) or PART_TITLE.match(text):
         return 1
     level = outline_level(text)
     return level + 1 if level in (1, 2) else None  # 一、 and （一） head sections; (1) and 1. number paragraphs
@@ -56,53 +58,139 @@ def unit_of(text: str) -> str:
     return squash(m.group(1) or m.group(2))
 
 
+_NUMBERISH = re.compile(r"^[-−–(（]?[\d,，.．%％]+[)）]?$")
+_CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+class _Echoes:
+    """A PDF read page by page prints each page's text before that page's tables: the table's own words and
+    numbers come first as loose text lines, then again as tab-separated rows. Such a line is an echo of the
+    rows that follow it: every one of its words is (part of) a cell of the next run of tab lines, and each of
+    its numbers is a whole cell there. An echo is neither a title nor narrative text nor a gap in the table."""
+
+    def __init__(self, lines: list[str], kinds: list[str]):
+        self.lines, self.kinds = lines, kinds
+        self._groups: dict[int, tuple[set[str], str]] = {}
+
+    def _group(self, start: int) -> tuple[set[str], str]:
+        if start not in self._groups:
+            exact: set[str] = set()
+            texts: list[str] = []
+            k = start
+            while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
+                for cell in self.lines[k].split("\t"):
+                    if cell.strip():
+                        exact.add(squash(cell))
+                        exact.update(cell.split())
+                        texts.append(squash(cell))
+                k += 1
+            self._groups[start] = (exact, "\x00".join(texts))
+        return self._groups[start]
+
+    def is_echo(self, idx: int, next_tab: int) -> bool:
+        t = self.lines[idx].strip()
+        if _is_own_context(t):
+            return False
+        words = [w for w in t.split() if _CONTENT.search(w)]
+        if not words:
+            return False
+        exact, joined = self._group(next_tab)
+        return all(w in exact if _NUMBERISH.match(w) else squash(w) in joined for w in words)
+
+
+def _is_own_context(text: str) -> bool:
+    """Lines that name or annotate a table even when their words also stand in its cells."""
+    return bool(UNIT.match(text) or TABLE_LABEL.match(text) or NOTE.match(text) or PART.match(text)
+                or META.match(text) or TOC.match(text) or _base_title(squash(text)).endswith("表"))
+
+
+def _is_punctuation(text: str) -> bool:
+    """A line of quote marks the extraction lifted out of a title (财政拨款“三公”经费… → “ ”)."""
+    return bool(text.strip()) and not _CONTENT.search(text)
+
+
+def _opens_body(cells: list[str], run_rows: list[list[str]]) -> bool:
+    """The first row after a note: a body row, or the table's header printed again, continues the table."""
+    from .tables import _starts_body  # tables reads rows; segment only asks whether one starts a body
+
+    if any(is_amount(c) for c in cells) or _starts_body([""] + cells) or _starts_body(cells):
+        return True
+    key = [squash(c) for c in cells if c.strip()]
+    return any(key == [squash(c) for c in r if c.strip()] for r in run_rows[:6])
+
+
 def segment(source: Source) -> Segmented:
     lines = source.lines
     n = len(lines)
     kinds = ["blank" if not ln.strip() else "tab" if "\t" in ln else "text" for ln in lines]
+    echoes = _Echoes(lines, kinds)
+    for i in range(n):
+        if kinds[i] == "text" and _is_punctuation(lines[i]):
+            kinds[i] = "echo"
+    for i in range(1, n):  # echoes stand right above a run of tab lines, maybe with the page's notes
+        if kinds[i] == "tab" and kinds[i - 1] != "tab":
+            k = i - 1
+            while k >= 0 and kinds[k] != "tab":
+                t = lines[k].strip()
+                if kinds[k] == "text" and echoes.is_echo(k, i):
+                    kinds[k] = "echo"
+                elif kinds[k] == "text" and not NOTE.match(t):
+                    break
+                k -= 1
+    used: set[int] = {i for i in range(n) if kinds[i] == "echo" and not _is_punctuation(lines[i])}
 
-    # 1. runs of tab lines; a gap of blank lines, or of at most two short stray lines, continues a run.
-    runs: list[list[int]] = []
+    # 1. runs of tab lines; a gap of blank lines, echoes and notes, with at most two short stray lines,
+    #    continues a run (a page break inside a table, the page's notes printed before its rows).
+    runs: list[tuple[list[int], list[int]]] = []
     i = 0
     while i < n:
         if kinds[i] != "tab":
             i += 1
             continue
-        run = [i]
+        run, run_notes = [i], []
         j = i + 1
         while j < n:
             if kinds[j] == "tab":
                 run.append(j)
                 j += 1
                 continue
-            k, stray = j, []
+            k, stray, notes = j, [], []
             while k < n and kinds[k] != "tab" and len(stray) <= 2:
                 if kinds[k] == "text":
-                    stray.append(k)
+                    (notes if NOTE.match(lines[k].strip()) else stray).append(k)
                 k += 1
             continues = (
                 k < n and kinds[k] == "tab" and len(stray) <= 2
                 and all(len(lines[s]) <= 30 and not _is_context(lines[s].strip()) for s in stray)
+                and (not notes or _opens_body(lines[k].split("\t"), [lines[r].split("\t") for r in run]))
             )
             if not continues:
                 break
             run.extend(stray)
+            run_notes.extend(notes)
             j = k
-        runs.append(run)
+        runs.append((run, run_notes))
         i = j
 
-    used: set[int] = set()
     blocks: list[Block] = []
     prev_end = -1
-    for run in runs:
+    for run, run_notes in runs:
         block = Block(rows=[Row(line=r + 1, cells=lines[r].split("\t")) for r in run])
-        # 2. context before the run: title, label, unit (nearest first), back to the previous run.
+        # 2. context before the run: title, label, unit (nearest first), back to the previous run. Notes
+        #    printed between the title and the header (or a page's notes placed before its rows) are the
+        #    table's notes; echoes of the rows are skipped.
         k = run[0] - 1
         seen = 0
         titles: list[tuple[int, str]] = []
+        before: list[tuple[int, str]] = []
         while k > prev_end and seen < 6:
             t = lines[k].strip()
-            if not t:
+            if not t or kinds[k] == "echo":
+                k -= 1
+                continue
+            if NOTE.match(t) and not titles and not block.unit_text and not block.label:
+                before.insert(0, (k + 1, t))
+                used.add(k)
                 k -= 1
                 continue
             seen += 1
@@ -112,7 +200,7 @@ def segment(source: Source) -> Segmented:
                 block.label = squash(t)
             elif META.match(t):
                 pass
-            elif NOTE.match(t) or len(t) > 60 or PART.match(t) or ("表" in block.title) or len(titles) == 2:
+            elif NOTE.match(t) or len(t) > 60 or PART_HEADING.match(t) or ("表" in block.title) or len(titles) == 2:
                 break  # above a title only a label or a unit can still belong to the table
             else:
                 titles.append((k, squash(t)))
@@ -121,15 +209,20 @@ def segment(source: Source) -> Segmented:
                 block.title, block.title_line = pick[1], pick[0] + 1
             used.add(k)
             k -= 1
+        block.notes.extend(before)
+        block.notes.extend((r + 1, lines[r].strip()) for r in run_notes)
+        used.update(run_notes)
         # 3. notes right after the run.
         k = run[-1] + 1
-        while k < n and (kinds[k] == "blank" or (kinds[k] == "text" and NOTE.match(lines[k].strip()))):
+        last = run[-1]
+        while k < n and (kinds[k] in ("blank", "echo") or (kinds[k] == "text" and NOTE.match(lines[k].strip()))):
             if kinds[k] == "text":
                 block.notes.append((k + 1, lines[k].strip()))
                 used.add(k)
+                last = k
             k += 1
         used.update(run)
-        prev_end = run[-1]
+        prev_end = last
         if blocks and CONTINUED.search(block.title) and _base_title(block.title) == _base_title(blocks[-1].title):
             blocks[-1].rows.extend(block.rows)  # 收入决算表（续）: the same table over a page break
             blocks[-1].notes.extend(block.notes)

@@ -16,7 +16,7 @@ from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, parse_amount, split_
 
 # Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
 _LABEL_HEADER = re.compile(
-    r"(?:项\s*目|编\s*码|名\s*称|科\s*目|^类$|^款$|^项$|序\s*号|预算单位|单\s*位|^部门$)(?:[（(][^）)]*[）)])?$"
+    r"(?:项\s*目|编\s*码|名\s*称|科\s*目|分\s*类|^类$|^款$|^项$|序\s*号|预算单位|单\s*位|^部门$)(?:[（(][^）)]*[）)])?$"
 )
 _INDEX_HEADER = re.compile(r"^(?:行\s*次|栏\s*次)")
 _AMOUNT_HINT = re.compile(r"数|计|金额|支出|收入|经费|费|拨款|结转|结余|资金|%|率")
@@ -48,6 +48,25 @@ def is_index_row(cells: list[str]) -> bool:
         # column numbers, possibly beside header words the extraction put on the same line
         return all(v.isdigit() or header_kind(v) != "" for v in vals) and len(nums) * 2 >= len(vals) - 1
     return False
+
+
+_CODE_PIECE = re.compile(r"^\d{1,2}$")
+CODE_LEVEL_WORD = re.compile(r"^[类款项]$")  # the 类|款|项 header, sometimes printed on the first body row
+
+
+def code_pieces(cells: list[str]) -> set[int]:
+    """Positions of the 款 and 项 pieces of a code printed in separate cells (201 | 06 | 01 · 301 | 01),
+    each right of a 3-digit 类 with only blanks between. Such a one- or two-digit piece is part of the
+    row's code: never an amount, never the row's name."""
+    filled = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
+    if not filled or not (filled[0][1].isdigit() and len(filled[0][1]) == 3):
+        return set()
+    out = set()
+    for j, text in filled[1:3]:
+        if not _CODE_PIECE.match(text):
+            break
+        out.add(j)
+    return out
 
 
 @dataclass
@@ -107,7 +126,8 @@ def find_header(rows: list[Row]) -> int:
     while h > 1:
         cells = rows[h - 1].cells
         filled = {j for j, c in enumerate(cells) if c.strip()}
-        if filled and filled <= label_pos and not is_index_row(cells):
+        header_words = all(header_kind(cells[j]) == "label" for j in filled)  # 科目编码 | 科目名称 …
+        if filled and filled <= label_pos and not is_index_row(cells) and not header_words:
             h -= 1
         else:
             break
@@ -214,7 +234,11 @@ def layout(block: Block) -> Layout:
         if not kind:
             # no header of its own: judge by what the body prints there
             vals = [r.cells[c] for r in body if c < len(r.cells) and r.cells[c].strip()]
-            if vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):
+            pieces = sum(1 for r in body if c < len(r.cells) and r.cells[c].strip()
+                         and (c in code_pieces(r.cells) or CODE_LEVEL_WORD.match(squash(r.cells[c]))))
+            if vals and pieces == len(vals):
+                kind = "label"  # 款 | 项 of a code printed in separate cells
+            elif vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):
                 kind = "amount"
             elif vals:
                 kind = "label"
@@ -282,7 +306,8 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
     # end of the printed label block: the last non-amount text before the first amount
     # digits in the header's label columns are codes (208 | 01 | 01), not amounts
-    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and not (
+    pieces = code_pieces(cells)
+    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and i not in pieces and not (
         i < head_label and (is_code(t) or (t.strip().isdigit() and lay.kinds[i] == "label")))), n)
     label_end = 0
     for i in range(first_amount):
