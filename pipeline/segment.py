@@ -17,7 +17,7 @@ META = re.compile(
     r"^(?:公开部门|部门名称|单位名称|编制单位|填报单位|填报日期|项目单位)\s*(?:（盖章）|\(盖章\))?\s*[:：]"
     r"|^[（(]?\s*\d{4}\s*年度?\s*[）)]?$"
 )
-NOTE = re.compile(r"^[（(]?\s*注\s*[:：]|^[（(]?\s*(?:此表为空表|本表无数据|本表为空)")
+NOTE = re.compile(r"^[（(]?\s*(?:注|说明)\s*[:：]|^[（(]?\s*(?:此表为空表|本表无数据|本表为空)")
 PART = re.compile(rf"^第[{CN_NUM}]+部分")
 # a heading that opens the table part even without 第二部分: 某某局2024年度部门决算表 · 2024年部门预算公开表
 PART_HEADING = re.compile(rf"^第[{CN_NUM}]+部分|^.{{0,40}}(?:20\d{{2}}\s*年度?)?部门(?:预|决)算(?:公开)?表$")
@@ -119,6 +119,17 @@ def _opens_body(cells: list[str], run_rows: list[list[str]]) -> bool:
     return any(key == [squash(c) for c in r if c.strip()] for r in run_rows[:6])
 
 
+def _note_above(lines: list[str], kinds: list[str], k: int, stop: int, depth: int = 2) -> bool:
+    """Is line k the wrapped tail of a 注：/说明： note printed just above it (at most two lines on)?"""
+    j = k - 1
+    while j > stop and kinds[j] in ("blank", "echo"):
+        j -= 1
+    if j <= stop or kinds[j] != "text":
+        return False
+    t = lines[j].strip()
+    return bool(NOTE.match(t)) or (depth > 1 and not _is_own_context(t) and _note_above(lines, kinds, j, stop, depth - 1))
+
+
 def segment(source: Source) -> Segmented:
     lines = source.lines
     n = len(lines)
@@ -134,7 +145,8 @@ def segment(source: Source) -> Segmented:
                 t = lines[k].strip()
                 if kinds[k] == "text" and echoes.is_echo(k, i):
                     kinds[k] = "echo"
-                elif kinds[k] == "text" and not NOTE.match(t):
+                elif kinds[k] == "text" and not NOTE.match(t) and not (
+                        _note_above(lines, kinds, k, -1) and not _is_own_context(t)):
                     break
                 k -= 1
     used: set[int] = {i for i in range(n) if kinds[i] == "echo" and not _is_punctuation(lines[i])}
@@ -188,7 +200,8 @@ def segment(source: Source) -> Segmented:
             if not t or kinds[k] == "echo":
                 k -= 1
                 continue
-            if NOTE.match(t) and not titles and not block.unit_text and not block.label:
+            if not titles and not block.unit_text and not block.label and (
+                    NOTE.match(t) or (_note_above(lines, kinds, k, prev_end) and not _is_own_context(t))):
                 before.insert(0, (k + 1, t))
                 used.add(k)
                 k -= 1
@@ -209,7 +222,11 @@ def segment(source: Source) -> Segmented:
                 block.title, block.title_line = pick[1], pick[0] + 1
             used.add(k)
             k -= 1
-        block.notes.extend(before)
+        for line, t in before:  # a note wrapped over lines is one note
+            if block.notes and not NOTE.match(t):
+                block.notes[-1] = (block.notes[-1][0], block.notes[-1][1] + t)
+            else:
+                block.notes.append((line, t))
         block.notes.extend((r + 1, lines[r].strip()) for r in run_notes)
         used.update(run_notes)
         # 3. notes right after the run.
