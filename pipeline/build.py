@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .classify import MONEY_TYPES, table_type
-from .facts import build_table, fill_inferred
+from .classify import MONEY_TYPES, listed_tables, table_type
+from .facts import build_table, fill_inferred, find_unplaced
 from .metadata import read_metadata
 from .model import DocumentResult, Message
 from .read import UnreadableFile, read_source
@@ -31,6 +31,19 @@ def parse_document(path: Path, display_path: str | None = None) -> DocumentResul
         for i, block in enumerate(seg.blocks)
     ]
     fill_inferred(tables)
+    for t in tables:
+        t.unplaced = find_unplaced(t)
+        if t.unplaced:
+            shown = ", ".join(f"line {line} {text!r}" for line, text in t.unplaced[:10])
+            more = f" and {len(t.unplaced) - 10} more" if len(t.unplaced) > 10 else ""
+            messages.append(Message(source.path, t.block.line_start, "warning",
+                                    f"table {t.title!r} (lines {t.block.line_start}–{t.block.line_end}): "
+                                    f"{len(t.unplaced)} printed amount(s) not in facts under a column: {shown}{more}"))
+    found = {t.table_type for t in tables}
+    for line, entry, kind in listed_tables(seg.toc):
+        if kind not in found:
+            messages.append(Message(source.path, line, "warning",
+                                    f"the outline (目录) lists {entry!r} but no such table was found in the text"))
     document = {
         "doc_id": doc_id,
         "source_file": source.path,

@@ -1,10 +1,15 @@
-"""Which standard table a block is (`table_type` of the data contract), from its printed title."""
+"""Which standard table a block is (`table_type` of the data contract): from its printed title first, then,
+when the title names no standard table (missing, cut, or worded in a way no rule knows), from the words of
+its header and row labels. The keyword lists are data, here and only here."""
 from __future__ import annotations
 
 import re
 
-# Order matters: the first rule whose pattern is found in the title wins ("一般公共预算“三公”经费支出表"
-# is a 三公 table before it is a 一般公共预算 table).
+from .text import squash
+
+# Title rules. Order matters: the first rule whose pattern is found in the title wins ("一般公共预算“三公”
+# 经费支出表" is a 三公 table before it is a 一般公共预算 table). Titles vary by province and year:
+# 财政拨款收入支出决算总表 / 财政拨款收支决算总表, 一般公共预算财政拨款支出决算明细表, 部门收支总表 …
 RULES: list[tuple[str, re.Pattern]] = [
     ("other", re.compile(r"目\s*录")),
     ("performance", re.compile(r"绩效")),
@@ -14,11 +19,27 @@ RULES: list[tuple[str, re.Pattern]] = [
     ("operating_costs", re.compile(r"机关运行经费")),
     ("project_expenditure", re.compile(r"项目支出")),
     ("fiscal_grant_summary", re.compile(r"财政拨款收(?:入)?支(?:出)?.*总表")),
-    ("general_budget_basic_expenditure", re.compile(r"基本支出")),
+    ("general_budget_basic_expenditure", re.compile(r"基本支出|经济(?:分类|科目)")),
     ("general_budget_expenditure", re.compile(r"一般公共预算.*支出")),
     ("income_expenditure_summary", re.compile(r"收(?:入)?支(?:出)?.*总表")),
     ("income", re.compile(r"收入")),
     ("expenditure", re.compile(r"支出")),
+]
+
+# Header and row vocabulary, for a table whose title names no standard table: (type, words that must all
+# be printed in the header or the row labels). The first entry that matches wins.
+HEADER_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("performance", ("一级指标", "二级指标")),
+    ("performance", ("绩效目标", "指标")),
+    ("three_public_costs", ("因公出国", "公务接待")),
+    ("fiscal_grant_summary", ("收入", "支出", "一般公共预算", "政府性基金预算")),
+    ("income_expenditure_summary", ("收入", "支出", "本年收入合计", "本年支出合计")),
+    ("general_budget_basic_expenditure", ("人员经费", "公用经费")),
+    ("general_budget_basic_expenditure", ("经济分类", "工资福利支出")),
+    ("income", ("财政拨款", "事业收入", "其他收入")),
+    ("expenditure", ("基本支出", "项目支出", "经营支出")),
+    ("expenditure", ("基本支出", "项目支出", "上缴上级支出")),
+    ("general_budget_expenditure", ("功能分类", "基本支出", "项目支出")),
 ]
 
 MONEY_TYPES = {
@@ -50,3 +71,36 @@ def table_type(title: str) -> str:
         if pattern.search(t):
             return kind
     return "other"
+
+
+def type_from_vocabulary(words: list[str]) -> str:
+    """The table type its header and row labels name, or '' when they name none."""
+    text = "\x00".join(squash(w) for w in words if w.strip())
+    return next((kind for kind, needed in HEADER_RULES if all(w in text for w in needed)), "")
+
+
+def block_type(title: str, rows: list[list[str]]) -> tuple[str, str]:
+    """(table type, basis): 'title' when the title names it, 'header' when only the header and row labels
+    do, '' when neither does (then the type is `other`)."""
+    by_title = table_type(title)
+    if by_title != "other" or re.search(r"目\s*录", title):
+        return by_title, "title" if by_title != "other" else ""
+    words = [c for r in rows[:40] for c in r]
+    by_words = type_from_vocabulary(words)
+    return (by_words, "header") if by_words else ("other", "")
+
+
+_TOC_TABLE = re.compile(r"表(?:[（(][^）)]*[）)])?$")
+_TOC_TAIL = re.compile(r"[.．…·]+\s*\d*$")
+
+
+def listed_tables(toc: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(line, entry, table type) of the standard tables the outline (目录) lists."""
+    out = []
+    for line, entry in toc:
+        name = _TOC_TAIL.sub("", squash(entry))
+        if _TOC_TABLE.search(name) and not re.match(r"^第.{1,3}部分", name):
+            kind = table_type(name)
+            if kind != "other":
+                out.append((line, name, kind))
+    return out

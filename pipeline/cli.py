@@ -16,7 +16,6 @@ def summarize(result) -> str:
     for t in result.tables:
         by_status[t.status] = by_status.get(t.status, 0) + 1
     status = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
-    warnings = sum(1 for m in result.messages if m.severity in ("warning", "error"))
     extra = result.extra
     findings = extra.get("findings", [])
     by_sev = {s: sum(1 for f in findings if f.get("severity") == s) for s in ("error", "warning", "info")}
@@ -24,7 +23,7 @@ def summarize(result) -> str:
             f"[{d['doc_id']}]\n    tables {len(result.tables)} ({status}), facts {len(result.facts)}, "
             f"cells {len(result.cells)}, projects {len(extra.get('projects', []))}, "
             f"indicators {len(extra.get('indicators', []))}, findings {by_sev['error']} errors / "
-            f"{by_sev['warning']} warnings / {by_sev['info']} info, unplaced or guessed {warnings}")
+            f"{by_sev['warning']} warnings / {by_sev['info']} info, unplaced or guessed {result.unplaced_count}")
 
 
 def run_stages(results, timings: dict[str, float] | None = None) -> None:

@@ -8,13 +8,14 @@ name that one page leaves out is filled from another table of the same document 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
-from .classify import MONEY_TYPES, table_type
+from .classify import MONEY_TYPES, block_type
 from .model import Block, Message, Table
 from .schema import decimal_problem
-from .tables import CODE_LEVEL_WORD, PlacedRow, columns_of, layout, place_row
+from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, columns_of, is_index_row, label_extent, layout,
+                     place_row, stands_for_amount)
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, is_placeholder, outline_level, parse_amount,
                    split_code, squash, unit_in)
 
@@ -101,7 +102,11 @@ def _lane_of(col: int, lanes) -> list[int] | None:
 
 def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 messages: list[Message]) -> Table:
-    ttype = table_type(block.title)
+    ttype, basis = block_type(block.title, [r.cells for r in block.rows])
+    if basis == "header":
+        messages.append(Message(file, block.rows[0].line, "info",
+                                f"table {block.title!r}: its title names no standard table; typed {ttype} "
+                                "from its header and row labels"))
     lay = layout(block)
     unit, unit_inferred = block.unit_text, False
     if not unit:  # forms print it in a cell: 项目资金 (万元) / 预算数 (万元)
@@ -143,10 +148,11 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     outline: dict[tuple, list] = defaultdict(list)  # per lane: the stack of outline rows above
     parents: dict[tuple, str] = {}
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
+    widths = _label_widths(body, lay)
     for body_index, row in enumerate(body, start=lay.header_rows + 1):
         if [squash(c) for c in row.cells if c.strip()] in header_texts:
             continue  # the header printed again on a continuation page
-        placed = place_row(row, lay)
+        placed = place_row(row, lay, widths.get(row.line, ()))
         _set_grid_cols(placed, body_index, cell_at)
         code, label = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""
@@ -169,8 +175,11 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             t = text.strip()
             value = parse_amount(t)
             if value is None and not is_placeholder(t):
-                messages.append(Message(file, row.line, "info",
-                                        f"text {_short(t)} under amount column {path!r} kept in cells only"))
+                unreadable = stands_for_amount(t)
+                messages.append(Message(
+                    file, row.line, "warning" if unreadable else "info",
+                    f"{'number' if unreadable else 'text'} {_short(t)} under amount column {path!r} could not be "
+                    "read as an amount; kept in cells only"))
                 continue
             if t.endswith(("%", "％")) or _PERCENT_COL.search(path):
                 vunit, val = "percent", value
@@ -205,6 +214,45 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                                     f"cell {text!r} (column {printed_col + 1}) lies beyond the table's columns; "
                                     "kept in cells only"))
     return table
+
+
+def find_unplaced(table: Table) -> list[tuple[int, str]]:
+    """(line, text) of each amount printed in the table that no fact under a column holds: every number of
+    its rows except codes, 序号 and 行次 in label columns, 栏次 rows and forms (read by the projects stage)."""
+    if table.table_type == "performance" or table.table_type == "other" and re.search(r"目\s*录", table.title):
+        return []
+    lay_kinds = {c.index: c.kind for c in table.columns}
+    placed = Counter((f["source_line"], f["published_value"]) for f in table.facts if f["column_label"])
+    out = []
+    for row in table.block.rows:
+        if is_index_row(row.cells):
+            continue
+        pieces = code_pieces(row.cells)
+        for c, text in enumerate(row.cells):
+            t = text.strip()
+            if not t or c in pieces or not (parse_amount(t) is not None or stands_for_amount(t)) or is_placeholder(t):
+                continue
+            if lay_kinds.get(c) in ("label", "index") and re.fullmatch(r"\d{1,7}", t) and len(t) != 4:
+                continue  # a code, 序号 or 行次
+            if placed[(row.line, t)]:
+                placed[(row.line, t)] -= 1
+            else:
+                out.append((row.line, t))
+    return out
+
+
+def _label_widths(body, lay) -> dict[int, tuple[int, ...]]:
+    """Per body row of a one-lane table, the label-block widths of the rows with amounts just above and
+    below it: a page prints its label block one way, so a row is read the way its neighbours are."""
+    if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
+        return {}
+    ends = []
+    for row in body:
+        end, first_amount = label_extent(row.cells, lay)
+        if first_amount < len(row.cells):
+            ends.append((row.line, end))
+    return {line: tuple(e for _, e in ends[max(i - 1, 0):i] + ends[i + 1:i + 2])
+            for i, (line, _) in enumerate(ends)}
 
 
 def _set_grid_cols(placed: PlacedRow, row_no: int, cell_at: dict) -> None:

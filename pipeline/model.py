@@ -74,6 +74,7 @@ class TextLine:
 class Segmented:
     blocks: list[Block]
     text: list[TextLine]  # every non-blank line that is not part of a table
+    toc: list[tuple[int, str]] = field(default_factory=list)  # (line, entry) of the outline (目录)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Table:
     facts: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unplaced: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of amounts not in facts
 
 
 @dataclass
@@ -133,6 +135,12 @@ class DocumentResult:
             {"doc_id": self.document["doc_id"], "source_line": m.line, "severity": m.severity, "message": m.text}
             for m in self.messages
         ]
+
+    @property
+    def unplaced_count(self) -> int:
+        """Printed amounts that are in `cells` but not in `facts` under a column (fail closed: counted, and
+        each table that has any is named in the parse report)."""
+        return sum(len(t.unplaced) for t in self.tables)
 
     @property
     def facts(self) -> list[dict]:

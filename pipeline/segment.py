@@ -250,6 +250,7 @@ def segment(source: Source) -> Segmented:
     text: list[TextLine] = []
     path: list[tuple[int, str]] = []
     toc_entries: set[str] = set()
+    toc: list[tuple[int, str]] = []
     in_toc = False
     block_at = {b.rows[0].line: b for b in blocks}
     for idx in range(n):
@@ -259,11 +260,12 @@ def segment(source: Source) -> Segmented:
         if idx in used or kinds[idx] != "text":
             if in_toc and kinds[idx] == "tab":
                 toc_entries.add(squash(lines[idx].split("\t")[0]))
+                toc.append((line_no, squash(lines[idx].split("\t")[0])))
             continue
         t = _BULLET.sub("", lines[idx].strip())
         norm = squash(t)
         if TOC.match(t):
-            in_toc, toc_entries = True, set()
+            in_toc, toc_entries, toc = True, set(), []
             path = [(0, "目录")]
             text.append(TextLine(line_no, t, ("目录",), True))
             continue
@@ -273,6 +275,7 @@ def segment(source: Source) -> Segmented:
                 in_toc, path = False, []
             else:
                 toc_entries.add(norm)
+                toc.append((line_no, norm))
                 text.append(TextLine(line_no, t, ("目录",)))
                 continue
         level = heading_level(t)
@@ -281,4 +284,4 @@ def segment(source: Source) -> Segmented:
             text.append(TextLine(line_no, t, tuple(h for _, h in path), True))
         else:
             text.append(TextLine(line_no, t, tuple(h for _, h in path)))
-    return Segmented(blocks=blocks, text=text)
+    return Segmented(blocks=blocks, text=text, toc=toc)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Block, Column, Row
-from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, parse_amount, split_code, squash
+from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, is_placeholder, parse_amount, split_code, squash
 
 # Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
 _LABEL_HEADER = re.compile(
@@ -282,10 +282,12 @@ class PlacedRow:
     note: str = ""  # how an ambiguous row was placed
 
 
-def place_row(row: Row, lay: Layout) -> PlacedRow:
+def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] = ()) -> PlacedRow:
     """Assign a body row's cells to columns. In a one-lane table the amount region may start earlier or
     later than in the header (code and name in two cells on one page, 类|款|项 in three on the next): the
-    k-th amount cell of the row goes under the k-th amount column of the header."""
+    k-th amount cell of the row goes under the k-th amount column of the header. `neighbours` are the
+    label-block widths (`label_end`) of the rows around it: a row alone in printing its label block wider
+    is not shifted on the strength of one cell; its cells stay under the header's columns."""
     cells = row.cells
     n = len(cells)
     if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
@@ -304,15 +306,12 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
 
     lane = lay.lanes[0]
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
-    # end of the printed label block: the last non-amount text before the first amount
-    # digits in the header's label columns are codes (208 | 01 | 01), not amounts
-    pieces = code_pieces(cells)
-    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and i not in pieces and not (
-        i < head_label and (is_code(t) or (t.strip().isdigit() and lay.kinds[i] == "label")))), n)
-    label_end = 0
-    for i in range(first_amount):
-        if cells[i].strip() and not _is_index_value(cells[i], i, lay):
-            label_end = i + 1
+    label_end, first_amount = label_extent(cells, lay)
+    note = ""
+    if label_end > head_label and neighbours and label_end not in neighbours:
+        note = (f"the row alone prints {label_end - head_label} more label cell(s) than the header; "
+                "its cells are kept under the header's columns")
+        label_end = head_label
     if label_end < head_label and all(not cells[i].strip() for i in range(label_end, min(head_label, n))):
         starts = [head_label]  # label block padded with blanks up to the header's width
     elif label_end < head_label:
@@ -322,13 +321,42 @@ def place_row(row: Row, lay: Layout) -> PlacedRow:
     else:
         starts = [label_end]
     placements = [_place_from(cells, s, head_label, label_end, lay, lane) for s in starts]
-    chosen, note = placements[0], ""
+    chosen = placements[0]
     if len(placements) > 1:
         balanced = [p for p in placements if _adds_up(p[2], lay)]
         if len(balanced) == 1 and balanced[0] is not placements[0]:
             chosen, note = balanced[0], "placed so that the row's total equals its parts"
     _, labels, amounts, unplaced = chosen
     return PlacedRow(row, labels, amounts, unplaced, note)
+
+
+_NUMERIC_LOOKING = re.compile(r"^[-−–+(（]?[\d０-９][\d０-９,，.．\s]*(?:[eE][-+]?\d+)?[)）]?[%％]?$")
+
+
+def stands_for_amount(text: str) -> bool:
+    """A cell printed where an amount goes that is a dash or looks like a number even if it cannot be read
+    as one (1e308, (1,234.00), fullwidth digits): it holds its column and is never part of the row's name."""
+    t = text.strip()
+    return is_placeholder(t) or bool(_NUMERIC_LOOKING.match(t))
+
+
+def label_extent(cells: list[str], lay: Layout) -> tuple[int, int]:
+    """(end of the printed label block, position of the first amount) of a one-lane table's row: the last
+    non-amount text before the first amount. Digits in the header's label columns are codes (208 | 01 | 01),
+    a dash or an unreadable number in an amount column holds that column."""
+    lane = lay.lanes[0]
+    head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
+    pieces = code_pieces(cells)
+    first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and i not in pieces and not (
+        i < head_label and (is_code(t) or (t.strip().isdigit() and lay.kinds[i] == "label")))), len(cells))
+    label_end = 0
+    for i in range(first_amount):
+        if not cells[i].strip() or _is_index_value(cells[i], i, lay):
+            continue
+        if i >= head_label and i not in pieces and stands_for_amount(cells[i]):
+            continue
+        label_end = i + 1
+    return label_end, first_amount
 
 
 def _place_from(cells, start, head_label, label_end, lay, lane):
