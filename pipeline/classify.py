@@ -26,20 +26,20 @@ RULES: list[tuple[str, re.Pattern]] = [
     ("expenditure", re.compile(r"支出")),
 ]
 
-# Header and row vocabulary, for a table whose title names no standard table: (type, words that must all
-# be printed in the header or the row labels). The first entry that matches wins.
-HEADER_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("performance", ("一级指标", "二级指标")),
-    ("performance", ("绩效目标", "指标")),
-    ("three_public_costs", ("因公出国", "公务接待")),
-    ("fiscal_grant_summary", ("收入", "支出", "一般公共预算", "政府性基金预算")),
-    ("income_expenditure_summary", ("收入", "支出", "本年收入合计", "本年支出合计")),
-    ("general_budget_basic_expenditure", ("人员经费", "公用经费")),
-    ("general_budget_basic_expenditure", ("经济分类", "工资福利支出")),
-    ("income", ("财政拨款", "事业收入", "其他收入")),
-    ("expenditure", ("基本支出", "项目支出", "经营支出")),
-    ("expenditure", ("基本支出", "项目支出", "上缴上级支出")),
-    ("general_budget_expenditure", ("功能分类", "基本支出", "项目支出")),
+# Header and row vocabulary, for a table whose title names no standard table: (type, where the words are
+# looked for: the header rows or the whole table, words that must all be printed). "a|b" is either word,
+# "!a" a word that must not be printed. The first entry that matches wins.
+HEADER_RULES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("performance", "table", ("一级指标", "二级指标")),
+    ("performance", "table", ("绩效目标", "指标")),
+    ("three_public_costs", "header", ("因公出国", "公务接待")),
+    ("fiscal_grant_summary", "header", ("收入", "支出", "一般公共预算|政府性基金")),
+    ("income_expenditure_summary", "header", ("收入", "支出", "项目")),
+    ("general_budget_basic_expenditure", "header", ("人员经费", "公用经费")),
+    ("general_budget_basic_expenditure", "header", ("经济分类",)),
+    ("income", "header", ("收入", "事业收入|上级补助收入|财政专户|一般公共预算", "!支出")),
+    ("expenditure", "header", ("基本支出", "项目支出", "!收入")),
+    ("three_public_costs", "table", ("因公出国", "公务接待", "公务用车", "!工资福利")),  # items as rows
 ]
 
 MONEY_TYPES = {
@@ -73,20 +73,27 @@ def table_type(title: str) -> str:
     return "other"
 
 
-def type_from_vocabulary(words: list[str]) -> str:
-    """The table type its header and row labels name, or '' when they name none."""
-    text = "\x00".join(squash(w) for w in words if w.strip())
-    return next((kind for kind, needed in HEADER_RULES if all(w in text for w in needed)), "")
+def _has(text: str, word: str) -> bool:
+    if word.startswith("!"):
+        return word[1:] not in text
+    return any(w in text for w in word.split("|"))
 
 
-def block_type(title: str, rows: list[list[str]]) -> tuple[str, str]:
-    """(table type, basis): 'title' when the title names it, 'header' when only the header and row labels
+def type_from_vocabulary(header: list[list[str]], body: list[list[str]]) -> str:
+    """The table type its header (and, for forms, its row) words name, or '' when they name none."""
+    head = "\x00".join(squash(c) for r in header for c in r if c.strip())
+    table = head + "\x00" + "\x00".join(squash(c) for r in body[:40] for c in r if c.strip())
+    return next((kind for kind, where, words in HEADER_RULES
+                 if all(_has(head if where == "header" else table, w) for w in words)), "")
+
+
+def block_type(title: str, header: list[list[str]], body: list[list[str]]) -> tuple[str, str]:
+    """(table type, basis): 'title' when the title names it, 'header' when only the header and row words
     do, '' when neither does (then the type is `other`)."""
     by_title = table_type(title)
     if by_title != "other" or re.search(r"目\s*录", title):
         return by_title, "title" if by_title != "other" else ""
-    words = [c for r in rows[:40] for c in r]
-    by_words = type_from_vocabulary(words)
+    by_words = type_from_vocabulary(header, body)
     return (by_words, "header") if by_words else ("other", "")
 
 

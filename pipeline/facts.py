@@ -102,12 +102,13 @@ def _lane_of(col: int, lanes) -> list[int] | None:
 
 def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 messages: list[Message]) -> Table:
-    ttype, basis = block_type(block.title, [r.cells for r in block.rows])
+    lay = layout(block)
+    ttype, basis = block_type(block.title, [r.cells for r in block.rows[:lay.header_rows]],
+                              [r.cells for r in block.rows[lay.header_rows:]])
     if basis == "header":
         messages.append(Message(file, block.rows[0].line, "info",
                                 f"table {block.title!r}: its title names no standard table; typed {ttype} "
                                 "from its header and row labels"))
-    lay = layout(block)
     unit, unit_inferred = block.unit_text, False
     if not unit:  # forms print it in a cell: 项目资金 (万元) / 预算数 (万元)
         unit = next((u for r in block.rows[:12] for c in r.cells for u in [unit_in(c)] if u), "")

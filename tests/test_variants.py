@@ -3,9 +3,12 @@ money restated from 万元 to 元, markup left in cells. Bad files give located 
 others."""
 from __future__ import annotations
 
+import re
 import shutil
+from collections import Counter
 from decimal import Decimal
 
+import layouts
 import pytest
 
 from pipeline.build import parse_all, parse_document
@@ -140,3 +143,152 @@ def test_markdown_pipe_tables_read_like_tab_tables(parsed, disclosure_paths, tmp
     out = tmp_path / src.name
     out.write_text("\n".join(piped), encoding="utf-8")
     assert facts_of(parse_document(out)) == facts_of(parsed[FINAL])
+
+
+# Layout families (issue 9): the same numbers laid out the way other agencies' disclosures lay them out.
+# Each variant must give the same facts as its original, apart from ids and source lines.
+def content_of(result):
+    """Facts without ids and lines: what a reader compares between two printings of the same table."""
+    types = {t.table_id: t.table_type for t in result.tables}
+    return Counter((types[f["table_id"]], f["row_label"], f["code"], f["column_label"], f["value"], f["value_unit"])
+                   for f in result.facts)
+
+
+def reparse(tmp_path, name, lines):
+    out = tmp_path / name
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return parse_document(out)
+
+
+def originals(parsed, disclosure_paths):
+    for path in disclosure_paths:
+        yield path.name, path.read_text(encoding="utf-8").split("\n"), parsed[path.name]
+
+
+def test_family1_notes_between_title_and_header_and_between_pages(parsed, disclosure_paths, tmp_path):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.notes_around_tables(lines, original))
+        assert content_of(variant) == content_of(original), name
+        money = layouts.money_tables(variant)
+        assert [(t.table_type, t.title) for t in money] == [(t.table_type, t.title) for t in layouts.money_tables(original)]
+        assert all(layouts.NOTE in t.notes for t in money), name  # kept as the table's note …
+        assert not [c for c in variant.cells if "注：" in c["text"]], name  # … never as a row
+
+
+def test_family1_page_text_printed_before_the_rows(parsed, disclosure_paths, tmp_path):
+    """A PDF read page by page prints a page's words and numbers, then its rows: the loose copy is neither
+    a title nor narrative text, and the table keeps its title and type."""
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.page_text_before_rows(lines, original))
+        assert content_of(variant) == content_of(original), name
+        assert [(t.table_type, t.title) for t in variant.tables] == [(t.table_type, t.title) for t in original.tables]
+        assert [s["text"] for s in variant.sections] == [s["text"] for s in original.sections], name
+
+
+def test_family2_codes_in_separate_cells(parsed, disclosure_paths, tmp_path):
+    from pipeline.validate import validate
+
+    split_any = 0
+    for name, lines, original in originals(parsed, disclosure_paths):
+        text = layouts.split_codes(lines, original)
+        split_any += sum(a != b for a, b in zip(text, lines))
+        variant = reparse(tmp_path, name, text)
+        assert content_of(variant) == content_of(original), name
+        dup = lambda r: sorted(f["message"] for f in validate(r) if f["rule_id"] == "table.duplicate_code")  # noqa: E731
+        assert dup(variant) == dup(original), name
+        pieces = [c for c in variant.cells if re.fullmatch(r"\d{2}", c["text"])]
+        facts = {(f["source_line"], f["published_value"]) for f in variant.facts}
+        assert not [c for c in pieces if (c["source_line"], c["text"]) in facts], name  # a piece is no amount
+        assert not [f for f in variant.facts if re.fullmatch(r"\d{1,2}", f["row_label"])], name  # nor a label
+    assert split_any > 200  # the variant really splits codes
+
+
+def test_family3_cover_and_titles_over_several_lines(parsed, disclosure_paths, tmp_path):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.wrapped_cover(lines, original))
+        for key in ("agency", "fiscal_year", "kind"):
+            assert variant.document[key] == original.document[key], (name, key)
+        assert content_of(variant) == content_of(original), name
+
+
+@pytest.mark.parametrize("pick", [0, 1])
+def test_family4_table_names_of_other_provinces(parsed, disclosure_paths, tmp_path, pick):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.renamed_titles(lines, original, pick))
+        assert [t.table_type for t in variant.tables] == [t.table_type for t in original.tables], name
+        assert content_of(variant) == content_of(original), name
+
+
+# Types whose header and row words name them without the title (government fund and state capital tables
+# print the same header; only their title or their rows' codes tell them apart).
+BY_HEADER = {"three_public_costs", "income_expenditure_summary", "fiscal_grant_summary", "income", "expenditure",
+             "general_budget_basic_expenditure"}
+
+
+def test_family4_a_table_without_title_is_typed_by_its_header(parsed, disclosure_paths, tmp_path):
+    typed = 0
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.untitled(lines, original, BY_HEADER))
+        for before, after in zip(original.tables, variant.tables):
+            if before.table_type in BY_HEADER and before.facts and not after.title:
+                assert after.table_type == before.table_type, (name, before.title)
+                assert [m for m in variant.messages if m.line == after.block.rows[0].line and "header" in m.text]
+                typed += 1
+    assert typed >= 15
+
+
+def test_family4_the_outline_says_which_tables_to_expect(parsed, disclosure_paths, tmp_path):
+    lines = next(p for p in disclosure_paths if p.name == FINAL).read_text(encoding="utf-8").split("\n")
+    original = parsed[FINAL]
+    gone = next(t for t in original.tables if t.table_type == "three_public_costs")
+    cut = lines[: gone.block.line_start - 1] + lines[gone.block.line_end:]
+    variant = reparse(tmp_path, FINAL, cut)
+    listed = [m for m in variant.messages if "目录" in m.text and "三公" in m.text]
+    assert listed and listed[0].line and listed[0].severity == "warning"
+    assert not [m for m in original.messages if "目录" in m.text]
+
+
+@pytest.mark.parametrize("replacement", ["1e308", "—", "无"])
+def test_family5_an_unreadable_amount_never_shifts_the_row(parsed, disclosure_paths, tmp_path, replacement):
+    """The first amount of a row printed as 1e308, a dash or a word: every other amount of the row stays
+    under its own column (today's bug: 1e308 | 276.66 | 126.44 published 276.66 as 合计)."""
+    rows_hit = 0
+    for name, lines, original in originals(parsed, disclosure_paths):
+        text, replaced = layouts.first_amount_unreadable(lines, original, replacement)
+        if not replaced:
+            continue
+        variant = reparse(tmp_path, name, text)
+        hit = dict(replaced)
+        rows_hit += len(hit)
+        others = [fact_key(f) for f in original.facts
+                  if f["source_line"] in hit and f["published_value"] != hit[f["source_line"]]]
+        got = {fact_key(f) for f in variant.facts}
+        assert others and not [k for k in others if k not in got], name
+        assert not [f for f in variant.facts if f["source_line"] in hit and f["published_value"] == replacement
+                    and f["value"] is not None], name
+        if replacement == "1e308":  # reported with file and line, and counted as unplaced
+            located = {m.line for m in variant.messages if "1e308" in m.text and m.severity == "warning"}
+            assert located >= set(hit), name
+            assert variant.unplaced_count == len(hit), name
+    assert rows_hit > 50
+
+
+def test_family5_rows_with_fewer_cells_than_the_header(parsed, disclosure_paths, tmp_path):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.trailing_blanks_dropped(lines, original))
+        assert facts_of(variant) == facts_of(original), name
+
+
+def test_unplaced_amounts_are_counted_and_reported(parsed):
+    """Fail closed: an amount that is in cells but not in facts is counted, and its table is reported."""
+    from pipeline.facts import find_unplaced
+
+    assert all(r.unplaced_count == 0 for r in parsed.values())
+    table = next(t for t in parsed[FINAL].tables if t.facts)
+    fact = table.facts[0]
+    saved = list(table.facts)
+    table.facts[:] = [f for f in table.facts if f is not fact]
+    try:
+        assert find_unplaced(table) == [(fact["source_line"], fact["published_value"])]
+    finally:
+        table.facts[:] = saved
