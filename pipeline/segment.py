@@ -271,7 +271,7 @@ def segment(source: Source) -> Segmented:
             continue
         if in_toc:
             # the outline ends where the body starts: a heading it listed comes again, or a paragraph
-            if norm in toc_entries or len(t) > 60:
+            if (norm in toc_entries and heading_level(t)) or len(t) > 60:
                 in_toc, path = False, []
             else:
                 toc_entries.add(norm)
