@@ -16,8 +16,8 @@ from .model import Block, Message, Table
 from .schema import decimal_problem
 from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, columns_of, is_index_row, label_extent, layout,
                      place_row, stands_for_amount)
-from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_code, is_placeholder, outline_level, parse_amount,
-                   split_code, squash, unit_in)
+from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_placeholder, outline_level,
+                   parse_amount, split_code, squash, unit_in)
 
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
@@ -231,7 +231,7 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
         pieces = code_pieces(row.cells)
         for c, text in enumerate(row.cells):
             t = text.strip()
-            if not t or c in pieces or not (parse_amount(t) is not None or stands_for_amount(t)) or is_placeholder(t):
+            if not t or c in pieces or is_placeholder(t) or not (is_amount(t) or stands_for_amount(t)):
                 continue
             if lay_kinds.get(c) in ("label", "index") and re.fullmatch(r"\d{1,7}", t) and len(t) != 4:
                 continue  # a code, 序号 or 行次
