@@ -13,11 +13,11 @@ from .read import UnreadableFile, read_source
 from .sections import build_glossary, build_sections
 from .segment import segment
 
-SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md", ".pdf")
 
 
-def parse_document(path: Path, display_path: str | None = None) -> DocumentResult:
-    source = read_source(path, display_path)
+def parse_document(path: Path, display_path: str | None = None, cache_dir: Path | None = None) -> DocumentResult:
+    source = read_source(path, display_path, cache_dir)
     seg = segment(source)
     messages = list(source.messages)
     units = [b.unit_text for b in seg.blocks if table_type(b.title) in MONEY_TYPES and b.unit_text]
@@ -58,6 +58,7 @@ def parse_document(path: Path, display_path: str | None = None) -> DocumentResul
         "published": meta.get("published", ""),
         "encoding": source.encoding,
         "line_count": len(source.lines),
+        "page_count": source.page_count,
     }
     cut = _cut_off(seg, source)
     if cut:
@@ -86,14 +87,16 @@ def discover(sources: Path) -> list[Path]:
     return sorted(p for p in sources.iterdir() if p.is_file() and p.suffix in SUFFIXES)
 
 
-def parse_all(paths: list[Path], root: Path | None = None) -> tuple[list[DocumentResult], list[Message]]:
-    """Parse every file; a file that cannot be read gives a located message and is skipped."""
+def parse_all(paths: list[Path], root: Path | None = None,
+              cache_dir: Path | None = None) -> tuple[list[DocumentResult], list[Message]]:
+    """Parse every file; a file that cannot be read gives a located message and is skipped. PDF
+    extractions are cached in `cache_dir` when given."""
     results: list[DocumentResult] = []
     failures: list[Message] = []
     for path in paths:
         shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
         try:
-            results.append(parse_document(path, shown))
+            results.append(parse_document(path, shown, cache_dir))
         except UnreadableFile as exc:
             failures.append(Message(shown, None, "error", str(exc).split(": ", 1)[-1]))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others

@@ -65,7 +65,7 @@ def cmd_build(args) -> int:
     if not sources.is_dir():
         print(f"error: {sources}: no such folder of disclosures", file=sys.stderr)
         return 1
-    results, failures = parse_all(discover(sources), Path.cwd())
+    results, failures = parse_all(discover(sources), Path.cwd(), Path(args.cache) if args.cache else None)
     run_stages(results)
     for r in results:
         print(summarize(r))
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--sources", default="disclosures")
     b.add_argument("--out", default="datapackage")
     b.add_argument("-v", "--verbose", action="store_true", help="print every message")
+    b.add_argument("--cache", default="build/cache/pdf",
+                   help="folder of cached PDF extractions (keyed by the file's sha256); '' for none")
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("site", help="generate and build the static site from a package")
     s.add_argument("--package", default="datapackage")

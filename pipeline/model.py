@@ -31,6 +31,12 @@ class Source:
     encoding: str
     lines: list[str]
     messages: list[Message] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)  # PDF sources: pages[i] is the page of line i+1; else empty
+    page_count: int | None = None  # PDF sources only
+
+    def page_of(self, line: int | None) -> int | None:
+        """1-based page of a 1-based line, None for text sources (and for no line)."""
+        return self.pages[line - 1] if line and self.pages and 0 < line <= len(self.pages) else None
 
 
 @dataclass

@@ -55,6 +55,7 @@ def collect_rows(results, failures) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {r["name"]: [] for r in resources}
     undeclared: dict[str, str] = {}
     for res in sorted(results, key=lambda r: r.document["doc_id"]):
+        before = {name: len(got) for name, got in rows.items()}
         rows["documents"].append(res.document)
         rows["tables"] += res.table_rows()
         rows["facts"] += res.facts
@@ -69,6 +70,8 @@ def collect_rows(results, failures) -> dict[str, list[dict]]:
                 rows[name] += extra_rows
             else:
                 undeclared.setdefault(name, res.document["doc_id"])
+        add_pages({name: got[before[name]:] for name, got in rows.items()}, res, resources)
+        rows["pages"] += page_rows(res)
     if undeclared:
         raise SchemaError("; ".join(
             f"resource {n!r} (in result.extra of {d}) is not declared in {SCHEMA_DIR / 'resources.json'}: "
@@ -78,6 +81,45 @@ def collect_rows(results, failures) -> dict[str, list[dict]]:
         for m in sorted(failures, key=lambda m: (m.file, m.line or 0, m.text))
     ]
     return rows
+
+
+_PAGE_OF = (("source_line", "page"), ("line_start", "page_start"), ("line_end", "page_end"),
+            ("source_lines", "pages"))
+
+
+def add_pages(doc_rows: dict[str, list[dict]], result, resources: list[dict]) -> None:
+    """Provenance for PDF sources, in one place for every resource: each published line also gets its
+    page (source_line → page, line_start/line_end → page_start/page_end, source_lines → pages), where the
+    resource declares that field. Text sources have no pages and leave the fields empty."""
+    declared = {r["name"]: {f["name"] for f in r["fields"]} for r in resources}
+    page_of = result.source.page_of
+    for name, got in doc_rows.items():
+        pairs = [(line, page) for line, page in _PAGE_OF if page in declared.get(name, ())]
+        for row in got if pairs else ():
+            for line, page in pairs:
+                if line not in row:
+                    continue
+                if line == "source_lines":
+                    nums = [page_of(int(n)) for n in str(row[line] or "").split() if n.isdigit()]
+                    row[page] = " ".join(str(n) for n in dict.fromkeys(nums) if n)
+                else:
+                    row[page] = page_of(row[line])
+
+
+def page_rows(result) -> list[dict]:
+    """Rows of `pages`: the lines of the extracted text printed on each page of a PDF source."""
+    src, doc_id = result.source, result.document["doc_id"]
+    spans: dict[int, list[int]] = {}
+    for line, page in enumerate(src.pages, 1):
+        spans.setdefault(page, [line, line])[1] = line
+    return [{"doc_id": doc_id, "page": n, "line_start": spans.get(n, [None, None])[0],
+             "line_end": spans.get(n, [None, None])[1]} for n in range(1, (src.page_count or 0) + 1)]
+
+
+def extracted_texts(results) -> dict[str, bytes]:
+    """`sources/<doc_id>.txt`: the text extracted from each PDF source, the lines `source_line` counts."""
+    return {f"sources/{r.document['doc_id']}.txt": ("\n".join(r.source.lines) + "\n").encode("utf-8")
+            for r in sorted(results, key=lambda r: r.document["doc_id"]) if r.source.pages}
 
 
 def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
@@ -299,9 +341,11 @@ def _write_all(out: Path, meta: dict, resources: list[dict], results, columns: d
         descriptors.append(resource_descriptor(res, data, f"{res['name']}.parquet"))
     documents = sorted((r.document for r in results), key=lambda d: d["doc_id"])
     files = {"datapackage.json": _json(package_descriptor(documents, descriptors)),
-             "README.md": package_readme().encode("utf-8"), **files}
+             "README.md": package_readme().encode("utf-8"), **files, **extracted_texts(results)}
     for name, data in files.items():
-        inside(out, name).write_bytes(data)
+        target = inside(out, name)
+        target.parent.mkdir(parents=True, exist_ok=True)  # sources/<doc_id>.txt
+        target.write_bytes(data)
 
     # row numbers of each document per resource, found once (not once per document)
     by_doc: dict[str, dict[str, list[int]]] = {}
@@ -344,12 +388,11 @@ def _move_into_place(stage: Path, out: Path) -> None:
     package's (the schema sources living in datapackage/schema/) is left alone."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_previous(out, keep={p.name for p in stage.iterdir()})
-    old_docs = None
-    if (stage / "docs").is_dir() and (out / "docs").is_dir():
-        old_docs = inside(stage, ".previous-docs")
-        os.replace(out / "docs", old_docs)
+    for folder in ("docs", "sources"):  # a folder cannot be renamed onto a full one: the old one goes to the stage
+        if (stage / folder).is_dir() and (out / folder).is_dir():
+            os.replace(out / folder, inside(stage, f".previous-{folder}"))
     for entry in sorted(stage.iterdir()):
-        if entry.name != ".previous-docs":
+        if not entry.name.startswith(".previous-"):
             os.replace(entry, inside(out, entry.name))
 
 
@@ -366,8 +409,9 @@ def _remove_previous(out: Path, keep: set[str]) -> None:
                         (out / p).unlink()
         except ValueError:
             return  # not ours or damaged: leave every other file alone
-        if (out / "docs").is_dir() and "docs" not in keep:  # only beside a package we wrote
-            shutil.rmtree(out / "docs")
+        for ours in ("docs", "sources"):  # only beside a package we wrote: slices and PDF texts
+            if (out / ours).is_dir() and ours not in keep:
+                shutil.rmtree(out / ours)
 
 
 # --------------------------------------------------------------------------------- data dictionary

@@ -84,7 +84,12 @@ def clean_line(line: str) -> str:
     return "\t".join(_SPACES.sub(" ", clean_markup(cell)).strip() for cell in line.split("\t"))
 
 
-def read_source(path: Path, display_path: str | None = None) -> Source:
+def read_source(path: Path, display_path: str | None = None, cache_dir: Path | None = None) -> Source:
+    """A disclosure file → Source. A PDF is read from its text layer (pipeline.read_pdf), its extraction
+    cached in `cache_dir` when given; every other file is text."""
+    if path.suffix.lower() == ".pdf":
+        from .read_pdf import read_pdf
+        return read_pdf(path, display_path, cache_dir)
     data = path.read_bytes()
     name = display_path or str(path)
     text, encoding = decode(data, name)
