@@ -194,11 +194,39 @@ def test_every_internal_link_resolves(built):
                 missing.append((str(page.relative_to(site)), url))
                 continue
             frag = urlsplit(url).fragment
-            if frag and "/sources/" in str(target):  # provenance links: the line anchor must exist
+            if frag and target.suffix == ".pdf":  # an original PDF opened at a page: the page must exist
+                pages = {d["doc_id"]: int(d["page_count"]) for d in csv.DictReader(
+                    (built["package"] / "documents.csv").open(encoding="utf-8")) if d["page_count"]}
+                m = re.fullmatch(r"page=(\d+)", frag)
+                if not m or not 1 <= int(m.group(1)) <= pages.get(target.stem, 0):
+                    fragments_missing.append((str(page.relative_to(site)), url))
+            elif frag and "/sources/" in str(target):  # provenance links: the line anchor must exist
                 if frag not in parse(target).ids:
                     fragments_missing.append((str(page.relative_to(site)), url))
     assert not missing, f"{len(missing)} broken internal links, e.g. {missing[:10]}"
     assert not fragments_missing, f"{len(fragments_missing)} links to missing source lines, e.g. {fragments_missing[:10]}"
+
+
+def test_pdf_sources_link_every_amount_to_its_page_and_mark_pages(built):
+    """For a PDF source: each amount's line link is followed by a link to the original PDF at the page the
+    fact was printed on; the source view marks where each page begins; the agency page offers the PDF."""
+    facts = list(csv.DictReader((built["package"] / "facts.csv").open(encoding="utf-8")))
+    pdf_docs = [d for d in built["documents"] if d["page_count"]]
+    assert pdf_docs, "a PDF disclosure is published"
+    for d in pdf_docs:
+        did = d["doc_id"]
+        assert (built["site"] / "downloads" / "sources" / f"{did}.pdf").is_file()
+        pages = {f["source_line"]: f["page"] for f in facts if f["doc_id"] == did}
+        assert pages and all(p.isdigit() for p in pages.values())
+        text = (built["site"] / "agency" / d["agency_id"] / "index.html").read_text(encoding="utf-8")
+        assert f'downloads/sources/{did}.pdf"' in text  # the download of the whole PDF
+        pairs = re.findall(rf'<a class="amt" href="\.\./\.\./sources/{re.escape(did)}/#L(\d+)"[^>]*>[^<]*</a>'
+                           rf'<a class="pdfp" href="\.\./\.\./downloads/sources/{re.escape(did)}\.pdf#page=(\d+)"', text)
+        assert len(pairs) == sum(1 for f in facts if f["doc_id"] == did and f["published_value"].strip())
+        assert all(pages[line] == page for line, page in pairs)
+        source = (built["site"] / "sources" / did / "index.html").read_text(encoding="utf-8")
+        markers = re.findall(r'<div class="pg" id="P(\d+)">', source)
+        assert markers and [int(m) for m in markers] == sorted(int(m) for m in markers)
 
 
 def test_every_amount_on_an_agency_page_links_to_its_source_line(built):

@@ -46,11 +46,22 @@ def source_href(root: str, doc_id: str, line) -> str:
     return f"{root}sources/{esc(doc_id)}/#L{int(line)}" if str(line).strip().isdigit() else f"{root}sources/{esc(doc_id)}/"
 
 
-def prov_link(root: str, doc_id: str, line, text: str, cls: str = "prov") -> str:
-    """`text` (already HTML) linked to its source line."""
+def pdf_href(root: str, doc_id: str, page) -> str:
+    """The original PDF of a document (published beside its text), opened at a page when one is given."""
+    at = f"#page={int(page)}" if str(page).strip().isdigit() else ""
+    return f"{root}downloads/sources/{esc(doc_id)}.pdf{at}"
+
+
+def prov_link(root: str, doc_id: str, line, text: str, cls: str = "prov", page=None) -> str:
+    """`text` (already HTML) linked to its source line; for a PDF source (a `page` is given), followed by a
+    link to the original PDF at that page."""
     if not str(line).strip().isdigit():
         return text
-    return (f'<a class="{cls}" href="{source_href(root, doc_id, line)}" title="原文第 {int(line)} 行">{text}</a>')
+    link = f'<a class="{cls}" href="{source_href(root, doc_id, line)}" title="原文第 {int(line)} 行">{text}</a>'
+    if str(page or "").strip().isdigit():
+        link += (f'<a class="pdfp" href="{pdf_href(root, doc_id, page)}" title="原始 PDF 第 {int(page)} 页">'
+                 f'<sup>P{int(page)}</sup></a>')
+    return link
 
 
 def group_digits(text: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..spreadsheet import neutralise
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
-                   prov_link, table, wan)
+                   pdf_href, prov_link, table, wan)
 from .load import Package, int_or_none
 from .svg import bar_chart, fmt_amount
 
@@ -118,8 +118,22 @@ class Generator:
                 self.write(f"downloads/tables/{_slug_ok(tid)}.csv", "\ufeff" + buf.getvalue())
 
     def source_lines(self, doc: dict) -> list[str] | None:
-        """The original text of a disclosure, decoded, split into the same lines the pipeline numbers."""
+        """The original text of a disclosure, decoded, split into the same lines the pipeline numbers. For a
+        PDF source that is the text the package publishes as extracted from it (sources/<doc_id>.txt)."""
         rel = doc.get("source_file", "")
+        if doc.get("page_count"):
+            extracted = self.pkg.root / "sources" / f"{doc['doc_id']}.txt"
+            if not extracted.is_file():
+                self.warnings.append(f"{doc['doc_id']}: extracted text {extracted} not found; no source page")
+                return None
+            pdf = next((p for p in (Path(rel), self.repo_root / rel) if rel and p.is_file()), None)
+            if pdf is not None:  # the original, downloadable and linked at its pages
+                target = self.out / "downloads" / "sources" / f"{doc['doc_id']}.pdf"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(pdf, target)
+            else:
+                self.warnings.append(f"{doc['doc_id']}: original PDF {rel!r} not found; no PDF download")
+            return extracted.read_text(encoding="utf-8").split("\n")[:-1]
         candidates = [self.pkg.root / "sources" / Path(rel).name, Path(rel), self.repo_root / rel, self.pkg.root.parent / rel]
         for p in candidates:
             if rel and p.is_file():
@@ -224,7 +238,7 @@ class Generator:
             return '<span class="na" title="未能从表格中读出">—</span>'
         text = esc(wan(fig.value) if unit else fmt_amount(fig.value / WAN))
         if fig.fact:
-            return prov_link(root, doc["doc_id"], fig.fact.get("source_line"), text)
+            return prov_link(root, doc["doc_id"], fig.fact.get("source_line"), text, page=fig.fact.get("page"))
         return text
 
     def chart_block(self, title: str, items: list[tuple[str, Decimal]], note: str = "") -> str:
@@ -262,7 +276,9 @@ class Generator:
         meta = ['<div class="doc-meta"><ul>',
                 f'<li>文件：{esc(d.get("title"))}（{esc(d.get("fiscal_year"))} 年度，{esc(KIND_ZH.get(d.get("kind", ""), d.get("kind")))}，原文金额单位：{esc(unit)}）</li>',
                 f'<li><a href="{root}sources/{esc(did)}/">阅读原文全文（带行号）</a> · '
-                f'<a href="{root}downloads/sources/{esc(did)}.txt" download>下载原文文本</a></li>',
+                f'<a href="{root}downloads/sources/{esc(did)}.txt" download>下载原文文本</a>'
+                + (f' · <a href="{pdf_href(root, did, None)}" download>下载原始 PDF（{esc(d.get("page_count"))} 页）</a>'
+                   if d.get("page_count") else "") + '</li>',
                 f'<li>本文件的数据：<a href="{root}downloads/package/docs/{esc(did)}/datapackage.json">datapackage.json</a>']
         slice_dir = self.pkg.root / "docs" / did
         if slice_dir.is_dir():
@@ -286,7 +302,7 @@ class Generator:
             where = ""
             if fig.fact:
                 t = self.table_by_id.get(fig.fact.get("table_id", ""), {})
-                where = (f'<span class="from">{prov_link(root, did, fig.fact.get("source_line"), "来源：" + esc(t.get("title", "")) + "，第 " + esc(fig.fact.get("source_line")) + " 行")}'
+                where = (f'<span class="from">{prov_link(root, did, fig.fact.get("source_line"), "来源：" + esc(t.get("title", "")) + "，第 " + esc(fig.fact.get("source_line")) + " 行", page=fig.fact.get("page"))}'
                          f'<br>{esc(" / ".join(x for x in (fig.fact.get("row_label"), fig.fact.get("column_label")) if x))}</span>')
             else:
                 where = '<span class="from">未能从本文件的表格中读出</span>'
@@ -392,7 +408,7 @@ class Generator:
                 if not is_head and (is_fact or (is_number(s) and not CODE_CELL.fullmatch(s))):
                     shown = esc(group_digits(s)) if is_fact else esc(s)
                     if is_fact:
-                        shown = prov_link(root, did, c.get("source_line"), shown, cls="amt")
+                        shown = prov_link(root, did, c.get("source_line"), shown, cls="amt", page=c.get("page"))
                     tds.append(f'<td class="num">{shown}</td>')
                     continue
                 cls = []
@@ -574,9 +590,18 @@ class Generator:
         out.append(f'<div class="doc-meta"><p>{esc(d.get("source_file"))}，共 {len(lines)} 行，SHA-256 <code>{esc(d.get("source_sha256"))}</code>。'
                    f'<a href="{root}agency/{self.slug.get(name, "")}/#doc-{esc(d["doc_id"])}">返回 {esc(name)} 的数据页</a> · '
                    f'<a href="{root}downloads/sources/{esc(d["doc_id"])}.txt" download>下载原文</a></p>'
-                   '<p class="note">下面是文件的原样文字（表格列之间是制表符）；左侧行号可链接，例如本页地址后加 #L100。</p></div>')
+                   + ('<p class="note">下面是从原始 PDF 提取的文字（表格的一行是一行，单元格之间是制表符；页眉、页脚和页码已去掉），'
+                      '每页开头标出页码并链接到原始 PDF 的该页；左侧行号可链接，例如本页地址后加 #L100。</p></div>'
+                      if d.get("page_count") else
+                      '<p class="note">下面是文件的原样文字（表格列之间是制表符）；左侧行号可链接，例如本页地址后加 #L100。</p></div>'))
         body = ['<div class="source-text" data-search-exclude>']
+        page_starts = {int(p["line_start"]): int(p["page"]) for p in self.pkg["pages"]
+                       if p.get("doc_id") == d["doc_id"] and str(p.get("line_start")).isdigit()}
         for i, text in enumerate(lines, 1):
+            if i in page_starts:  # a PDF source: where each page begins, and the page in the original
+                n = page_starts[i]
+                body.append(f'<div class="pg" id="P{n}">第 {n} 页 · <a href="{pdf_href(root, d["doc_id"], n)}">'
+                            f'在原始 PDF 中打开第 {n} 页</a></div>')
             body.append(f'<div class="sl" id="L{i}"><a class="n" href="#L{i}">{i}</a><span class="t">{esc(text)}</span></div>')
         body.append("</div>")
         out.append("".join(body))
