@@ -235,6 +235,7 @@ class Doc:
         self.kind = result.document.get("kind") or ""
         self.fiscal_year = result.document.get("fiscal_year")
         self._rows: dict[str, list[TRow]] = {}
+        self.cache: dict[str, object] = {}  # what several rules derive from the text once (sentences …)
 
     @property
     def tables(self) -> list[Table]:

@@ -16,6 +16,7 @@ from ..model import Table
 from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt, half_unit, val
+from .sentences import paragraphs, quote
 from .labels import GRAND_TOTAL, col_parts, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
 from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
@@ -30,6 +31,10 @@ _PRIOR = re.compile(r"上年|上一年|去年|比|较")
 # a keyword that is the tail of a longer name: 其他工资福利支出, 非同级财政拨款预算收入
 _LONGER_NAME = re.compile(r"(?:其他|非同级|非本级|横向)$")
 _GB_SCOPE = re.compile(r"一般公共预算|财政拨款")  # 基本支出 / 项目支出 of the general budget
+# a clause or a section about another fund: its 基本支出, classes … are not the general budget's or the
+# department's, and no table here is theirs to compare with
+_FUND_SCOPE = {"government_fund": re.compile(r"政府性基金"), "state_capital": re.compile(r"国有资本经营")}
+_CLAUSE_START = re.compile(r"[。；;！？]")
 
 Candidate = list  # the facts whose sum is one table figure ([] = a printed blank: zero)
 
@@ -56,6 +61,7 @@ class TextFigure:
     published_value: str
     published_unit: str
     table_type: str  # the table it names, for this sentence
+    other_fund: bool = False  # a figure of another fund's (政府性基金 …) 基本支出, classes …: not compared
 
 
 def _table(doc: Doc, ttype: str) -> Table | None:
@@ -254,6 +260,10 @@ KEYWORDS: list[Keyword] = [
             lambda d, b: _grand(d, _SUMMARY, "支出"), table_type=_SUMMARY),
     Keyword("一般公共预算支出", re.compile(r"一般公共预算(?:财政拨款)?支出|一般公共预算当年拨款"),
             lambda d, b: _table_total(d, _GB), table_type=_GB),
+    Keyword("政府性基金预算支出", re.compile(r"政府性基金预算(?:财政拨款)?支出"),
+            lambda d, b: _table_total(d, "government_fund"), table_type="government_fund"),
+    Keyword("国有资本经营预算支出", re.compile(r"国有资本经营预算(?:财政拨款)?支出"),
+            lambda d, b: _table_total(d, "state_capital"), table_type="state_capital"),
     # 基本保障支出: a wording of 基本支出 (通城 2024: 基本保障支出 1,098.14 + 项目支出 522 = 1,620.14)
     Keyword("基本支出", re.compile(r"基本(?:保障)?支出"), _scoped("基本支出"), table_type=_EXP,
             general_budget_scope=True),
@@ -262,6 +272,8 @@ KEYWORDS: list[Keyword] = [
     Keyword("一般公共预算拨款收入", re.compile(r"一般公共预算(?:财政)?拨款(?:收入)?"), _source("一般公共预算"),
             table_type=_INCOME),
     Keyword("政府性基金预算拨款收入", re.compile(r"政府性基金预算(?:财政)?拨款(?:收入)?"), _source("政府性基金"),
+            table_type=_INCOME),
+    Keyword("国有资本经营预算拨款收入", re.compile(r"国有资本经营预算(?:财政)?拨款(?:收入)?"), _source("国有资本经营"),
             table_type=_INCOME),
     Keyword("财政拨款收入", re.compile(r"财政拨款(?:预算)?收入"), _fiscal_income, table_type=_FISCAL),
     Keyword("财政拨款支出", re.compile(r"财政拨款(?:预算)?支出"), lambda d, b: _year(d, _FISCAL, "支出"),
@@ -280,41 +292,17 @@ KEYWORDS: list[Keyword] = [
 ]
 
 
-def _paragraphs(doc: Doc) -> list[tuple[str, list[tuple[int, int]], str]]:
-    """(text, [(offset, line)], heading path) per section, wrapped lines joined, table lines left out."""
-    in_table = set()
-    for t in doc.tables:
-        in_table.update(range(t.block.line_start, t.block.line_end + 1))
-    lines = doc.result.source.lines
-    out = []
-    for s in doc.result.sections:
-        text, offsets = "", []
-        for n in range(s["line_start"], s["line_end"] + 1):
-            if n in in_table or n - 1 >= len(lines) or not lines[n - 1].strip():
-                continue
-            offsets.append((len(text), n))
-            text += lines[n - 1].strip().replace("**", "")
-        if text:
-            out.append((text, offsets, s.get("heading_path", "")))
-    return out
-
-
-def _line_at(offsets: list[tuple[int, int]], pos: int) -> int:
-    line = offsets[0][1]
-    for off, n in offsets:
-        if off <= pos:
-            line = n
-    return line
-
-
 def _line_text(doc: Doc, line: int) -> str:
     return doc.result.source.lines[line - 1]
 
 
 def text_figures(doc: Doc) -> list[TextFigure]:
     """Every figure the explanations state right after a keyword, in the order of the text."""
+    if "text_figures" in doc.cache:
+        return doc.cache["text_figures"]
     out = []
-    for text, offsets, heading in _paragraphs(doc):
+    for para in paragraphs(doc):
+        text, heading = para.text, para.heading
         taken: list[tuple[int, int]] = []
         found = []
         for kw in KEYWORDS:
@@ -330,7 +318,7 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                     continue  # a figure of another year
                 if _LONGER_NAME.search(before):
                     continue
-                line = _line_at(offsets, a.start())
+                line = para.line_at(a.start())
                 if kw.needs_three_public and "三公" not in heading and "三公" not in _line_text(doc, line):
                     continue
                 taken.append((m.start(), a.end()))
@@ -342,17 +330,25 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                 ttype = kw.table_type
                 if kw.general_budget_scope and _GB_SCOPE.search(before[-14:]):
                     ttype = _GB
-                found.append((a.start(), TextFigure(kw, amount, rounding, line, _quote(text, m.start(), a.end()),
-                                                    before, a.group(1), unit, ttype)))
+                clause = text[max((c.end() for c in _CLAUSE_START.finditer(text, 0, m.start())), default=0):m.start()]
+                fund = _fund_scope(kw, clause, heading)
+                if fund:
+                    ttype = fund
+                found.append((a.start(), TextFigure(kw, amount, rounding, line, quote(text, m.start(), a.end()),
+                                                    before, a.group(1), unit, ttype, other_fund=bool(fund))))
         out += [f for _, f in sorted(found, key=lambda x: x[0])]
+    doc.cache["text_figures"] = out
     return out
 
 
-def _quote(text: str, start: int, end: int) -> str:
-    """The keyword and its figure with the words before it, back to the clause's start (at most 12)."""
-    lead = text[max(0, start - 12):start]
-    cut = max(lead.rfind(p) for p in "，。；：,;:、（(")
-    return (lead[cut + 1:] + text[start:end]).strip()
+def _fund_scope(kw: Keyword, clause: str, heading: str) -> str:
+    """The fund table a general keyword's figure belongs to when its clause or section is about that fund."""
+    if kw.table_type in _FUND_SCOPE or any(rx.search(kw.name) for rx in _FUND_SCOPE.values()):
+        return ""
+    for ttype, rx in _FUND_SCOPE.items():
+        if rx.search(clause) or rx.search(heading.rsplit(" > ", 1)[-1]):
+            return ttype
+    return ""
 
 
 def text_figure_rows(doc: Doc) -> list[dict]:
@@ -368,6 +364,8 @@ def check_text_figures(doc: Doc) -> list[dict] | None:
     results = []
     ran = False
     for tf in text_figures(doc):
+        if tf.other_fund:
+            continue  # no table here is that fund's breakdown: not checked, never compared with another
         kw, amount, line, quote = tf.keyword, tf.amount, tf.line, tf.quote
         cands = [c for c in kw.refs(doc, tf.before) if c is not None]
         if not cands:
