@@ -11,6 +11,7 @@ from pipeline.build import parse_document
 from pipeline.validate import catalogue_markdown, quality_summary, rule_catalogue, run_rules, validate
 from pipeline.validate.catalogue import RULE_BY_ID, RULES
 from pipeline.validate.core import Doc
+from tests.test_claims import HAND_CHECKED as CLAIMS_CHECKED
 
 ZW, NX, HD, TC, XX = (
     "000_cc87251ff6602922.txt", "001_bd3f7cd467c3d411.txt", "002_ddb67f563ca0ac16.txt",
@@ -423,10 +424,10 @@ def test_quality_summary_counts(parsed):
     r = parsed[NX]
     findings = validate(r)
     q = quality_summary(r, findings)
-    assert q["errors"] == 2 and q["warnings"] == 6
+    assert q["errors"] == 2 and q["warnings"] == 7
     assert q["rules_passed"] < q["rules_run"] <= len(RULES)
     # the sums that met the cut-short cells did add up: only the cut-short rule fails for them
-    assert q["failed_rules"] == "cross.summary_income text.figures value.cut_short"
+    assert q["failed_rules"] == "cross.summary_income text.comparison text.figures value.cut_short"
 
 
 def test_no_rounding_difference_is_an_error_on_the_five_disclosures(parsed):
@@ -447,6 +448,9 @@ HAND_CHECKED = {
     TC: [],
     XX: [],
 }
+# the text claims (issue 18) each checked by hand too: tests/test_claims.py holds them
+for _name, _found in CLAIMS_CHECKED.items():
+    HAND_CHECKED[_name] = HAND_CHECKED[_name] + _found
 
 
 def test_errors_and_warnings_on_the_five_disclosures_are_the_hand_checked_ones(doc):

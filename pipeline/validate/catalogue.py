@@ -8,6 +8,8 @@ from .rules_cross import (check_basic_total, check_fiscal_general_budget, check_
 from .rules_tables import (check_budget_units, check_code_hierarchy, check_column_totals, check_completeness,
                            check_duplicate_codes, check_row_totals, check_summary_balance, check_summary_grand_total,
                            check_summary_year_total)
+from .rules_claims import check_changes, check_comparisons
+from .rules_document import check_dates, check_empty_against_text, check_placeholders
 from .rules_text import check_operating_costs, check_text_figures
 
 ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数即 n × 0.005，按印出单位折元）：在此内为 info（舍入），超出为 error"
@@ -96,7 +98,8 @@ RULES: list[Rule] = [
          name_zh="项目表资金与项目支出一致"),
     Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
          "情况说明引用的总收入、财政拨款、各类支出、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
-         "必须与公开表中的同一数字一致。",
+         "必须与公开表中的同一数字一致；总计、合计不论措辞（收支总计、收入支出总计、收入预算总额 …）都与其所指的表的"
+         "总计比对。说明其他资金（政府性基金 …）的句子不与一般公共预算或部门的表比对。",
          "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", "warning", check_text_figures,
          name_zh="文字金额与表一致"),
     Rule("text.operating_costs", "text", "机关运行经费 ≤ 公用经费", "Operating costs ≤ public expenses",
@@ -104,6 +107,30 @@ RULES: list[Rule] = [
          "说明中的机关运行经费不能超过基本支出表的公用经费合计。",
          "文字数末位的一半加表中数末位的一半以内视为不超过；超出为 warning", "warning", check_operating_costs,
          name_zh="机关运行经费不超过公用经费"),
+    Rule("text.change", "text", "说明中的增减额、增减率与其所比较的数一致", "Changes stated in the text add up",
+         "“比上年增加 X 万元，增长 Y%”“与 2023 年执行数（A 万元）相比减少 X 万元”“与上年持平”：增减方向、增减额、"
+         "增减率须与句中（或上一句）所说的本年数和比较数一致；按科目编码说明的（2080101 行政运行 …），"
+         "还与同时印出两年数的表核对。找不到比较数的说法不核对。",
+         "每个印出数末位的一半，在运算中逐项累加（增减率按区间计算）；超出为 warning", "warning", check_changes,
+         name_zh="增减说明"),
+    Rule("text.comparison", "text", "决算数大于/小于/等于预算数的说法与数字一致",
+         "'Final above/below/equal to budget' agrees with the figures",
+         "决算说明中“决算数大于（小于、等于）预算数”“完成年初预算的 P%”，须与本句或上一句所列的年初预算数和决算数一致。"
+         "句中和上一句都没有这两个数的说法不核对。",
+         "两数末位的一半之和以内视为相等；完成率按区间计算；超出为 warning", "warning", check_comparisons,
+         name_zh="预决算比较说明"),
+    Rule("text.dates", "text", "年份与日期与本文件年度一致", "Years and dates agree with the fiscal year",
+         "决算说明“截至 YYYY 年 12 月 31 日”的资产状况是本年度末的（预算为上年末的）；标题和表题中的"
+         "“YYYY 年度部门决算（预算）”、以及“本年（YYYY 年）”“上年（YYYY 年）”须与本文件年度一致。"
+         "与上年比较（与 2023 年度相比）是正常说法，不核对。",
+         "不适用（年份不符即为 warning）", "warning", check_dates, name_zh="年份与日期"),
+    Rule("text.placeholder", "text", "未填写的模板占位符", "Template placeholders left in",
+         "“XX 局”“×× 万元”“某某单位”“〇〇”是公开模板中待填写的位置，公开文件中不应出现。",
+         "不适用（出现即为 warning，每行一条）", "warning", check_placeholders, name_zh="模板占位符"),
+    Rule("text.empty_vs_stated", "text", "空表与文字说明一致", "Empty tables against what the text states",
+         "表印为空表（或全为 0）时，说明不应给出该表的非零数（如“三公”经费表为空而说明称预算 0.95 万元）；"
+         "说明称“无政府性基金（国有资本经营、“三公”经费）…支出”时，相应表中不应印有本年金额。",
+         "不适用（非零即为 warning）", "warning", check_empty_against_text, name_zh="空表与文字说明"),
     Rule("value.cut_short", "table", "印出的数少印了末位小数", "A printed amount cut short",
          "表格列宽不足时，PDF 中的数字会被截去末位（1,234,567.8 而其组成部分之和为 1,234,567.83）；"
          "此数不是作者的计算错误，但公开的数字不完整。",
@@ -123,6 +150,37 @@ GROUP_TITLES = {"completeness": "完整性 Completeness", "table": "表内 Withi
                 "cross": "表间 Between tables", "text": "文字与表 Text and tables"}
 
 
+# What the explanations claim, and whether a rule checks it: (claim, rule id or "" when not checked, why)
+TEXT_CLAIMS: list[tuple[str, str, str]] = [
+    ("关键词后直接给出的金额：收支总计（收入支出总计、收入预算总额 …）、收入合计、财政拨款、基本支出（基本保障支出）、"
+     "项目支出、人员经费、公用经费、“三公”经费及各项、机关运行经费、各功能分类类级支出、政府性基金和国有资本经营预算",
+     "text.figures", "与其所指的表中数比对；说明其他资金（政府性基金 …）的句子不与一般公共预算或部门的表比对"),
+    ("金额单独成行（关键词在上一行）", "text.figures", "同一段落的各行连起来读"),
+    ("比上年（比 YYYY 年执行数、较年初预算数）增加/减少 X，增长/下降 Y%，持平", "text.change",
+     "与本句（或上一句）所说的本年数、比较数核对；以科目编码开头的说明还与印有两年数的表核对"),
+    ("决算数大于/小于/等于预算数，完成年初预算的 P%", "text.comparison", "与本句或上一句的年初预算数、决算数核对"),
+    ("截至 YYYY 年 12 月 31 日；标题和表题中的 YYYY 年度部门决算（预算）；本年（YYYY 年）", "text.dates",
+     "与本文件年度核对；与上年比较的说法（与 2023 年度相比）不核对"),
+    ("XX、××、某某、〇〇 等模板占位符", "text.placeholder", "全文（含表格）逐行查找"),
+    ("空表而说明给出非零数；说明称“无…支出”而表中有数", "text.empty_vs_stated", "按说明所指的表核对"),
+    ("增减额、增减率的比较数既未写出、也不能由本句推出（如“比上年增加的主要原因”）", "",
+     "找不到比较数：不核对，不报错"),
+    ("“其中”之后列出多个数、再说“比上年减少 X”", "", "不能确定所比的是哪一个数：不核对"),
+    ("“三公”经费各项比上年的增减（表中印有上年数时）", "", "尚未与表核对，只核对句内数字"),
+    ("项目绩效、资产（房屋面积、车辆数）、政府采购金额", "", "没有可比对的公开表：不核对"),
+    ("决算说明中各功能分类的年初预算数", "", "决算公开表不印年初预算数：只核对句内数字"),
+]
+
+
+def claims_markdown() -> list[str]:
+    out = ["## 说明文字中哪些说法被核对 Which claims of the text are checked", "",
+           "| 说法 Claim | 规则 Rule | 如何核对 How |", "|---|---|---|"]
+    for claim, rule, how in TEXT_CLAIMS:
+        cells = [claim, f"`{rule}`" if rule else "不核对 not checked", how]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return out + [""]
+
+
 def catalogue_markdown() -> str:
     """The rule catalogue as a site page (Markdown), generated from the rules themselves."""
     out = ["# 校验规则 Validation rules", "",
@@ -139,4 +197,5 @@ def catalogue_markdown() -> str:
             cells = [f"`{r.id}`", r.name_zh, f"{r.title_zh}<br>{r.title_en}", r.basis, r.tolerance, r.severity]
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
+    out += claims_markdown()
     return "\n".join(out)

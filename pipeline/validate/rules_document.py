@@ -1,0 +1,170 @@
+"""What a disclosure says about itself: its years and dates, template placeholders left unfilled, and tables
+printed empty against what the text states for them (and the reverse).
+"""
+from __future__ import annotations
+
+import re
+
+from .core import ZERO, Doc, finding, fmt, val
+from .lookup import is_current
+from .rules_text import text_figures
+from .sentences import quote, sentences
+
+# 截至 2024 年 12 月 31 日 · 截止2024年末 · 截至2024年12月底
+AS_OF = re.compile(r"截[至止]\s*(20\d\d)\s*年\s*(?:12\s*月\s*(?:31\s*日|底|末)|末|底)")
+# 2024 年度部门决算 · 2024年部门预算公开 · 2024年度部门决算表 (a heading or a table title)
+DOC_YEAR = re.compile(r"(?<![\d与比较同])(20\d\d)\s*年(?:度)?\s*(?:部门|单位)?\s*(决算|预算)"
+                      r"(?=\s*(?:公开|情况说明|说明|表|报告|编制|[—－]|$))")
+# 本年度（2023 年） · 上年（2022年）
+THIS_YEAR_IS = re.compile(r"(本|上)\s*年\s*度?\s*[（(]\s*(20\d\d)\s*年?\s*度?\s*[）)]")
+_KIND_WORD = {"final_accounts": "决算", "budget": "预算"}
+
+# a template placeholder standing where a name or a number belongs: XX局, ××万元, 某某单位, 〇〇
+PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:[XxＸｘ]{2,}|[×✕]{2,}|某某|(?<![一二三四五六七八九十〇零])〇〇(?![一二三四五六七八九十〇零]))"
+                         r"(?![A-Za-z])")
+
+
+def check_dates(doc: Doc) -> list[dict] | None:
+    """截至 … 12 月 31 日 is the end of the fiscal year in final accounts and of the year before in a budget;
+    headings and table titles name the document's own year; 本年/上年 name the years they are."""
+    fy = doc.fiscal_year
+    if not fy:
+        return None
+    out = []
+    for s in sentences(doc):
+        for m in AS_OF.finditer(s.text):
+            year = int(m.group(1))
+            want = fy if doc.kind == "final_accounts" else fy - 1
+            if year != want:
+                q = quote(s.text, m.start(), m.end(), 0)
+                why = (f"{fy} 年度决算应截至 {fy} 年末" if doc.kind == "final_accounts"
+                       else f"{fy} 年预算编制时的资产状况应截至 {fy - 1} 年末")
+                out.append(finding(doc, "text.dates", "warning", f"“{q}”：{why}",
+                                   lines=[s.line_at(m.start())],
+                                   message_en=f"“{q}”: a {fy} {doc.kind.replace('_', ' ')} states assets as of "
+                                              f"the end of {want}"))
+        for m in THIS_YEAR_IS.finditer(s.text):
+            year, want = int(m.group(2)), fy if m.group(1) == "本" else fy - 1
+            if year != want:
+                q = quote(s.text, m.start(), m.end(), 0)
+                out.append(finding(doc, "text.dates", "warning", f"“{q}”：本文件为 {fy} 年度，{m.group(1)}年应为 {want} 年",
+                                   lines=[s.line_at(m.start())],
+                                   message_en=f"“{q}”: the document is of {fy}; this names {year}"))
+        if is_title(s):
+            out += _year_in_title(doc, s.text, s.line_at, "标题")
+    for t in doc.tables:
+        if t.title:
+            out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, "表题", t.table_id)
+    return out
+
+
+def is_title(s) -> bool:
+    """A heading, or a line short enough to be one (a cover or contents line): where a year names the
+    document itself."""
+    return s.is_heading or len(s.text) <= 40
+
+
+def _year_in_title(doc: Doc, text: str, line_at, what: str, table_id: str = "") -> list[dict]:
+    out = []
+    for m in DOC_YEAR.finditer(text):
+        year = int(m.group(1))
+        kind = _KIND_WORD.get(doc.kind)
+        if year != doc.fiscal_year and (kind is None or m.group(2) == kind):
+            out.append(finding(doc, "text.dates", "warning",
+                               f"{what}“{text.strip()[:60]}”写的是 {year} 年度，本文件为 {doc.fiscal_year} 年度",
+                               tables=[table_id], lines=[line_at(m.start())],
+                               message_en=f"the {'table title' if table_id else 'heading'} names {year}; the "
+                                          f"document is of {doc.fiscal_year}"))
+    return out
+
+
+def check_placeholders(doc: Doc) -> list[dict] | None:
+    """XX局, ××万元, 某某单位: template words never filled in, in the text, the headings or a table."""
+    out = []
+    lines = doc.result.source.lines
+    for n, text in enumerate(lines, start=1):
+        for m in PLACEHOLDER.finditer(text):
+            a, b = max(0, m.start() - 10), min(len(text), m.end() + 10)
+            q = text[a:b].strip()
+            out.append(finding(doc, "text.placeholder", "warning", f"第 {n} 行“{q}”中的“{m.group(0)}”是未填写的模板占位符",
+                               lines=[n], message_en=f"line {n}: “{m.group(0)}” is a template placeholder left in"))
+            break  # one per line
+    return out
+
+
+# ------------------------------------------------------------------------------------------ empty tables
+
+# the tables a statement of "none" can be about, by the words that name them
+_NONE_OF = [
+    ("government_fund", re.compile(r"政府性基金")),
+    ("state_capital", re.compile(r"国有资本经营")),
+    ("three_public_costs", re.compile(r"[“\"]?三公[”\"]?经费")),
+    ("operating_costs", re.compile(r"机关运行经费")),
+]
+# 无政府性基金预算财政拨款收入 · 没有使用国有资本经营预算拨款 · 未安排"三公"经费
+_NONE = re.compile(r"(?:无|没有|未(?:发生|安排|使用|列支))(?:使用|安排)?(?P<what>[^，。；;、]{2,24}?)(?:收入|支出|拨款|经费|预算|安排)")
+
+
+def _amounts(doc: Doc, table) -> list[dict]:
+    """The table's amounts of the document's year (all of them when no column names a year)."""
+    money = [f for f in table.facts if f["value_unit"] == "yuan"]
+    return [f for f in money if is_current(doc, f["column_label"])] or money
+
+
+def _empty(doc: Doc, table) -> bool:
+    return table.status == "empty" or all(val(f) == ZERO for f in _amounts(doc, table))
+
+
+def check_empty_against_text(doc: Doc) -> list[dict] | None:
+    """A table printed empty (or all zeros) while the text states a non-zero figure for it; a text that
+    says there is none (无政府性基金…支出) while the table prints amounts."""
+    out = []
+    ran = False
+    by_type: dict[str, list] = {}
+    for t in doc.tables:
+        by_type.setdefault(t.table_type, []).append(t)
+    for tf in text_figures(doc):
+        tables = by_type.get(_FIGURE_TABLE.get(tf.keyword.name, tf.table_type), [])
+        if not tables:
+            continue
+        ran = True
+        if tf.amount != ZERO and all(_empty(doc, t) for t in tables):
+            t = tables[0]
+            out.append(finding(
+                doc, "text.empty_vs_stated", "warning",
+                f"说明中“{tf.quote}”给出{tf.keyword.name} {fmt(tf.amount)} 元，而《{t.title or t.table_type}》为空表",
+                expected=ZERO, actual=tf.amount, tables=[t.table_id for t in tables],
+                lines=[tf.line, t.block.line_start],
+                message_en=f"the text states {tf.keyword.name} = {fmt(tf.amount)} yuan; the table is printed empty"))
+    for s in sentences(doc):
+        for m in _NONE.finditer(s.text):
+            what = m.group("what")
+            lead = s.text[max(0, m.start() - 16):m.start()]
+            years = {int(y) for y in re.findall(r"(20\d\d)", lead + what)}
+            if (years and years != {doc.fiscal_year}) or re.search(r"上年|上一年", lead + what):
+                continue  # a statement about another year
+            for ttype, rx in _NONE_OF:
+                if not rx.search(m.group(0)):
+                    continue
+                for t in by_type.get(ttype, []):
+                    ran = True
+                    amounts = [f for f in _amounts(doc, t) if val(f) != ZERO]
+                    if amounts:
+                        f = max(amounts, key=lambda f: abs(val(f)))
+                        q = quote(s.text, m.start(), m.end(), 8)
+                        out.append(finding(
+                            doc, "text.empty_vs_stated", "warning",
+                            f"说明称“{q}”，但《{t.title or ttype}》印有金额（如 {f['published_value']}，第 {f['source_line']} 行）",
+                            expected=ZERO, actual=val(f), tables=[t.table_id],
+                            lines=[s.line_at(m.start()), f["source_line"]],
+                            message_en=f"the text says “{q}”, but the table prints amounts "
+                                       f"({f['published_value']}, line {f['source_line']})"))
+                break
+    return out if ran else None
+
+
+# figures whose own table is not the one text.figures compares them with: a fund's income is its table's
+_FIGURE_TABLE = {"政府性基金预算拨款收入": "government_fund", "国有资本经营预算拨款收入": "state_capital"}
+
+
+__all__ = ["check_dates", "check_placeholders", "check_empty_against_text"]
