@@ -247,3 +247,16 @@ def test_the_catalogue_says_which_claims_are_checked_and_which_are_not():
     assert "" in rules and all(r == "" or r in RULE_BY_ID for r in rules)
     page = catalogue_markdown()
     assert all(claim in page for claim, _, _ in TEXT_CLAIMS) and "不核对" in page
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_findings_and_figures_fit_the_package_schema(parsed, name):
+    from pipeline.package import load_schema, typed_columns
+    from pipeline.validate import validate
+
+    r = parsed[name]
+    findings = validate(r)
+    resources = {res["name"]: res for res in load_schema()[1]}
+    rows = [dict(f) for f in findings]
+    typed_columns(resources["findings"], rows)  # raises on a value the package cannot publish
+    typed_columns(resources["text_figures"], r.extra["text_figures"])
