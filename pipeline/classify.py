@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .segment import TABLE_NAME
 from .text import squash
 
 # Title rules. Order matters: the first rule whose pattern is found in the title wins ("一般公共预算“三公”
@@ -97,7 +98,6 @@ def block_type(title: str, header: list[list[str]], body: list[list[str]]) -> tu
     return (by_words, "header") if by_words else ("other", "")
 
 
-_TOC_TABLE = re.compile(r"表(?:[（(][^）)]*[）)])?$")
 _TOC_TAIL = re.compile(r"[.．…·]+\s*\d*$")
 
 
@@ -106,7 +106,7 @@ def listed_tables(toc: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     out = []
     for line, entry in toc:
         name = _TOC_TAIL.sub("", squash(entry))
-        if _TOC_TABLE.search(name) and not re.match(r"^第.{1,3}部分", name):
+        if TABLE_NAME.search(name) and not re.match(r"^第.{1,3}部分", name):
             kind = table_type(name)
             if kind != "other":
                 out.append((line, name, kind))

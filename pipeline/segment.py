@@ -27,6 +27,8 @@ _BULLET = re.compile(r"^[-*+]\s+")
 
 
 CONTINUED = re.compile(r"[（(]\s*续\s*[)）]\s*$|续表$")
+# a line naming a table ends in 表, maybe with a qualifier: …分经济科目表（不含上年结转）
+TABLE_NAME = re.compile(r"表(?:[（(][^）)]{0,20}[）)])?$")
 
 
 def _base_title(title: str) -> str:
@@ -101,7 +103,7 @@ class _Echoes:
 def _is_own_context(text: str) -> bool:
     """Lines that name or annotate a table even when their words also stand in its cells."""
     return bool(UNIT.match(text) or TABLE_LABEL.match(text) or NOTE.match(text) or PART.match(text)
-                or META.match(text) or TOC.match(text) or _base_title(squash(text)).endswith("表"))
+                or META.match(text) or TOC.match(text) or TABLE_NAME.search(_base_title(squash(text))))
 
 
 def _is_punctuation(text: str) -> bool:
@@ -130,6 +132,129 @@ def _note_above(lines: list[str], kinds: list[str], k: int, stop: int, depth: in
     return bool(NOTE.match(t)) or (depth > 1 and not _is_own_context(t) and _note_above(lines, kinds, j, stop, depth - 1))
 
 
+def _read_context(block: Block, lines: list[str], kinds: list[str], start: int, stop: int, used: set[int]) -> None:
+    """The context printed before a run of rows, read upwards from line index `start` to `stop`: title,
+    label, unit (nearest first). Notes printed between the title and the header (or a page's notes placed
+    before its rows) are the table's notes; echoes of the rows are skipped."""
+    k = start
+    seen = 0
+    titles: list[tuple[int, str]] = []
+    before: list[tuple[int, str]] = []
+    while k > stop and seen < 6:
+        t = lines[k].strip()
+        if not t or kinds[k] == "echo":
+            k -= 1
+            continue
+        if not titles and not block.unit_text and not block.label and (
+                NOTE.match(t) or (_note_above(lines, kinds, k, stop) and not _is_own_context(t))):
+            before.insert(0, (k + 1, t))
+            used.add(k)
+            k -= 1
+            continue
+        seen += 1
+        if UNIT.match(t) and not block.unit_text:
+            block.unit_text, block.unit_line = unit_of(t), k + 1
+        elif TABLE_LABEL.match(t) and not block.label:
+            block.label = squash(t)
+        elif META.match(t):
+            pass
+        elif NOTE.match(t) or len(t) > 60 or PART_HEADING.match(t) or ("表" in block.title) or len(titles) == 2:
+            break  # above a title only a label or a unit can still belong to the table
+        else:
+            titles.append((k, squash(t)))
+            # a line naming a table (…表) wins over a subtitle printed between it and the rows
+            pick = next(((kk, tt) for kk, tt in titles if "表" in tt), titles[0])
+            block.title, block.title_line = pick[1], pick[0] + 1
+        used.add(k)
+        k -= 1
+    for line, t in before:  # a note wrapped over lines is one note
+        if block.notes and not NOTE.match(t):
+            block.notes[-1] = (block.notes[-1][0], block.notes[-1][1] + t)
+        else:
+            block.notes.append((line, t))
+
+
+class _Words:
+    """The words of the echo lines between two line indexes: does a row consist of them?"""
+
+    def __init__(self, lines: list[str], kinds: list[str], start: int, end: int):
+        echo = [lines[j] for j in range(start, end) if kinds[j] == "echo"]
+        self.exact = {squash(w) for ln in echo for w in ln.split()}
+        self.joined = "\x00".join(squash(ln) for ln in echo)
+
+    def holds(self, cells: list[str]) -> bool:
+        """Every piece of every cell is a word of these lines (a long piece may be part of one)."""
+        return bool(cells) and all(squash(c) in self.exact or all(
+            w in self.exact or (len(w) >= 4 and not _NUMBERISH.match(w) and w in self.joined) for w in c.split())
+            for c in cells)
+
+    def score(self, cells: list[str]) -> float:
+        """The share of the row's cells printed word for word in these lines."""
+        return sum(squash(c) in self.exact or all(w in self.exact for w in c.split()) for c in cells) / len(cells)
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    """A row of header words (项目名称 | 合计 | …): no amount, and a cell that names a label column."""
+    from .tables import header_kind
+
+    return not any(is_amount(c) for c in cells) and any(header_kind(c) == "label" for c in cells)
+
+
+def _is_table_title(text: str) -> bool:
+    t = squash(text)
+    return (len(t) <= 60 and TABLE_NAME.search(_base_title(t)) and not PART_HEADING.match(t) and not NOTE.match(t)
+            and not TABLE_LABEL.match(t))
+
+
+def _split_shared_page(run: list[int], prev_end: int, lines: list[str], kinds: list[str], after_table: bool):
+    """A page that holds several tables, read page by page, prints every title with its table's words
+    (title A, words of A, title B, words of B) and then all the rows: one run of tab lines. Where the page
+    text names two or more tables (or the rest of the table before, then a new one), the run is split
+    where the rows of the next table begin: the first row printed in its words more than in the words of
+    the table before it, or that table's header printed again. Returns (rows, context start, context stop,
+    continues the previous table) per piece; one piece when no split is found."""
+    whole = [(run, run[0] - 1, prev_end, False)]
+    top = run[0] - 1  # the page text above the rows: echoes, titles, units, labels and notes
+    while top > prev_end and (kinds[top] != "text" or _is_own_context(lines[top].strip())
+                              or _note_above(lines, kinds, top, prev_end)):
+        top -= 1
+    titles = [k for k in range(top + 1, run[0]) if kinds[k] == "text" and _is_table_title(lines[k])]
+    if not titles:
+        return whole
+    # the rest of the table before, printed above the first title of the page
+    lead = after_table and any(kinds[j] == "echo" for j in range(top + 1, titles[0]))
+    bounds = ([top] if lead else []) + titles + [run[0]]
+    if len(bounds) < 3 or any(not any(kinds[j] == "echo" for j in range(a, b)) for a, b in zip(bounds, bounds[1:])):
+        return whole
+    tab_rows = [r for r in run if kinds[r] == "tab"]
+    cells = {r: [c.strip() for c in lines[r].split("\t") if c.strip()] for r in tab_rows}
+    pages = [_Words(lines, kinds, bounds[k] + 1, bounds[k + 1]) for k in range(len(bounds) - 1)]
+    cuts = [0]
+    for k in range(1, len(pages)):
+        first = tab_rows[cuts[-1]]
+        later = range(cuts[-1] + 1, len(tab_rows))
+        # the next table begins at the first row printed in its words more than in the words before it …
+        by_words = next((i for i in later if pages[k].holds(cells[tab_rows[i]])
+                         and pages[k].score(cells[tab_rows[i]]) > pages[k - 1].score(cells[tab_rows[i]])), None)
+        # … or, for tables with the same header, where that header is printed again, or where a header
+        # row of the next table's words follows a row of amounts
+        repeated = next((i for i in later if cells[tab_rows[i]] == cells[first]), None)
+        header_again = next((i for i in later if _is_header_row(cells[tab_rows[i]])
+                             and any(is_amount(c) for c in cells[tab_rows[i - 1]])
+                             and pages[k].holds(cells[tab_rows[i]])), None)
+        cut = min((c for c in (by_words, repeated, header_again) if c is not None), default=None)
+        if cut is None:
+            return whole
+        cuts.append(cut)
+    pieces = []
+    for k, c in enumerate(cuts):
+        upto = tab_rows[cuts[k + 1]] if k + 1 < len(cuts) else run[-1] + 1
+        rows = [r for r in run if (tab_rows[c] if k else run[0]) <= r < upto]
+        pieces.append((rows, bounds[k + 1] - 1 if k + 1 < len(pages) else run[0] - 1, bounds[k] - 1 if k else prev_end,
+                       lead and k == 0))
+    return pieces
+
+
 def segment(source: Source) -> Segmented:
     lines = source.lines
     n = len(lines)
@@ -140,14 +265,17 @@ def segment(source: Source) -> Segmented:
             kinds[i] = "echo"
     for i in range(1, n):  # echoes stand right above a run of tab lines, maybe with the page's notes
         if kinds[i] == "tab" and kinds[i - 1] != "tab":
-            k = i - 1
+            k, stray = i - 1, 0
             while k >= 0 and kinds[k] != "tab":
                 t = lines[k].strip()
                 if kinds[k] == "text" and echoes.is_echo(k, i):
-                    kinds[k] = "echo"
-                elif kinds[k] == "text" and not NOTE.match(t) and not (
-                        _note_above(lines, kinds, k, -1) and not _is_own_context(t)):
-                    break
+                    kinds[k], stray = "echo", 0
+                elif kinds[k] == "text" and not _is_own_context(t) and not _note_above(lines, kinds, k, -1):
+                    # titles and units of other tables on the same page do not end the page's text, nor do
+                    # two short stray lines (a running header, a damaged line)
+                    stray += 1
+                    if stray > 2 or len(t) > 30 or heading_level(t):
+                        break
                 k -= 1
     used: set[int] = {i for i in range(n) if kinds[i] == "echo" and not _is_punctuation(lines[i])}
 
@@ -186,47 +314,19 @@ def segment(source: Source) -> Segmented:
 
     blocks: list[Block] = []
     prev_end = -1
-    for run, run_notes in runs:
-        block = Block(rows=[Row(line=r + 1, cells=lines[r].split("\t")) for r in run])
-        # 2. context before the run: title, label, unit (nearest first), back to the previous run. Notes
-        #    printed between the title and the header (or a page's notes placed before its rows) are the
-        #    table's notes; echoes of the rows are skipped.
-        k = run[0] - 1
-        seen = 0
-        titles: list[tuple[int, str]] = []
-        before: list[tuple[int, str]] = []
-        while k > prev_end and seen < 6:
-            t = lines[k].strip()
-            if not t or kinds[k] == "echo":
-                k -= 1
+    for whole, run_notes in runs:
+        pieces = _split_shared_page(whole, prev_end, lines, kinds, bool(blocks))
+        for p_no, (run, start, stop, continued) in enumerate(pieces):
+            block = Block(rows=[Row(line=r + 1, cells=lines[r].split("\t")) for r in run])
+            if continued:  # the rest of the table before, on a page where the next one starts
+                blocks[-1].rows.extend(block.rows)
+                used.update(run)
                 continue
-            if not titles and not block.unit_text and not block.label and (
-                    NOTE.match(t) or (_note_above(lines, kinds, k, prev_end) and not _is_own_context(t))):
-                before.insert(0, (k + 1, t))
-                used.add(k)
-                k -= 1
-                continue
-            seen += 1
-            if UNIT.match(t) and not block.unit_text:
-                block.unit_text, block.unit_line = unit_of(t), k + 1
-            elif TABLE_LABEL.match(t) and not block.label:
-                block.label = squash(t)
-            elif META.match(t):
-                pass
-            elif NOTE.match(t) or len(t) > 60 or PART_HEADING.match(t) or ("表" in block.title) or len(titles) == 2:
-                break  # above a title only a label or a unit can still belong to the table
-            else:
-                titles.append((k, squash(t)))
-                # a line naming a table (…表) wins over a subtitle printed between it and the rows
-                pick = next(((kk, tt) for kk, tt in titles if "表" in tt), titles[0])
-                block.title, block.title_line = pick[1], pick[0] + 1
-            used.add(k)
-            k -= 1
-        for line, t in before:  # a note wrapped over lines is one note
-            if block.notes and not NOTE.match(t):
-                block.notes[-1] = (block.notes[-1][0], block.notes[-1][1] + t)
-            else:
-                block.notes.append((line, t))
+            _read_context(block, lines, kinds, start, stop, used)
+            if p_no < len(pieces) - 1:
+                used.update(run)
+                blocks.append(block)
+        run = whole
         block.notes.extend((r + 1, lines[r].strip()) for r in run_notes)
         used.update(run_notes)
         # 3. notes right after the run.

@@ -56,16 +56,7 @@ def page_text_before_rows(lines, result):
     joined by spaces, a label wrapped onto its own line) before the tab-separated rows."""
     inserts: dict[int, list[str]] = {}
     for t in money_tables(result):
-        echo = []
-        for r in t.block.rows:
-            cells = [c.strip() for c in r.cells if c.strip()]
-            words = [c for c in cells if not is_amount(c) and not is_code(c)]
-            nums = [c for c in cells if c not in words]
-            if words:
-                echo.append(" ".join(words))
-            if nums:
-                echo.append(" ".join(nums))
-        inserts.setdefault(t.block.rows[0].line, []).extend(echo)
+        inserts.setdefault(t.block.rows[0].line, []).extend(_echo(t))
     return insert_lines(lines, inserts)
 
 
@@ -169,3 +160,38 @@ def trailing_blanks_dropped(lines, result):
             if "\t" in short:  # a row of one cell would no longer be a table line
                 out[r.line - 1] = short
     return out
+
+
+def _echo(t) -> list[str]:
+    out = []
+    for r in t.block.rows:
+        cells = [c.strip() for c in r.cells if c.strip()]
+        words = [c for c in cells if not is_amount(c) and not is_code(c)]
+        nums = [c for c in cells if c not in words]
+        out += [" ".join(x) for x in (words, nums) if x]
+    return out
+
+
+def two_tables_per_page(lines, result):
+    """Two tables on one page, read page by page: title A, A's words, A's note, title B, B's words, then the
+    rows of A and the rows of B with nothing between them."""
+    money = money_tables(result)
+    out, pos, pairs = [], 0, 0
+    i = 0
+    while i + 1 < len(money):
+        a, b = money[i], money[i + 1]
+        a_end = a.block.rows[-1].line
+        between = [ln for ln in lines[a_end:b.block.line_start - 1] if ln.strip()]
+        if not all(ln.strip().startswith("注") for ln in between) or a.block.line_start <= pos:
+            i += 1
+            continue
+        head_a = lines[a.block.line_start - 1:a.block.rows[0].line - 1]
+        head_b = lines[b.block.line_start - 1:b.block.rows[0].line - 1]
+        rows = [ln for ln in lines[a.block.rows[0].line - 1:a_end] if ln.strip()]
+        rows += [ln for ln in lines[b.block.rows[0].line - 1:b.block.rows[-1].line] if ln.strip()]
+        out += lines[pos:a.block.line_start - 1]
+        out += head_a + _echo(a) + between + head_b + _echo(b) + rows
+        pos = b.block.rows[-1].line
+        pairs += 1
+        i += 2
+    return out + lines[pos:], pairs

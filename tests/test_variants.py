@@ -185,6 +185,19 @@ def test_family1_page_text_printed_before_the_rows(parsed, disclosure_paths, tmp
         assert [s["text"] for s in variant.sections] == [s["text"] for s in original.sections], name
 
 
+def test_family1_two_tables_on_one_page(parsed, disclosure_paths, tmp_path):
+    """Each title keeps its own rows when a page's text names two tables and all the rows follow."""
+    pairs = 0
+    for name, lines, original in originals(parsed, disclosure_paths):
+        text, n = layouts.two_tables_per_page(lines, original)
+        pairs += n
+        variant = reparse(tmp_path, name, text)
+        assert content_of(variant) == content_of(original), name
+        assert [(t.table_type, t.title) for t in layouts.money_tables(variant)] == \
+            [(t.table_type, t.title) for t in layouts.money_tables(original)], name
+    assert pairs >= 5
+
+
 def test_family2_codes_in_separate_cells(parsed, disclosure_paths, tmp_path):
     from pipeline.validate import validate
 
