@@ -172,9 +172,11 @@ def _echo(t) -> list[str]:
     return out
 
 
-def two_tables_per_page(lines, result):
+def two_tables_per_page(lines, result, turn_inside_first: bool = False):
     """Two tables on one page, read page by page: title A, A's words, A's note, title B, B's words, then the
-    rows of A and the rows of B with nothing between them."""
+    rows of A and the rows of B with nothing between them. With `turn_inside_first`, the page starts with
+    the rest of table A (its first rows on the page before): A's remaining words, title B, B's words, then
+    A's remaining rows and B's rows."""
     money = money_tables(result)
     out, pos, pairs = [], 0, 0
     i = 0
@@ -190,7 +192,14 @@ def two_tables_per_page(lines, result):
         rows = [ln for ln in lines[a.block.rows[0].line - 1:a_end] if ln.strip()]
         rows += [ln for ln in lines[b.block.rows[0].line - 1:b.block.rows[-1].line] if ln.strip()]
         out += lines[pos:a.block.line_start - 1]
-        out += head_a + _echo(a) + between + head_b + _echo(b) + rows
+        if turn_inside_first:
+            a_rows = [ln for ln in lines[a.block.rows[0].line - 1:a_end] if ln.strip()]
+            half = max(len(a_rows) // 2, a.header_rows + 1)
+            echo_a = _echo(a)
+            out += head_a + echo_a[:half] + a_rows[:half] + [""]  # page 1: A's title and first rows
+            out += echo_a[half:] + between + head_b + _echo(b) + rows[half:]  # page 2
+        else:
+            out += head_a + _echo(a) + between + head_b + _echo(b) + rows
         pos = b.block.rows[-1].line
         pairs += 1
         i += 2

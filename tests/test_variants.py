@@ -185,11 +185,13 @@ def test_family1_page_text_printed_before_the_rows(parsed, disclosure_paths, tmp
         assert [s["text"] for s in variant.sections] == [s["text"] for s in original.sections], name
 
 
-def test_family1_two_tables_on_one_page(parsed, disclosure_paths, tmp_path):
-    """Each title keeps its own rows when a page's text names two tables and all the rows follow."""
+@pytest.mark.parametrize("turn_inside_first", [False, True])
+def test_family1_two_tables_on_one_page(parsed, disclosure_paths, tmp_path, turn_inside_first):
+    """Each title keeps its own rows when a page's text names two tables and all the rows follow, also
+    when the page begins with the rest of the table before."""
     pairs = 0
     for name, lines, original in originals(parsed, disclosure_paths):
-        text, n = layouts.two_tables_per_page(lines, original)
+        text, n = layouts.two_tables_per_page(lines, original, turn_inside_first)
         pairs += n
         variant = reparse(tmp_path, name, text)
         assert content_of(variant) == content_of(original), name
