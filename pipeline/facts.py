@@ -153,7 +153,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     for body_index, row in enumerate(body, start=lay.header_rows + 1):
         if [squash(c) for c in row.cells if c.strip()] in header_texts:
             continue  # the header printed again on a continuation page
-        placed = place_row(row, lay, widths.get(row.line, ()))
+        placed = place_row(row, lay, widths.get(row.line))
         _set_grid_cols(placed, body_index, cell_at)
         code, label = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""

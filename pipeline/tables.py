@@ -282,12 +282,13 @@ class PlacedRow:
     note: str = ""  # how an ambiguous row was placed
 
 
-def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] = ()) -> PlacedRow:
+def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None) -> PlacedRow:
     """Assign a body row's cells to columns. In a one-lane table the amount region may start earlier or
     later than in the header (code and name in two cells on one page, 类|款|项 in three on the next): the
     k-th amount cell of the row goes under the k-th amount column of the header. `neighbours` are the
-    label-block widths (`label_end`) of the rows around it: a row alone in printing its label block wider
-    is not shifted on the strength of one cell; its cells stay under the header's columns."""
+    label-block widths (`label_end`) of the rows with amounts around it (none for a table of one such row):
+    a row alone in printing its label block wider is not shifted on the strength of one cell; its cells stay
+    under the header's columns."""
     cells = row.cells
     n = len(cells)
     if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
@@ -308,7 +309,7 @@ def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] = ()) -> Placed
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
     label_end, first_amount = label_extent(cells, lay)
     note = ""
-    if label_end > head_label and neighbours and label_end not in neighbours:
+    if label_end > head_label and neighbours is not None and label_end not in neighbours:
         note = (f"the row alone prints {label_end - head_label} more label cell(s) than the header; "
                 "its cells are kept under the header's columns")
         label_end = head_label

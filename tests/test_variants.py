@@ -281,6 +281,9 @@ def test_family5_an_unreadable_amount_never_shifts_the_row(parsed, disclosure_pa
         assert others and not [k for k in others if k not in got], name
         assert not [f for f in variant.facts if f["source_line"] in hit and f["published_value"] == replacement
                     and f["value"] is not None], name
+        before = {fact_key(f) for f in original.facts}
+        invented = [f for f in variant.facts if fact_key(f) not in before and f["published_value"] != replacement]
+        assert not invented, (name, invented[:3])  # nothing moved under another row or column
         if replacement == "1e308":  # reported with file and line, and counted as unplaced
             located = {m.line for m in variant.messages if "1e308" in m.text and m.severity == "warning"}
             assert located >= set(hit), name
