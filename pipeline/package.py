@@ -313,8 +313,9 @@ def checked_columns(results, failures, resources: list[dict]):
     return published, failures, columns
 
 
-def write_package(results, failures, out: Path) -> None:
+def write_package(results, failures, out: Path) -> list[Message]:
     """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip.
+    Returns every failure: the files not read (`failures`) and the documents left out here.
 
     Everything is written first into a temporary folder beside `out` and moved into place at the end, so a
     build that fails on the way leaves the previous package whole. Every path is checked to lie inside."""
@@ -329,6 +330,7 @@ def write_package(results, failures, out: Path) -> None:
         _move_into_place(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    return failures
 
 
 def _write_all(out: Path, meta: dict, resources: list[dict], results, columns: dict, texts: dict) -> None:
