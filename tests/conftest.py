@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,48 @@ def parsed(disclosure_paths):
     from pipeline.build import parse_document
 
     return {p.name: parse_document(p) for p in disclosure_paths}
+
+
+# --- browser tests that did not run -----------------------------------------------------------------
+# A browser test is one that uses this fixture (directly or through another fixture); it skips when
+# chromium is absent. Skips are easy to miss among dots, so the run ends with a line naming them, and in
+# CI (the CI environment variable, which .ci/run and GitHub Actions set) the run fails instead.
+BROWSER_FIXTURE = "browser_context"
+_browser = {"collected": set(), "not_run": {}}  # nodeid; nodeid → skip reason
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_finish(session):
+    _browser["collected"] = {item.nodeid for item in session.items if BROWSER_FIXTURE in item.fixturenames}
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and report.nodeid in _browser["collected"]:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _browser["not_run"][report.nodeid] = reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session):
+    # outermost wrapper: runs after the terminal reporter has printed its summary, so these lines come last
+    result = yield
+    not_run = _browser["not_run"]
+    if not not_run:
+        return result
+    if _ci() and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    tr = session.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is None:
+        return result
+    total = len(_browser["collected"])
+    whole = ": the site was not tested in a browser" if len(not_run) == total else ""
+    tr.write_sep("=", f"{len(not_run)} of {total} browser tests NOT RUN{whole}", red=True, bold=True)
+    for reason in sorted(set(not_run.values())):
+        tr.write_line(f"reason: {reason}")
+    if _ci():
+        tr.write_line("CI is set: browser tests must run here, so this run fails", red=True, bold=True)
+    tr.write_line("browser tests not run: " + ", ".join(sorted(not_run)), red=True, bold=True)
+    return result
