@@ -80,6 +80,16 @@ def test_verbose_build_prints_every_message(tmp_path):
     assert re.search(r"^    \[[a-z0-9-]+\] tables: ", loud.stdout, re.M), loud.stdout
 
 
+def test_control_characters_from_a_file_do_not_reach_the_terminal(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(DISCLOSURES[0], src / "esc\x1b[2J\x1b]0;owned\x07.txt")  # file names are input too
+    proc = run_build(src, tmp_path / "pkg", "-v")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr
+    assert "\\x1b[2J" in proc.stdout, proc.stdout  # shown, escaped
+
+
 def test_a_document_left_out_by_the_package_is_counted_and_printed(tmp_path):
     from pipeline.build import parse_document
     from pipeline.cli import closing, run_stages
