@@ -56,6 +56,9 @@ def _later_stages(results, failures) -> None:
         out = Path(tmp) / "datapackage"
         t_package, _ = timed(write_package, results, failures, out)
         line = ", ".join(f"{name} {t:.3f} s" for name, t in stages.items()) + f", package {t_package:.2f} s"
+        from .exports import write_exports
+        t_exports, (_, kinds) = timed(write_exports, out)
+        line += f", downloads {t_exports:.2f} s ({', '.join(f'{k} {t:.2f} s' for k, t in kinds.items())})"
         try:
             from .site import build as build_site
         except ImportError:

@@ -1,0 +1,147 @@
+"""Stage after `package`: downloads for the tools analysts already use, made from the written package alone.
+
+`write_exports(package_dir)` writes into `<package_dir>/exports/`:
+- `xlsx/<doc_id>.xlsx` — a workbook per document (workbook.py);
+- `fiscal-disclosures.sqlite` — the whole package as one SQLite database (database.py);
+- `fiscal-data-package/` — a Fiscal Data Package view of the amounts (fiscal.py);
+- `downloads.json` — each of these with its path, size and sha256, for the site's data page.
+
+Paths are stable (doc_id and fixed names, no dates or hashes), so a link keeps working across rebuilds;
+the bytes depend on the package alone, so two builds give identical files. One document's workbook failing
+leaves a located message and the other downloads are still written.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .source import Package, read_package
+
+EXPORTS = "exports"
+MANIFEST = "downloads.json"
+DATABASE = "fiscal-disclosures.sqlite"
+FISCAL_DIR = "fiscal-data-package"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def workbook_path(doc_id: str) -> str:
+    """Where a document's workbook lives, relative to the package folder (the site links it by this)."""
+    return f"{EXPORTS}/xlsx/{doc_id}.xlsx"
+
+
+def site_url(config: Path = REPO / "mkdocs.yml") -> str:
+    """The published site's address from mkdocs.yml (`site_url`), or "" when none is set."""
+    if not config.is_file():
+        return ""
+    m = re.search(r"^site_url:\s*['\"]?([^'\"\s#]+)", config.read_text(encoding="utf-8"), re.M)
+    return (m.group(1).rstrip("/") + "/") if m else ""
+
+
+def agency_page(doc: dict, base: str) -> str:
+    """The document's section on its agency page: an address when the site's is known, else the site path."""
+    return f"{base}agency/{doc.get('agency_id') or 'agency'}/#doc-{re.sub(r'[^A-Za-z0-9_-]+', '-', doc['doc_id'])}"
+
+
+def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[str], dict[str, float]]:
+    """Write every download from the package in `package_dir`. Returns (problems, seconds per kind)."""
+    from .database import write_database
+    from .fiscal import fiscal_package
+    from .workbook import document_sheets, workbook_bytes
+
+    root = Path(package_dir)
+    out = root / EXPORTS
+    _remove_previous(out)
+    timings: dict[str, float] = {}
+    problems: list[str] = []
+    start = time.perf_counter()
+    pkg = read_package(root)
+    timings["read"] = time.perf_counter() - start
+    created = _created(pkg)
+    base = site_url() if base_url is None else base_url
+    entries: list[dict] = []
+
+    start = time.perf_counter()
+    for doc in sorted(pkg.rows["documents"], key=lambda d: d["doc_id"]):
+        rel = workbook_path(doc["doc_id"])
+        try:
+            sheets = document_sheets(pkg, doc, agency_page(doc, base))
+            data = workbook_bytes(sheets, created, f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} {doc['doc_id']}")
+        except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the other downloads
+            problems.append(f"{doc.get('source_file') or doc['doc_id']}: workbook not written: {type(exc).__name__}: {exc}")
+            continue
+        entries.append(_save(root, rel, data, "xlsx", f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} "
+                             f"{doc.get('title') or ''}".strip(), doc["doc_id"]))
+    timings["xlsx"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    db = out / DATABASE
+    db.parent.mkdir(parents=True, exist_ok=True)
+    write_database(pkg, db)
+    entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite", "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
+    timings["sqlite"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for name, data in fiscal_package(pkg).items():
+        entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", data, "fiscal-data-package",
+                             "Fiscal Data Package（facts 金额视图 / amounts view）"))
+    timings["fiscal"] = time.perf_counter() - start
+
+    manifest = {"created": pkg.descriptor.get("created"), "downloads": entries}
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return problems, timings
+
+
+def run(package_dir: Path) -> int:
+    """The command line's call: write the downloads, report problems on stderr; 1 when none could be written."""
+    try:
+        problems, _ = write_exports(package_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: cannot write the downloads to {Path(package_dir) / EXPORTS}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 1
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    return 0
+
+
+def read_manifest(package_dir: Path) -> list[dict]:
+    """The downloads an earlier `write_exports` listed (empty when there are none)."""
+    path = Path(package_dir) / EXPORTS / MANIFEST
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("downloads", [])
+    except (OSError, ValueError, AttributeError):
+        return []  # none, or not ours: nothing to list or remove
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _save(root: Path, rel: str, data: bytes | None, kind: str, title: str, doc_id: str = "") -> dict:
+    path = root / rel
+    if data is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    else:
+        data = path.read_bytes()
+    entry = {"path": rel, "kind": kind, "title": title, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if doc_id:
+        entry["doc_id"] = doc_id
+    return entry
+
+
+def _created(pkg: Package) -> datetime:
+    """The package's `created` (from its inputs, never the clock) as the workbooks' date."""
+    text = str(pkg.descriptor.get("created") or "1980-01-01T00:00:00Z")
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _remove_previous(out: Path) -> None:
+    """Remove the files an earlier run listed in its manifest, so no stale download lingers; nothing else."""
+    for entry in read_manifest(out.parent):
+        rel = entry.get("path", "")
+        if isinstance(rel, str) and rel.startswith(EXPORTS + "/") and ".." not in rel.split("/"):
+            (out.parent / rel).unlink(missing_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)

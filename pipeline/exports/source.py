@@ -1,0 +1,64 @@
+"""Load: a written data package (its `datapackage.json` and the CSV files it declares) as typed rows.
+
+The exports read the package, not the parser's objects, so each download holds exactly what the package
+says. Values are typed by the declared field types: money as `Decimal` (never float), integers as int,
+booleans as bool, empty text as None.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+csv.field_size_limit(sys.maxsize)
+
+_TYPED = {"string": str, "integer": int, "number": Decimal, "boolean": lambda t: t == "true"}
+
+
+@dataclass
+class Package:
+    root: Path
+    descriptor: dict
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+
+    def resource(self, name: str) -> dict:
+        for r in self.descriptor.get("resources", []):
+            if r.get("name") == name:
+                return r
+        raise KeyError(f"{self.root / 'datapackage.json'}: no resource {name!r}")
+
+    def fields(self, name: str) -> list[dict]:
+        return self.resource(name)["schema"]["fields"]
+
+    def label(self, resource: str, name: str) -> str:
+        """The field's Chinese description (the part before ' / '), for column headings."""
+        for f in self.fields(resource):
+            if f["name"] == name:
+                return f.get("description", name).split(" / ")[0].strip() or name
+        raise KeyError(f"{resource}.{name} is not declared")
+
+    def by_doc(self, name: str) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for row in self.rows.get(name, []):
+            out.setdefault(row.get("doc_id") or "", []).append(row)
+        return out
+
+
+def read_package(root: Path) -> Package:
+    """Every tabular resource the descriptor declares, read from its own CSV `path` and typed by its schema."""
+    root = Path(root)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    pkg = Package(root, descriptor)
+    for res in descriptor.get("resources", []):
+        if not isinstance(res.get("path"), str) or "/" in res["path"] or "\\" in res["path"] or res["path"].startswith("."):
+            raise ValueError(f"{root / 'datapackage.json'}: resource {res.get('name')!r} has path {res.get('path')!r}; "
+                             "expected a file name beside the descriptor")
+        path = root / res["path"]
+        types = {f["name"]: _TYPED[f["type"]] for f in res["schema"]["fields"]}
+        with path.open(encoding="utf-8", newline="") as fh:
+            pkg.rows[res["name"]] = [
+                {k: (types[k](v) if v != "" else None) for k, v in row.items()} for row in csv.DictReader(fh)]
+    return pkg

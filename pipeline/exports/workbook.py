@@ -1,0 +1,344 @@
+"""An Excel workbook per document: a cover sheet, a sheet per table in its published layout, the projects
+with one row per indicator, and the document's findings.
+
+Process builds each sheet as plain data (`Sheet`: typed cells, merged ranges, column widths); Save writes
+it with XlsxWriter (measured against openpyxl on our five documents: 3 times faster, files a fifth smaller).
+Tables are laid out as the package records them: header cells from `cells` rows
+1..`tables.header_rows`, their spans found by the parser's own rule (`tables.header_paths`, which also moves a
+group header printed one column off back over its block, exactly as the facts' column paths say), body
+cells under their header column (`cells.grid_col`). A printed amount that is a fact becomes a number in the
+table's unit (the fact's 元 divided back), formatted with thousands separators and its printed decimals;
+every other cell stays the text as printed, so 类/款/项 codes keep their leading zeros. Text is neutralised
+for spreadsheets (a cell starting with = + - @ is never a formula).
+
+Deterministic: document properties take the package's `created`, never the clock; XlsxWriter gives the
+zip entries a fixed time and order.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from ..spreadsheet import neutralise
+from ..tables import header_paths
+from ..text import UNIT_FACTOR
+from .source import Package
+
+KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
+MONEY = "#,##0.00"
+
+
+@dataclass
+class Cell:
+    value: str | Decimal | int | None
+    style: str = "text"          # text | code | head | title | label | num | link
+    number_format: str = ""      # for numbers: thousands separators and the printed decimals
+    link: str = ""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Cell | None]] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based r1, c1, r2, c2
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze: tuple[int, int] | None = None  # first row and column that scroll
+
+    def put(self, r: int, c: int, cell: Cell) -> None:
+        while len(self.rows) < r:
+            self.rows.append([])
+        row = self.rows[r - 1]
+        while len(row) < c:
+            row.append(None)
+        row[c - 1] = cell
+
+
+def text(value, style: str = "text") -> Cell | None:
+    """A text cell, neutralised for spreadsheets; None for nothing."""
+    if value is None or value == "":
+        return None
+    return Cell(neutralise(str(value)), style)
+
+
+def number(value, fmt: str) -> Cell | None:
+    return None if value is None else Cell(value, "num", fmt)
+
+
+def decimals_format(decimals: int | None) -> str:
+    return "#,##0" if not decimals else "#,##0." + "0" * decimals
+
+
+# ------------------------------------------------------------------------------------------ process
+
+def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) -> Sheet:
+    """One table as printed: title, unit, header rows merged as the parser reads them, body rows with the
+    facts as numbers in the table's unit."""
+    sheet = Sheet(name)
+    unit = table.get("unit") or ""
+    width = max((max(c["col"], c["grid_col"] or c["col"]) for c in cells), default=1)
+    sheet.put(1, 1, text(table.get("title") or table["table_id"], "title"))
+    where = f"原文第 {table.get('line_start')}–{table.get('line_end')} 行"
+    sheet.put(2, 1, text("；".join(x for x in (f"单位：{unit}" if unit else "", table.get("label") or "", where) if x)))
+    if width > 1:
+        sheet.merges += [(1, 1, 1, width), (2, 1, 2, width)]
+    top = 3  # first row of the printed table
+    h = min(table.get("header_rows") or 0, max((c["row"] for c in cells), default=0))
+    header = [[""] * width for _ in range(h)]
+    for c in cells:
+        if c["row"] <= h:
+            header[c["row"] - 1][c["col"] - 1] = c["text"] or ""
+    if h:
+        _, grid, filled = header_paths(header, width)
+        taken: set[tuple[int, int]] = set()
+        for r in range(h):
+            for c in range(width):
+                if not grid[r][c]:
+                    continue
+                sheet.put(top + r, c + 1, text(grid[r][c], "head"))
+                end = c
+                while end + 1 < width and not grid[r][end + 1] and filled[r][end + 1] == grid[r][c]:
+                    end += 1
+                bottom = r
+                while bottom + 1 < h and not any(grid[bottom + 1][k] for k in range(c, end + 1)):
+                    bottom += 1
+                span = {(rr, k) for rr in range(r, bottom + 1) for k in range(c, end + 1)}
+                if len(span) > 1 and not span & taken:  # never two merges over one cell
+                    taken |= span
+                    sheet.merges.append((top + r, c + 1, top + bottom, end + 1))
+        for r in range(h):  # the header's empty cells still look like header
+            for c in range(width):
+                if not grid[r][c]:
+                    sheet.put(top + r, c + 1, Cell(None, "head"))
+    amounts = {(f["source_line"], f["column_index"]): f for f in facts}
+    for c in cells:
+        if c["row"] <= h:
+            continue
+        col = c["grid_col"] or c["col"]
+        fact = amounts.get((c["source_line"], col))
+        cell = amount_cell(fact) if fact else None
+        if cell is None:
+            cell = text(c["text"], "text")
+        sheet.put(top + c["row"] - 1, col, cell)
+    if table.get("note"):
+        sheet.put(len(sheet.rows) + 2, 1, text(table["note"]))
+    sheet.freeze = (top + h, 1) if h else None
+    sheet.widths = _widths(sheet)
+    return sheet
+
+
+def amount_cell(fact: dict) -> Cell | None:
+    """A fact as a number in the unit it was printed in (元 divided back to 万元; a percentage stays one)."""
+    value = fact.get("value")
+    if value is None:
+        return None  # a dash: printed, no amount; the text as printed stands
+    if fact.get("value_unit") == "yuan":
+        value = value / UNIT_FACTOR.get(fact.get("published_unit") or "元", Decimal(1))
+    return Cell(value, "num", decimals_format(fact.get("decimals")))
+
+
+def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], agency_url: str) -> Sheet:
+    meta = pkg.descriptor
+    s = Sheet("封面")
+    kind = KIND_ZH.get(doc.get("kind") or "", doc.get("kind") or "")
+    s.put(1, 1, text(f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} 年{kind}", "title"))
+    lic = "; ".join(f"{x.get('name')}: {x.get('title', '')}" for x in meta.get("licenses", []))
+    rights = meta.get("description", "").split("\n\n")
+    items = [
+        ("文件标题 Title", text(doc.get("title"))),
+        ("部门 Agency", text(doc.get("agency"))),
+        ("年度 Fiscal year", number(doc.get("fiscal_year"), "0")),
+        ("类型 Kind", text(f"{kind} {doc.get('kind') or ''}")),
+        ("原文金额单位 Unit", text(doc.get("unit"))),
+        ("来源 Source", text(f"{doc.get('agency') or ''}公开的《{doc.get('title') or ''}》；原文文件 {doc.get('source_file')}")),
+        ("原文 SHA-256", text(doc.get("source_sha256"))),
+        ("数据标识 doc_id", text(doc.get("doc_id"))),
+        ("许可 Licence", text(lic)),
+        ("权利说明 Rights", text("\n".join(rights[-2:]) if len(rights) >= 2 else meta.get("description"))),
+        ("数据包 Package", text(f"{meta.get('title', '')} {meta.get('version', '')}")),
+        ("生成日期 Build date", text(meta.get("created"))),
+        ("部门页面 Agency page", Cell(neutralise(agency_url), "link", link=agency_url) if agency_url.startswith("http")
+         else text(agency_url)),
+        ("说明 Notes", text("表格工作表按原文排列；金额为数字，单位与原表相同（见各表第 2 行），数据包 facts 中统一为元。"
+                           "编码为文本，保留前导零。Table sheets follow the printed layout; amounts are numbers in the "
+                           "table's own unit (row 2 of each sheet); codes are text.")),
+    ]
+    r = 3
+    for label, cell in items:
+        s.put(r, 1, Cell(label, "label"))
+        if cell is not None:
+            s.put(r, 2, cell)
+        r += 1
+    r += 1
+    s.put(r, 1, Cell("工作表 Sheets", "label"))
+    for name, what in sheet_names:
+        s.put(r, 2, text(name))
+        s.put(r, 3, text(what))
+        r += 1
+    s.widths = {1: 22, 2: 60, 3: 60}
+    return s
+
+
+def projects_sheet(pkg: Package, projects: list[dict], indicators: list[dict]) -> Sheet:
+    """One row per indicator, with its project's name, department, unit and funds; a project printed without
+    indicators still gets a row."""
+    pcols = [("project_id", "text"), ("name", "text"), ("department", "text"), ("implementing_unit", "text"),
+             ("funds_total", MONEY)]
+    icols = [("indicator_no", "0"), ("phase", "text"), ("level1", "text"), ("level2", "text"), ("name", "text"),
+             ("operator", "text"), ("target_value", "General"), ("target_unit", "text"), ("target_text", "text"),
+             ("actual_text", "text"), ("weight", "General"), ("score", "General"), ("source_line", "0")]
+    s = Sheet("项目及绩效指标")
+    heads = [pkg.label("projects", n) for n, _ in pcols] + [pkg.label("indicators", n) for n, _ in icols]
+    for c, h in enumerate(heads, 1):
+        s.put(1, c, text(h, "head"))
+    by_project: dict[str, list[dict]] = {}
+    for i in indicators:
+        by_project.setdefault(i["project_id"], []).append(i)
+    r = 2
+    for p in projects:
+        for ind in by_project.get(p["project_id"]) or [{}]:
+            values = [(p.get(n), f) for n, f in pcols] + [(ind.get(n), f) for n, f in icols]
+            for c, (v, fmt) in enumerate(values, 1):
+                cell = text(v) if fmt == "text" else number(v, fmt)
+                if cell is not None:
+                    s.put(r, c, cell)
+            r += 1
+    s.freeze = (2, 3)
+    s.widths = _widths(s)
+    return s
+
+
+def findings_sheet(pkg: Package, findings: list[dict]) -> Sheet:
+    cols = [("severity", "text"), ("rule_id", "text"), ("message", "text"), ("expected", MONEY),
+            ("actual", MONEY), ("difference", MONEY), ("tolerance", MONEY), ("table_ids", "text"),
+            ("source_lines", "text"), ("basis", "text")]
+    s = Sheet("数据质量检查")
+    for c, (n, _) in enumerate(cols, 1):
+        s.put(1, c, text(pkg.label("findings", n), "head"))
+    for r, f in enumerate(findings, 2):
+        for c, (n, fmt) in enumerate(cols, 1):
+            v = f.get(n)
+            if n == "severity":
+                v = f"{SEVERITY_ZH.get(v or '', v or '')} {v or ''}".strip()
+            cell = text(v) if fmt == "text" else number(v, fmt)
+            if cell is not None:
+                s.put(r, c, cell)
+    s.freeze = (2, 1)
+    s.widths = _widths(s)
+    return s
+
+
+def document_sheets(pkg: Package, doc: dict, agency_url: str) -> list[Sheet]:
+    did = doc["doc_id"]
+    tables = pkg.by_doc("tables").get(did, [])
+    cells_by: dict[str, list[dict]] = {}
+    for c in pkg.by_doc("cells").get(did, []):
+        cells_by.setdefault(c["table_id"], []).append(c)
+    facts_by: dict[str, list[dict]] = {}
+    for f in pkg.by_doc("facts").get(did, []):
+        facts_by.setdefault(f["table_id"], []).append(f)
+    used = {"封面", "项目及绩效指标", "数据质量检查"}
+    sheets = []
+    for n, t in enumerate(tables, 1):
+        name = sheet_name(f"{n:02d} {t.get('title') or t['table_id']}", used)
+        sheets.append(table_sheet(name, t, cells_by.get(t["table_id"], []), facts_by.get(t["table_id"], [])))
+    sheets.append(projects_sheet(pkg, pkg.by_doc("projects").get(did, []), pkg.by_doc("indicators").get(did, [])))
+    sheets.append(findings_sheet(pkg, pkg.by_doc("findings").get(did, [])))
+    listing = [(s.name, t.get("title") or t["table_id"]) for s, t in zip(sheets, tables)]
+    listing += [(sheets[-2].name, "每个绩效指标一行 One row per indicator"), (sheets[-1].name, "检查结果 Findings")]
+    return [cover_sheet(pkg, doc, listing, agency_url)] + sheets
+
+
+def sheet_name(wanted: str, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\', unique ignoring case."""
+    base = _SHEET_BAD.sub("_", wanted).strip() or "sheet"
+    name, n = base[:31], 2
+    while name.lower() in {u.lower() for u in used}:
+        suffix = f"~{n}"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(name)
+    return name
+
+
+def _widths(sheet: Sheet) -> dict[int, float]:
+    """Column widths from the longest text (a CJK character is two wide), within sensible bounds."""
+    out: dict[int, float] = {}
+    merged = {(r, c) for r1, c1, r2, c2 in sheet.merges if c2 > c1 for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for r, row in enumerate(sheet.rows, 1):
+        for c, cell in enumerate(row, 1):
+            if cell is None or cell.value is None or (r, c) in merged:
+                continue
+            s = str(cell.value) if cell.style != "num" else f"{cell.value:,}"
+            w = sum(2 if ord(ch) > 0x2E80 else 1 for ch in s) + 2
+            out[c] = max(out.get(c, 8), min(w, 50))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- save
+
+_FORMATS = {
+    "title": {"bold": True, "font_size": 14},
+    "head": {"bold": True, "border": 1, "border_color": "#999999", "bg_color": "#EEF2F7", "align": "center",
+             "valign": "vcenter", "text_wrap": True, "num_format": "@"},
+    "label": {"bold": True, "valign": "top", "num_format": "@"},
+    "text": {"valign": "top", "num_format": "@"},  # "@": text stays text when edited (codes keep leading zeros)
+    "code": {"num_format": "@"},
+    "num": {},
+    "link": {"font_color": "#0563C1", "underline": 1},
+}
+
+
+def workbook_bytes(sheets: list[Sheet], created: datetime, title: str) -> bytes:
+    """The sheets as an .xlsx file, written with XlsxWriter: text as text (never read as a formula or a
+    number), numbers as numbers. XlsxWriter stores every zip entry at a fixed time, and the properties take
+    `created`, so the bytes depend on the sheets alone."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
+    wb.set_properties({"title": title, "author": "fiscal-disclosures pipeline", "created": created})
+    formats: dict[tuple[str, str], object] = {}
+
+    def fmt(style: str, number_format: str):
+        key = (style, number_format)
+        if key not in formats:
+            spec = dict(_FORMATS[style])
+            if number_format:
+                spec["num_format"] = number_format
+            formats[key] = wb.add_format(spec)
+        return formats[key]
+
+    for sh in sheets:
+        ws = wb.add_worksheet(sh.name)
+        spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sh.merges}
+        for r, row in enumerate(sh.rows):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                f = fmt(cell.style, cell.number_format)
+                value = float(cell.value) if isinstance(cell.value, Decimal) else cell.value
+                end = spans.pop((r + 1, c + 1), None)
+                if end:
+                    ws.merge_range(r, c, end[0] - 1, end[1] - 1, "", f)
+                if cell.link:
+                    ws.write_url(r, c, cell.link, f, string=str(value))
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value, f)
+                elif value is None:
+                    ws.write_blank(r, c, None, f)
+                else:
+                    ws.write_number(r, c, value, f)
+        for (r1, c1), (r2, c2) in spans.items():  # a merged range with nothing printed in its first cell
+            ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, "", fmt("head", ""))
+        for c, w in sorted(sh.widths.items()):
+            ws.set_column(c - 1, c - 1, w)
+        if sh.freeze:
+            ws.freeze_panes(sh.freeze[0] - 1, sh.freeze[1] - 1)
+    wb.close()
+    return buf.getvalue()
