@@ -6,6 +6,7 @@ text from a disclosure reaches the page unescaped.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from ..exports import read_manifest, workbook_path
 from ..spreadsheet import neutralise
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
@@ -92,7 +94,7 @@ class Generator:
         dest = self.out / "downloads" / "package"
         root = self.pkg.root
         for src in sorted(root.rglob("*")):
-            if src.is_file() and src.suffix in (".json", ".csv", ".parquet", ".zip") and "schema" not in src.relative_to(root).parts:
+            if src.is_file() and src.suffix in (".json", ".csv", ".parquet", ".zip", ".xlsx", ".sqlite") and "schema" not in src.relative_to(root).parts:
                 target = dest / src.relative_to(root)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, target)
@@ -280,6 +282,10 @@ class Generator:
                 + (f' · <a href="{pdf_href(root, did, None)}" download>下载原始 PDF（{esc(d.get("page_count"))} 页）</a>'
                    if d.get("page_count") else "") + '</li>',
                 f'<li>本文件的数据：<a href="{root}downloads/package/docs/{esc(did)}/datapackage.json">datapackage.json</a>']
+        workbook = workbook_path(did)
+        if (self.pkg.root / workbook).is_file():
+            meta.insert(-1, f'<li><a href="{root}downloads/package/{esc(workbook)}" download>下载 Excel 工作簿（.xlsx，{_size(self.pkg.root / workbook)}）</a>'
+                            '：每张表按原表排列，另有封面、项目及绩效指标、数据质量检查</li>')
         slice_dir = self.pkg.root / "docs" / did
         if slice_dir.is_dir():
             for f in sorted(slice_dir.glob("*.csv")):
@@ -633,12 +639,38 @@ class Generator:
         dl.append(table(["资源", "内容", "行数", "CSV", "Parquet"], rows, numeric={2}))
         dl.append("</div>")
         out.append("".join(dl))
+        out += ["", self.downloads_listing()]
         howto = self.repo_root / "site_src" / "partials" / "data-howto.md"
         if howto.exists():
             out += ["", howto.read_text(encoding="utf-8").strip(), ""]
         out += ["", "## 数据字典 {#dictionary}", ""]
         out.append(self.data_dictionary())
         return "\n".join(out) + "\n"
+
+    def downloads_listing(self) -> str:
+        """The exports (workbooks, database, Fiscal Data Package) and then every file offered for download,
+        each with its stable address, size and sha256, so a user can check what they fetched."""
+        root = "../"
+        out = ["## Excel、数据库与 Fiscal Data Package {#exports}", "",
+               '<p>每份文件一个 Excel 工作簿（每张表按原表排列，金额为数字，编码为文本）；整个数据包的 SQLite 数据库'
+               '（<code>sqlite3 fiscal-disclosures.sqlite</code> 后即可用 SQL 查询）；以及 facts 金额的 Fiscal Data Package 视图'
+               '（OpenSpending 可读）。下载地址在每次重建后保持不变。</p>']
+        rows = [[f'<a href="{root}downloads/package/{esc(e["path"])}" download>{esc(e["path"].split("/")[-1])}</a>',
+                 esc(e.get("title", "")), f'{e["bytes"]:,}', f'<code>{esc(e["sha256"])}</code>']
+                for e in read_manifest(self.pkg.root)]
+        out.append(table(["文件", "内容", "字节", "SHA-256"], rows, numeric={2}) if rows
+                   else '<p class="na">本次构建没有生成这些下载。</p>')
+        files = []
+        for src in sorted(self.pkg.root.rglob("*")):
+            rel = src.relative_to(self.pkg.root)
+            if src.is_file() and src.suffix in (".json", ".csv", ".parquet", ".zip", ".xlsx", ".sqlite") and "schema" not in rel.parts:
+                data = src.read_bytes()
+                files.append([f'<a href="{root}downloads/package/{esc(rel.as_posix())}">{esc(rel.as_posix())}</a>',
+                              f"{len(data):,}", f"<code>{hashlib.sha256(data).hexdigest()}</code>"])
+        out += ["", "## 全部下载文件的大小与校验值 {#checksums}", "",
+                f'<details class="checksums"><summary>{len(files)} 个文件</summary>'
+                + table(["文件（地址固定）", "字节", "SHA-256"], files, numeric={1}) + "</details>"]
+        return "\n".join(out)
 
     def data_dictionary(self) -> str:
         try:
