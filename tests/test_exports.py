@@ -1,0 +1,396 @@
+"""The downloads made after the package (pipeline/exports): a workbook per document, opened here with openpyxl
+as a spreadsheet user would; the SQLite database; the Fiscal Data Package view; their listing on the site.
+
+Everything is compared with the package's own CSV rows, never with numbers written into the test."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from package_build import ROOT, session_package
+from pipeline.exports import EXPORTS, read_manifest, workbook_path, write_exports
+from pipeline.exports.source import read_package
+from pipeline.exports.workbook import Sheet, table_sheet, workbook_bytes
+from pipeline.text import UNIT_FACTOR, is_amount
+
+FIXED_SHEETS = {"封面", "项目及绩效指标", "数据质量检查"}
+TOP = 3  # sheet row of a table's first printed row (title and unit above it)
+
+
+@pytest.fixture(scope="module")
+def pkg(tmp_path_factory) -> Path:
+    return session_package(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def rows(pkg) -> dict[str, list[dict]]:
+    out = {}
+    for name in ("documents", "tables", "facts", "cells", "projects", "indicators", "findings"):
+        with (pkg / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            out[name] = list(csv.DictReader(fh))
+    return out
+
+
+@pytest.fixture(scope="module")
+def books(pkg, rows) -> dict[str, object]:
+    return {d["doc_id"]: load_workbook(pkg / workbook_path(d["doc_id"])) for d in rows["documents"]}
+
+
+def by(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        out[r[key]].append(r)
+    return out
+
+
+def table_sheets(book, tables: list[dict]):
+    """(worksheet, table row) for each table of a document, in the package's order."""
+    sheets = [ws for ws in book.worksheets if ws.title not in FIXED_SHEETS]
+    assert len(sheets) == len(tables), ([ws.title for ws in sheets], [t["table_id"] for t in tables])
+    return list(zip(sheets, tables))
+
+
+def covering(ws) -> dict[tuple[int, int], object]:
+    """(row, col) → the value shown there: a merged range shows its first cell's value everywhere."""
+    out = {}
+    for rng in ws.merged_cells.ranges:
+        v = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                out[(r, c)] = v
+    return out
+
+
+# ------------------------------------------------------------------------------------------ workbooks
+
+def test_every_document_has_a_workbook_with_cover_tables_projects_and_findings(books, rows):
+    tables = by(rows["tables"], "doc_id")
+    for doc_id, book in books.items():
+        assert book.sheetnames[0] == "封面"
+        assert {"项目及绩效指标", "数据质量检查"} <= set(book.sheetnames)
+        table_sheets(book, tables[doc_id])  # one sheet per table, in order
+
+
+def test_header_cells_are_merged_as_printed(books, rows):
+    """Each amount's column path (facts.column_label) reads top-down in the header cells that cover its column:
+    a group header printed once over several columns must be merged over all of them, and only them."""
+    tables, facts = by(rows["tables"], "doc_id"), by(rows["facts"], "table_id")
+    checked = spans_wide = spans_tall = 0
+    for doc_id, book in books.items():
+        for ws, t in table_sheets(book, tables[doc_id]):
+            h = int(t["header_rows"] or 0)
+            cover = covering(ws)
+            header = [rng for rng in ws.merged_cells.ranges if rng.min_row >= TOP]
+            spans_wide += sum(rng.max_col > rng.min_col for rng in header)
+            spans_tall += sum(rng.max_row > rng.min_row for rng in header)
+            for f in facts[t["table_id"]]:
+                col = int(f["column_index"])
+                shown = [cover.get((r, col), ws.cell(r, col).value) for r in range(TOP, TOP + h)]
+                shown = [str(v) for v in shown if v is not None]
+                rest = iter(shown)
+                assert all(any(part == s for s in rest) for part in f["column_label"].split(" / ")), (
+                    f"{ws.title} column {col}: header shows {shown}, the fact's column is {f['column_label']!r}")
+                checked += 1
+    assert checked == len(rows["facts"])
+    assert spans_wide and spans_tall  # the five documents do print group headers and tall label headers
+
+
+def test_amounts_are_numbers_equal_to_the_facts(books, rows):
+    """Row by row: the numbers of a printed row sit in the facts' columns and, times the table's unit, equal
+    the facts' values; nothing else in a table sheet is a number."""
+    tables, facts = by(rows["tables"], "doc_id"), by(rows["facts"], "table_id")
+    for doc_id, book in books.items():
+        for ws, t in table_sheets(book, tables[doc_id]):
+            want = defaultdict(dict)
+            for f in facts[t["table_id"]]:
+                if f["value"]:
+                    factor = UNIT_FACTOR[f["published_unit"]] if f["value_unit"] == "yuan" else Decimal(1)
+                    want[f["source_line"]][int(f["column_index"])] = (Decimal(f["value"]), factor)
+            got = defaultdict(dict)
+            for row in ws.iter_rows(min_row=TOP):
+                for cell in row:
+                    if isinstance(cell.value, (int, float)):
+                        assert "#,##0" in cell.number_format, (ws.title, cell.coordinate, cell.number_format)
+                        got[cell.row][cell.column] = Decimal(repr(cell.value))
+            assert len(got) == len(want), f"{ws.title}: {len(got)} rows with numbers, {len(want)} with facts"
+            for nums, line in zip((got[r] for r in sorted(got)), sorted(want, key=int)):
+                assert set(nums) == set(want[line]), f"{ws.title} line {line}: columns {sorted(nums)} ≠ {sorted(want[line])}"
+                for col, (value, factor) in want[line].items():
+                    assert nums[col] * factor == value, f"{ws.title} line {line} column {col}: {nums[col]} × {factor} ≠ {value}"
+
+
+def test_codes_keep_leading_zeros_and_stay_text(books, rows):
+    tables, cells = by(rows["tables"], "doc_id"), by(rows["cells"], "table_id")
+    codes = 0
+    for doc_id, book in books.items():
+        for ws, t in table_sheets(book, tables[doc_id]):
+            shown = Counter(c.value for row in ws.iter_rows(min_row=TOP) for c in row if isinstance(c.value, str))
+            for c in cells[t["table_id"]]:
+                if re.fullmatch(r"\d{2,7}", c["text"]) and int(c["row"]) > int(t["header_rows"] or 0):
+                    if not is_amount(c["text"]) or c["text"].startswith("0") or len(c["text"]) in (3, 5, 7):
+                        codes += 1
+                        assert shown[c["text"]], f"{ws.title}: code {c['text']!r} (line {c['source_line']}) is not text"
+    assert codes > 100
+
+
+def test_codes_split_over_cells_keep_their_zeros(tmp_path):
+    """A variant printed as 类|款|项 in three cells (208 | 01 | 01): each piece is text, zeros kept."""
+    table = {"table_id": "x-t01", "title": "支出表", "unit": "万元", "header_rows": 1, "line_start": 1, "line_end": 2}
+    cells = [{"row": 1, "col": c, "grid_col": c, "text": t, "source_line": 1}
+             for c, t in enumerate(["类", "款", "项", "科目名称", "合计"], 1)]
+    cells += [{"row": 2, "col": c, "grid_col": c, "text": t, "source_line": 2}
+              for c, t in enumerate(["208", "01", "01", "行政运行", "1,234.50"], 1)]
+    fact = {"source_line": 2, "column_index": 5, "value": Decimal("12345000"), "value_unit": "yuan",
+            "published_unit": "万元", "decimals": 2}
+    sheet = table_sheet("t", table, cells, [fact])
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(workbook_bytes([sheet], __import__("datetime").datetime(2026, 1, 1), "x"))
+    ws = load_workbook(path)["t"]
+    assert [ws.cell(TOP + 1, c).value for c in range(1, 4)] == ["208", "01", "01"]
+    assert ws.cell(TOP + 1, 2).data_type == "s" and ws.cell(TOP + 1, 2).number_format == "@"
+    assert ws.cell(TOP + 1, 5).value == 1234.5 and ws.cell(TOP + 1, 5).number_format == "#,##0.00"
+
+
+def test_no_cell_is_a_formula(books):
+    for doc_id, book in books.items():
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (doc_id, ws.title, c.coordinate)
+                    if isinstance(c.value, str):
+                        assert not c.value.lstrip().startswith("="), (doc_id, ws.title, c.coordinate, c.value)
+                        if c.value.lstrip().startswith(("+", "-", "@")):
+                            assert is_amount(c.value.strip()) or set(c.value.strip()) <= set("-—－–/"), (
+                                doc_id, ws.title, c.coordinate, c.value)
+
+
+def test_planted_formulas_are_neutralised(tmp_path):
+    planted = ['=HYPERLINK("http://example.invalid","点此")', "@SUM(A1:A9)", "+1+cmd|' /C calc'!A0", "-2+3"]
+    table = {"table_id": "x-t01", "title": "=1+1", "unit": "元", "header_rows": 1, "line_start": 1, "line_end": 2}
+    cells = [{"row": 1, "col": 1, "grid_col": 1, "text": "=项目", "source_line": 1}]
+    cells += [{"row": 2, "col": c, "grid_col": c, "text": t, "source_line": 2} for c, t in enumerate(planted, 1)]
+    cells += [{"row": 3, "col": 1, "grid_col": 1, "text": "-", "source_line": 3},
+              {"row": 3, "col": 2, "grid_col": 2, "text": "-12.50", "source_line": 3}]
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(workbook_bytes([table_sheet("t", table, cells, [])], __import__("datetime").datetime(2026, 1, 1), "x"))
+    ws = load_workbook(path)["t"]
+    values = {c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    for text in planted + ["=项目"]:
+        assert "'" + text in values and text not in values, text
+    assert "=1+1" not in values and "'=1+1" in values
+    assert {"-", "-12.50"} <= values  # a dash and a printed number are data, left as printed
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_cover_sheet_names_source_licence_build_date_and_agency_page(books, rows, pkg):
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    docs = {d["doc_id"]: d for d in rows["documents"]}
+    for doc_id, book in books.items():
+        ws = book["封面"]
+        fields = {r[0].value.split(" ")[0]: r[1] for r in ws.iter_rows(min_row=3, max_col=2) if r[0].value}
+        assert fields["生成日期"].value == descriptor["created"]
+        assert descriptor["licenses"][0]["name"] in fields["许可"].value
+        assert docs[doc_id]["source_file"] in fields["来源"].value
+        assert fields["原文"].value == docs[doc_id]["source_sha256"]
+        page = fields["部门页面"]
+        assert f"agency/{docs[doc_id]['agency_id']}/" in str(page.value)
+        assert (page.hyperlink is not None) == str(page.value).startswith("http")
+
+
+def test_projects_sheet_has_one_row_per_indicator(books, rows, pkg):
+    indicators, projects = by(rows["indicators"], "doc_id"), by(rows["projects"], "doc_id")
+    name_label = read_package(pkg).label("indicators", "name")
+    for doc_id, book in books.items():
+        ws = book["项目及绩效指标"]
+        with_indicators = {i["project_id"] for i in indicators[doc_id]}
+        bare = [p for p in projects[doc_id] if p["project_id"] not in with_indicators]
+        assert ws.max_row - 1 == len(indicators[doc_id]) + len(bare)
+        heads = [c.value for c in ws[1]]
+        assert heads.count(name_label) == 1, heads
+        col = heads.index(name_label)
+        names = Counter(r[col].value for r in ws.iter_rows(min_row=2))
+        assert names == Counter(i["name"] or None for i in indicators[doc_id]) + Counter({None: len(bare)})
+
+
+def test_findings_sheet_lists_the_documents_findings(books, rows):
+    findings = by(rows["findings"], "doc_id")
+    for doc_id, book in books.items():
+        ws = book["数据质量检查"]
+        assert sorted(str(r[1].value) for r in ws.iter_rows(min_row=2)) == sorted(f["rule_id"] for f in findings[doc_id])
+
+
+# ------------------------------------------------------------------------------------------- database
+
+def test_database_has_declared_types_keys_and_indexes(pkg):
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    con = sqlite3.connect(pkg / EXPORTS / "fiscal-disclosures.sqlite")
+    sql_type = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "BOOLEAN"}
+    for res in descriptor["resources"]:
+        name, schema = res["name"], res["schema"]
+        info = con.execute(f'PRAGMA table_info("{name}")').fetchall()
+        assert [(c[1], c[2]) for c in info] == [(f["name"], sql_type[f["type"]]) for f in schema["fields"]], name
+        pk = [c[1] for c in sorted(info, key=lambda c: c[5]) if c[5]]
+        assert pk == schema.get("primaryKey", []), name
+        indexed = {con.execute(f'PRAGMA index_info("{i[1]}")').fetchone()[2]
+                   for i in con.execute(f'PRAGMA index_list("{name}")').fetchall()}
+        for col in ("doc_id", "code"):
+            if col in [f["name"] for f in schema["fields"]]:
+                assert col in indexed, f"{name}.{col} has no index"
+        count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        with (pkg / res["path"]).open(encoding="utf-8") as fh:
+            assert count == sum(1 for _ in csv.DictReader(fh)), name
+    fks = con.execute('PRAGMA foreign_key_list("facts")').fetchall()
+    assert {(fk[2], fk[3]) for fk in fks} >= {("tables", "table_id")}
+
+
+def test_database_amounts_equal_the_package_to_its_decimal_places(pkg, rows):
+    con = sqlite3.connect(pkg / EXPORTS / "fiscal-disclosures.sqlite")
+    stored = {(t, line, col): v for t, line, col, v in
+              con.execute("SELECT table_id, source_line, column_index, value FROM facts")}
+    for f in rows["facts"]:
+        v = stored[(f["table_id"], int(f["source_line"]), int(f["column_index"]))]
+        if f["value"] == "":
+            assert v is None
+        else:
+            assert isinstance(v, float) and round(Decimal(repr(v)), 4) == Decimal(f["value"]), f
+
+
+def readme_sql() -> str:
+    blocks = re.findall(r"^```python[ \t]*\n(.*?)^```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S | re.M)
+    ours = [b for b in blocks if "fiscal-disclosures.sqlite" in b]
+    assert len(ours) == 1, "the README shows one SQLite snippet"
+    return re.search(r'"""(.*?)"""', ours[0], re.S).group(1)
+
+
+def test_readme_sql_gives_three_public_costs_by_agency_and_year(pkg, rows):
+    """The README's query, run on the database file: one total per document with a 三公 table (two for final
+    accounts: budget and outturn), each a printed fact of that table in the document's own year."""
+    con = sqlite3.connect(pkg / EXPORTS / "fiscal-disclosures.sqlite")
+    result = con.execute(readme_sql()).fetchall()
+    docs = {d["doc_id"]: d for d in rows["documents"]}
+    three = {t["table_id"] for t in rows["tables"] if t["table_type"] == "three_public_costs"}
+    facts = [f for f in rows["facts"] if f["table_id"] in three]
+    assert {(r[0], r[1]) for r in result} == {(docs[f["doc_id"]]["agency"], int(docs[f["doc_id"]]["fiscal_year"]))
+                                              for f in facts}
+    for agency, year, kind, column, wan in result:
+        assert column.startswith(f"{year}年") and column.endswith("合计"), column
+        match = [f for f in facts if docs[f["doc_id"]]["agency"] == agency and f["column_label"] == column
+                 and f["row_label"] in ("", "合计")]
+        assert match and all(round(Decimal(f["value"]) / 10000, 2) == round(Decimal(repr(wan)), 2) for f in match)
+
+
+# -------------------------------------------------------------------------------- fiscal data package
+
+def test_fiscal_data_package_validates_and_follows_the_model(pkg, rows):
+    from frictionless import validate
+
+    folder = pkg / EXPORTS / "fiscal-data-package"
+    report = validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {r["name"]: {f["name"]: f["type"] for f in r["schema"]["fields"]} for r in descriptor["resources"]}
+    model = descriptor["model"]
+    assert model["measures"]
+    for m in model["measures"].values():  # a measure: a numeric source field and an ISO 4217 currency
+        assert fields[m["resource"]][m["source"]] == "number" and re.fullmatch(r"[A-Z]{3}", m["currency"])
+    kinds = {}
+    for name, d in model["dimensions"].items():
+        assert d["dimensionType"] in {"datetime", "entity", "classification", "activity", "fact", "location", "other"}
+        attrs = d["attributes"]
+        for a in attrs.values():
+            assert a["source"] in fields[a["resource"]], (name, a)
+            assert a.get("labelfor", next(iter(attrs))) in attrs and a.get("parent", next(iter(attrs))) in attrs
+        assert set(d["primaryKey"]) <= set(attrs)
+        kinds[d.get("classificationType") or d["dimensionType"]] = name
+    assert {"functional", "economic", "entity", "datetime"} <= set(kinds)
+    with (folder / "fiscal-facts.csv").open(encoding="utf-8") as fh:
+        view = list(csv.DictReader(fh))
+    money = [f for f in rows["facts"] if f["value_unit"] == "yuan" and f["value"]]
+    assert len(view) == len(money)
+    assert sum(Decimal(r["amount"]) for r in view) == sum(Decimal(f["value"]) for f in money)
+    codes = Counter(f["code_kind"] for f in money)
+    assert sum(bool(r["functional_code"]) for r in view) == codes["functional"]
+    assert sum(bool(r["economic_code"]) for r in view) == codes["economic"]
+
+
+# ------------------------------------------------------------------------------ listing and rebuilds
+
+def test_manifest_lists_every_download_with_size_and_sha256_at_a_stable_path(pkg, rows):
+    entries = read_manifest(pkg)
+    paths = {e["path"] for e in entries}
+    assert {workbook_path(d["doc_id"]) for d in rows["documents"]} <= paths
+    assert f"{EXPORTS}/fiscal-disclosures.sqlite" in paths
+    assert f"{EXPORTS}/fiscal-data-package/datapackage.json" in paths
+    for e in entries:
+        data = (pkg / e["path"]).read_bytes()
+        assert e["bytes"] == len(data) and e["sha256"] == hashlib.sha256(data).hexdigest()
+        assert not re.search(r"\d{8}|[0-9a-f]{16}", e["path"].replace(e.get("doc_id", "~"), "")), e["path"]
+
+
+def test_one_failing_workbook_leaves_the_others_and_stale_files_go(tmp_path, pkg, rows, monkeypatch):
+    import pipeline.exports.workbook as workbook
+
+    out = tmp_path / "datapackage"
+    shutil.copytree(pkg, out)
+    stale = out / EXPORTS / "xlsx" / "gone-2020-budget.xlsx"
+    stale.write_bytes(b"old")
+    manifest = json.loads((out / EXPORTS / "downloads.json").read_text(encoding="utf-8"))
+    manifest["downloads"].append({"path": f"{EXPORTS}/xlsx/gone-2020-budget.xlsx"})
+    (out / EXPORTS / "downloads.json").write_text(json.dumps(manifest), encoding="utf-8")
+    bad = rows["documents"][0]
+    real = workbook.document_sheets
+
+    def failing(pkg_, doc, url):
+        if doc["doc_id"] == bad["doc_id"]:
+            raise ValueError("planted")
+        return real(pkg_, doc, url)
+
+    monkeypatch.setattr(workbook, "document_sheets", failing)
+    problems, _ = write_exports(out)
+    assert len(problems) == 1 and bad["source_file"] in problems[0] and "planted" in problems[0]
+    assert not stale.exists() and not (out / workbook_path(bad["doc_id"])).exists()
+    for d in rows["documents"][1:]:
+        assert (out / workbook_path(d["doc_id"])).read_bytes() == (pkg / workbook_path(d["doc_id"])).read_bytes()
+
+
+def test_site_lists_downloads_with_checksums_and_links_each_workbook(tmp_path, pkg, rows):
+    from pipeline.site import generate
+
+    docs_dir = tmp_path / "docs"
+    generate(pkg, docs_dir)
+    data_page = (docs_dir / "data.md").read_text(encoding="utf-8")
+    for e in read_manifest(pkg):
+        assert f'downloads/package/{e["path"]}"' in data_page and e["sha256"] in data_page
+    zip_bytes = next(pkg.glob("*.zip")).read_bytes()
+    assert hashlib.sha256(zip_bytes).hexdigest() in data_page
+    pages = "".join(p.read_text(encoding="utf-8") for p in (docs_dir / "agency").glob("*.md"))
+    for d in rows["documents"]:
+        assert f'downloads/package/{workbook_path(d["doc_id"])}"' in pages
+        assert (docs_dir / "downloads" / "package" / workbook_path(d["doc_id"])).is_file()
+
+
+def test_reading_the_package_types_money_as_decimal(pkg):
+    p = read_package(pkg)
+    values = [f["value"] for f in p.rows["facts"] if f["value"] is not None]
+    assert values and all(isinstance(v, Decimal) for v in values)
+    assert all(isinstance(f["source_line"], int) for f in p.rows["facts"])
+
+
+def test_sheet_names_follow_excels_rules():
+    from pipeline.exports.workbook import sheet_name
+
+    used: set[str] = set()
+    names = [sheet_name("01 一般公共预算“三公”经费支出表（按经济分类科目）: [草稿]/?*", used) for _ in range(3)]
+    assert len(set(n.lower() for n in names)) == 3
+    assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\']", n) for n in names)
+    assert Sheet("x").name == "x"
