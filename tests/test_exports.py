@@ -129,6 +129,24 @@ def test_amounts_are_numbers_equal_to_the_facts(books, rows):
                     assert nums[col] * factor == value, f"{ws.title} line {line} column {col}: {nums[col]} × {factor} ≠ {value}"
 
 
+def test_every_printed_cell_is_in_its_sheet(books, rows):
+    """Nothing lost: each cell of a table is in its sheet, as a number when it is a fact, else as its text."""
+    from pipeline.spreadsheet import neutralise
+
+    tables, cells = by(rows["tables"], "doc_id"), by(rows["cells"], "table_id")
+    fact_at = {(f["table_id"], f["source_line"], f["column_index"]) for f in rows["facts"] if f["value"]}
+    for doc_id, book in books.items():
+        for ws, t in table_sheets(book, tables[doc_id]):
+            shown = Counter(c.value for row in ws.iter_rows(min_row=TOP) for c in row if isinstance(c.value, str))
+            printed = Counter(neutralise(c["text"]) for c in cells[t["table_id"]]
+                              if (t["table_id"], c["source_line"], c["grid_col"] or c["col"]) not in fact_at)
+            header = Counter(c.value for row in ws.iter_rows(min_row=TOP, max_row=TOP + int(t["header_rows"] or 0) - 1)
+                             for c in row if isinstance(c.value, str))
+            missing = printed - shown
+            # header text is shown with the extraction's wrapping undone (科目 编码 → 科目编码)
+            assert all(re.sub(r"\s+", "", m) in {re.sub(r"\s+", "", h) for h in header} for m in missing), (ws.title, missing)
+
+
 def test_codes_keep_leading_zeros_and_stay_text(books, rows):
     tables, cells = by(rows["tables"], "doc_id"), by(rows["cells"], "table_id")
     codes = 0

@@ -50,6 +50,9 @@ class Sheet:
     widths: dict[int, float] = field(default_factory=dict)
     freeze: tuple[int, int] | None = None  # first row and column that scroll
 
+    def get(self, r: int, c: int) -> Cell | None:
+        return self.rows[r - 1][c - 1] if r <= len(self.rows) and c <= len(self.rows[r - 1]) else None
+
     def put(self, r: int, c: int, cell: Cell) -> None:
         while len(self.rows) < r:
             self.rows.append([])
@@ -124,7 +127,12 @@ def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) ->
         cell = amount_cell(fact) if fact else None
         if cell is None:
             cell = text(c["text"], "text")
-        sheet.put(top + c["row"] - 1, col, cell)
+        r = top + c["row"] - 1
+        if sheet.get(r, col) is not None:  # two cells under one header column: keep both, never overwrite
+            col = c["col"]
+            if sheet.get(r, col) is not None:
+                raise ValueError(f"{table['table_id']} line {c['source_line']}: two cells at column {col}")
+        sheet.put(r, col, cell)
     if table.get("note"):
         sheet.put(len(sheet.rows) + 2, 1, text(table["note"]))
     sheet.freeze = (top + h, 1) if h else None
