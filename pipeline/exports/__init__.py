@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..safepath import UnsafePath, inside
 from .source import Package, read_package
 
 EXPORTS = "exports"
@@ -67,19 +69,18 @@ def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[
 
     start = time.perf_counter()
     for doc in sorted(pkg.rows["documents"], key=lambda d: d["doc_id"]):
-        rel = workbook_path(doc["doc_id"])
+        name = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''}"
         try:
             sheets = document_sheets(pkg, doc, agency_page(doc, base))
-            data = workbook_bytes(sheets, created, f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} {doc['doc_id']}")
+            data = workbook_bytes(sheets, created, f"{name} {doc['doc_id']}")
+            entries.append(_save(root, workbook_path(doc["doc_id"]), data, "xlsx",
+                                 f"{name} {doc.get('title') or ''}".strip(), doc["doc_id"]))
         except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the other downloads
             problems.append(f"{doc.get('source_file') or doc['doc_id']}: workbook not written: {type(exc).__name__}: {exc}")
-            continue
-        entries.append(_save(root, rel, data, "xlsx", f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} "
-                             f"{doc.get('title') or ''}".strip(), doc["doc_id"]))
     timings["xlsx"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    db = out / DATABASE
+    db = inside(out, DATABASE)
     db.parent.mkdir(parents=True, exist_ok=True)
     write_database(pkg, db)
     entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite", "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
@@ -92,7 +93,7 @@ def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[
     timings["fiscal"] = time.perf_counter() - start
 
     manifest = {"created": pkg.descriptor.get("created"), "downloads": entries}
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    inside(out, MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return problems, timings
 
 
@@ -100,7 +101,7 @@ def run(package_dir: Path) -> int:
     """The command line's call: write the downloads, report problems on stderr; 1 when none could be written."""
     try:
         problems, _ = write_exports(package_dir)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError) as exc:  # UnsafePath is a ValueError
         print(f"error: cannot write the downloads to {Path(package_dir) / EXPORTS}: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return 1
@@ -120,10 +121,13 @@ def read_manifest(package_dir: Path) -> list[dict]:
 
 
 def _save(root: Path, rel: str, data: bytes | None, kind: str, title: str, doc_id: str = "") -> dict:
-    path = root / rel
+    """Write `data` to `root/rel` (a temporary file moved into place) and list it; None: list what is there."""
+    path = inside(root, *rel.split("/"))
     if data is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
     else:
         data = path.read_bytes()
     entry = {"path": rel, "kind": kind, "title": title, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -142,6 +146,9 @@ def _remove_previous(out: Path) -> None:
     """Remove the files an earlier run listed in its manifest, so no stale download lingers; nothing else."""
     for entry in read_manifest(out.parent):
         rel = entry.get("path", "")
-        if isinstance(rel, str) and rel.startswith(EXPORTS + "/") and ".." not in rel.split("/"):
-            (out.parent / rel).unlink(missing_ok=True)
+        if isinstance(rel, str) and rel.startswith(EXPORTS + "/"):
+            try:
+                inside(out, *rel.split("/")[1:]).unlink(missing_ok=True)
+            except (UnsafePath, OSError):
+                continue  # not a file of ours: leave it
     (out / MANIFEST).unlink(missing_ok=True)

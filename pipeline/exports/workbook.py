@@ -69,6 +69,13 @@ def text(value, style: str = "text") -> Cell | None:
     return Cell(neutralise(str(value)), style)
 
 
+def link(url: str) -> Cell | None:
+    """A hyperlink when `url` is an http(s) address, else the text (a site path before site_url is set)."""
+    if re.match(r"https?://\S+$", url or ""):
+        return Cell(neutralise(url), "link", link=url)
+    return text(url)
+
+
 def number(value, fmt: str) -> Cell | None:
     return None if value is None else Cell(value, "num", fmt)
 
@@ -165,13 +172,14 @@ def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], age
         ("原文金额单位 Unit", text(doc.get("unit"))),
         ("来源 Source", text(f"{doc.get('agency') or ''}公开的《{doc.get('title') or ''}》；原文文件 {doc.get('source_file')}")),
         ("原文 SHA-256", text(doc.get("source_sha256"))),
+        ("原文网址 Source URL", link(doc.get("source_url") or "")),
+        ("发布日期 Published", text(doc.get("published"))),
         ("数据标识 doc_id", text(doc.get("doc_id"))),
         ("许可 Licence", text(lic)),
         ("权利说明 Rights", text("\n".join(rights[-2:]) if len(rights) >= 2 else meta.get("description"))),
         ("数据包 Package", text(f"{meta.get('title', '')} {meta.get('version', '')}")),
         ("生成日期 Build date", text(meta.get("created"))),
-        ("部门页面 Agency page", Cell(neutralise(agency_url), "link", link=agency_url) if agency_url.startswith("http")
-         else text(agency_url)),
+        ("部门页面 Agency page", link(agency_url)),
         ("说明 Notes", text("表格工作表按原文排列；金额为数字，单位与原表相同（见各表第 2 行），数据包 facts 中统一为元。"
                            "编码为文本，保留前导零。Table sheets follow the printed layout; amounts are numbers in the "
                            "table's own unit (row 2 of each sheet); codes are text.")),
