@@ -299,3 +299,21 @@ def test_pdf_lines_know_their_pages(pdf_results, name):
     for t in r.tables:
         for f in t.facts:
             assert src.page_of(f["source_line"]) in range(1, src.page_count + 1)
+
+
+def pdf_gold_rows():
+    path = ROOT / "tests" / "gold" / "pdf_facts.tsv"
+    import csv
+
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+@pytest.mark.parametrize("gold", pdf_gold_rows(), ids=lambda g: f"{g['file'][:3]}:p{g['page']}:{g['published_value']}")
+def test_pdf_gold_fact(pdf_results, gold):
+    r = pdf_results[gold["file"]]
+    facts = [f for f in r.facts if r.source.page_of(f["source_line"]) == int(gold["page"])
+             and f["published_value"] == gold["published_value"]]
+    assert facts, "no fact for this printed value on this page"
+    got = [(f["row_label"], f["code"], f["column_label"]) for f in facts]
+    assert (gold["row_label"], gold["code"], gold["column_label"]) in got
