@@ -32,7 +32,7 @@ from .model import Message, Source
 from .read import UnreadableFile
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -168,8 +168,9 @@ def _text_lines(chars: list[dict]) -> list[_Line]:
 def _join_paragraphs(lines: list[_Line], page_width: float) -> list[_Line]:
     """A prose line that ends near the right edge of the page's text (Chinese wraps a few characters
     short of it, before punctuation or a number) continues on the next line when that one starts at the
-    left edge (a paragraph's first line is indented), in the same font size, and does not open a heading.
-    Only lines spanning most of the page count as prose: a centred title does not run on."""
+    left edge, in the same font size, and does not open a heading. Only a paragraph whose first line is
+    indented runs on (a page of lines all flush left, like a table of contents, stays as printed), and only
+    lines spanning most of the page count as prose (a centred title does not run on)."""
     text = [ln for ln in lines if not ln.is_row]
     if not text:
         return lines
@@ -179,7 +180,7 @@ def _join_paragraphs(lines: list[_Line], page_width: float) -> list[_Line]:
     for ln in lines:
         prev = out[-1] if out else None
         if (prev is not None and not prev.is_row and not ln.is_row
-                and prev.x1 - prev.x0 >= 0.6 * page_width
+                and prev.x0 > left + 0.2 * prev.size and prev.x1 - prev.x0 >= 0.6 * page_width
                 and prev.x1 >= right - 4 * prev.size and ln.x0 <= left + 0.5 * ln.size
                 and abs(prev.size - ln.size) <= 0.5 and ln.top - prev.bottom <= 1.2 * ln.size
                 and not _HEADING_START.match(ln.text)):

@@ -112,3 +112,88 @@ def build_pdf(pages: list[Page], encrypt: bool = False) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode("ascii") for o in offsets)
     out += f"trailer\n<< /Size {len(objs) + 1} /Root {catalog} 0 R{encrypt_ref} >>\nstartxref\n{xref}\n%%EOF\n".encode("ascii")
     return bytes(out)
+
+
+def _pieces(text: str, width: int) -> list[str]:
+    """`text` cut into pieces of at most `width` characters, never between two Latin letters or digits
+    (a reader joins pieces of Chinese without a space and pieces of Latin words with one)."""
+    out = []
+    while len(text) > width:
+        cut = width
+        while cut > 1 and text[cut - 1].isascii() and text[cut - 1].isalnum() and text[cut].isascii() and text[cut].isalnum():
+            cut -= 1
+        if cut <= 1:
+            cut = width
+        out.append(text[:cut])
+        text = text[cut:]
+    return out + [text]
+
+
+def text_as_pdf(lines: list[str], size: float = 9.0, lines_per_page: int = 48, header: str = "部门决算公开") -> bytes:
+    """A disclosure's text laid out as a PDF the way agencies print it: prose wrapped at the right margin
+    with its first line indented; each run of tab-separated lines a ruled table, a cell longer than 16
+    characters wrapped inside its cell; a running header and a page number on every page; pages broken
+    every `lines_per_page` printed lines, tables continuing on the next page. Blank lines are not printed."""
+    def safe(s: str) -> str:
+        return "".join(ch if ord(ch) <= 0xFFFF else "?" for ch in s)
+
+    items: list[tuple[str, object]] = []  # ("text", str) | ("row", [str])
+    for ln in lines:
+        if not ln.strip():
+            continue
+        items.append(("row", [safe(c.strip()) for c in ln.split("\t")]) if "\t" in ln else ("text", safe(ln.strip())))
+    cell_width = 16
+    ncols = max([len(v) for k, v in items if k == "row"] or [1])
+    width = max(595.0, 144 + ncols * (cell_width + 1) * size)
+    per_line = int((width - 144) / size)
+    pages: list[Page] = []
+    page, top, used = None, 0.0, lines_per_page
+
+    def new_page() -> None:
+        nonlocal page, top, used
+        page = Page(width=width, height=60 + lines_per_page * size * 1.6 + 60)
+        page.text(width / 2 - 3 * size, 20, header, size)
+        page.text(width / 2, page.height - 30, f"- {len(pages) + 1} -", size)
+        pages.append(page)
+        top, used = 60.0, 0
+
+    i = 0
+    while i < len(items):
+        kind, value = items[i]
+        if kind == "text":
+            chunks = _pieces(value, per_line - 2)
+            if used + len(chunks) > lines_per_page:
+                new_page()
+            for k, chunk in enumerate(chunks):
+                page.text(72 + (2 * size if k == 0 else 0), top, chunk, size)
+                top += size * 1.6
+                used += 1
+            i += 1
+            continue
+        rows = []
+        while i < len(items) and items[i][0] == "row":
+            rows.append(items[i][1])
+            i += 1
+        start = 0
+        while start < len(rows):  # one ruled table per page; what does not fit continues on the next
+            if used + 2 > lines_per_page or page is None:
+                new_page()
+            xs = [72 + k * (cell_width + 1) * size for k in range(ncols + 1)]
+            tops = [top]
+            end = start
+            while end < len(rows):
+                height = max(len(_pieces(c, cell_width)) for c in rows[end] + [""])
+                if used + height > lines_per_page and end > start:
+                    break
+                for k, cell in enumerate(rows[end]):
+                    for n, piece in enumerate(_pieces(cell, cell_width) if cell else []):
+                        page.text(xs[k] + size / 2, tops[-1] + 0.3 * size + n * size * 1.6, piece, size)
+                tops.append(tops[-1] + height * size * 1.6)
+                used += height
+                end += 1
+            page.grid(xs, tops)
+            top = tops[-1] + size
+            start = end
+            if start < len(rows):
+                used = lines_per_page  # the rest goes on the next page
+    return build_pdf(pages)

@@ -16,7 +16,7 @@ from pipeline.build import parse_all, parse_document
 from pipeline.classify import MONEY_TYPES
 from pipeline.read_pdf import EXTRACTOR_VERSION, PdfUnreadable, extract, group_lines, read_pdf
 
-from pdfgen import Page, build_pdf
+from pdfgen import Page, build_pdf, text_as_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PDFS = sorted((ROOT / "disclosures").glob("*.pdf"))
@@ -85,6 +85,14 @@ def test_wrapped_paragraph_is_joined_within_its_page():
     p = Page().text(96, 100, text).text(72, 116, "项目支出。").text(96, 150, "（二）下一段。")
     got = extract(build_pdf([p]), "t.pdf")
     assert got["lines"] == [text + "项目支出。", "（二）下一段。"]
+
+
+def test_flush_left_lines_stay_as_printed():
+    """Long lines all flush left (a table of contents, a list) are not a paragraph: nothing runs on."""
+    first = "部门概况：主要职能与机构设置以及本年度重点工作任务安排的说明文字"
+    p = Page().text(72, 100, first).text(72, 116, "部门决算表及其说明").text(72, 132, "名词解释")
+    got = extract(build_pdf([p]), "t.pdf")
+    assert got["lines"] == [first, "部门决算表及其说明", "名词解释"]
 
 
 def test_group_lines_separates_lines_a_line_apart():
@@ -317,3 +325,39 @@ def test_pdf_gold_fact(pdf_results, gold):
     assert facts, "no fact for this printed value on this page"
     got = [(f["row_label"], f["code"], f["column_label"]) for f in facts]
     assert (gold["row_label"], gold["code"], gold["column_label"]) in got
+
+
+# --- the same disclosure as text and as PDF gives the same facts ------------------------------------------
+
+def _money_slice(result) -> list[str]:
+    """The disclosure's lines up to a little past its last money table (the forms after it only cost time)."""
+    end = max((t.block.line_end for t in result.tables if t.table_type in MONEY_TYPES), default=0)
+    return result.source.lines[: end + 20]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_text_disclosure_printed_as_pdf_gives_the_same_facts(parsed, disclosure_paths, tmp_path, index):
+    """Each text disclosure's tables, laid out as agencies print them (tests/pdfgen.text_as_pdf: ruled
+    tables, cells wrapped inside their cell, continuation pages, prose wrapped with indented first lines,
+    running headers and page numbers), read back through the PDF reader: the later stages, which know
+    nothing of PDFs, find the same tables and the same facts. Spaces are compared squashed: a PDF has no
+    space characters, only gaps."""
+    from pipeline.text import squash
+
+    text = parsed[disclosure_paths[index].name]
+    lines = _money_slice(text)
+    if not any(t.table_type in MONEY_TYPES for t in text.tables):
+        pytest.skip("no money tables in this disclosure (its tables are published elsewhere)")
+    (tmp_path / "as_text.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "as_pdf.pdf").write_bytes(text_as_pdf(lines))
+    a, b = parse_document(tmp_path / "as_text.txt"), parse_document(tmp_path / "as_pdf.pdf")
+
+    def key(f):
+        return squash(f["row_label"]), f["code"], squash(f["column_label"]), f["value"]
+
+    assert [(t.table_type, t.status) for t in b.tables] == [(t.table_type, t.status) for t in a.tables]
+    assert Counter(map(key, b.facts)) == Counter(map(key, a.facts))
+    assert len(a.facts) > 100
+    assert {k: b.document[k] for k in ("agency", "fiscal_year", "kind", "unit")} == {
+        k: a.document[k] for k in ("agency", "fiscal_year", "kind", "unit")}
+    assert b.source.page_count > 3 and any("running header" in m.text for m in b.messages)
