@@ -239,10 +239,11 @@ def test_template_table_found_typed_with_header_paths(template, n):
     money = [t for t in template.tables if t.table_type in MONEY_TYPES]
     assert [t.table_type for t in money] == [t for t, _ in TEMPLATE_TABLES]
     t = money[n]
-    if table_type in ("government_fund", "state_capital"):
-        pytest.xfail("the template prints 本年支出's sub-headers on its 合计 row; the header reader takes the "
-                     "合计 label for a column (layout rules: issue 9)")
-    assert [c.path for c in t.columns if c.kind == "amount"] == paths
+    got = [c.path for c in t.columns if c.kind == "amount"]
+    if got != paths and table_type in ("government_fund", "state_capital"):
+        pytest.xfail("the template prints 本年支出's sub-headers (合计 基本支出 项目支出) on the same ruled row as "
+                     "the 合计 label (see its page 13); the header reader takes that 合计 for a column of its own")
+    assert got == paths
     assert t.status == "empty"
 
 
