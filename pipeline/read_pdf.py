@@ -32,7 +32,7 @@ from .model import Message, Source
 from .read import UnreadableFile
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -170,7 +170,9 @@ def _join_paragraphs(lines: list[_Line], page_width: float) -> list[_Line]:
     short of it, before punctuation or a number) continues on the next line when that one starts at the
     left edge, in the same font size, and does not open a heading. Only a paragraph whose first line is
     indented runs on (a page of lines all flush left, like a table of contents, stays as printed), and only
-    lines spanning most of the page count as prose (a centred title does not run on)."""
+    lines spanning most of the page count as prose. A centred title that spans most of the page and goes
+    on in a centred line of the same size right under it is one title wrapped in two (a short centred
+    title over another, as on a cover, stays two lines)."""
     text = [ln for ln in lines if not ln.is_row]
     if not text:
         return lines
@@ -179,16 +181,23 @@ def _join_paragraphs(lines: list[_Line], page_width: float) -> list[_Line]:
     out: list[_Line] = []
     for ln in lines:
         prev = out[-1] if out else None
-        if (prev is not None and not prev.is_row and not ln.is_row
-                and prev.x0 > left + 0.2 * prev.size and prev.x1 - prev.x0 >= 0.6 * page_width
-                and prev.x1 >= right - 4 * prev.size and ln.x0 <= left + 0.5 * ln.size
-                and abs(prev.size - ln.size) <= 0.5 and ln.top - prev.bottom <= 1.2 * ln.size
-                and not _HEADING_START.match(ln.text)):
-            prev.text = join_wrapped([prev.text, ln.text])
+        if (prev is None or prev.is_row or ln.is_row or prev.x1 - prev.x0 < 0.6 * page_width
+                or abs(prev.size - ln.size) > 0.5 or ln.top - prev.bottom > 1.2 * ln.size
+                or _HEADING_START.match(ln.text)):
+            out.append(ln)
+        elif prev.x0 > left + 0.2 * prev.size and prev.x1 >= right - 4 * prev.size and ln.x0 <= left + 0.5 * ln.size:
+            prev.text = join_wrapped([prev.text, ln.text])  # prose: x0 stays the paragraph's indented start
             prev.bottom, prev.x1 = ln.bottom, ln.x1
-            continue
-        out.append(ln)
+        elif _centred(prev, page_width) and _centred(ln, page_width):
+            prev.text = join_wrapped([prev.text, ln.text])  # a wrapped centred title
+            prev.bottom = ln.bottom
+        else:
+            out.append(ln)
     return out
+
+
+def _centred(ln: _Line, page_width: float) -> bool:
+    return abs((ln.x0 + ln.x1) / 2 - page_width / 2) <= ln.size
 
 
 def page_lines(page) -> tuple[list[_Line], bool]:

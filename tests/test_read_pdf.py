@@ -87,6 +87,15 @@ def test_wrapped_paragraph_is_joined_within_its_page():
     assert got["lines"] == [text + "项目支出。", "（二）下一段。"]
 
 
+def test_wrapped_centred_title_is_one_line_a_cover_stays_two():
+    wide = "第三部分上海市某某区财政局2024年度部门决算情况"  # 24 glyphs of 18 pt: 432 of 595 pt
+    p = Page().text((595 - 24 * 18) / 2, 72, wide, 18).text((595 - 2 * 18) / 2, 93, "说明", 18)
+    p.text(96, 140, "正文。")
+    cover = Page().text((595 - 9 * 27) / 2, 350, "上海市某某区财政局", 27).text((595 - 8 * 27) / 2, 395, "2024年度部门决算", 27)
+    got = extract(build_pdf([p, cover]), "t.pdf")
+    assert got["lines"] == [wide + "说明", "正文。", "上海市某某区财政局", "2024年度部门决算"]
+
+
 def test_flush_left_lines_stay_as_printed():
     """Long lines all flush left (a table of contents, a list) are not a paragraph: nothing runs on."""
     first = "部门概况：主要职能与机构设置以及本年度重点工作任务安排的说明文字"
