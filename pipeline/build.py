@@ -39,6 +39,13 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
             messages.append(Message(source.path, t.block.line_start, "warning",
                                     f"table {t.title!r} (lines {t.block.line_start}–{t.block.line_end}): "
                                     f"{len(t.unplaced)} printed amount(s) not in facts under a column: {shown}{more}"))
+    loose = [(line, a) for line, amounts in seg.loose_rows for a in amounts]
+    if seg.loose_rows:
+        first, last = seg.loose_rows[0][0], seg.loose_rows[-1][0]
+        messages.append(Message(source.path, first, "warning",
+                                f"lines {first}–{last}: {len(seg.loose_rows)} lines print {len(loose)} amounts in "
+                                "columns but no table was read there (no tab-separated cells); "
+                                "their amounts are not in facts"))
     found = {t.table_type for t in tables}
     for line, entry, kind in listed_tables(seg.toc):
         if kind not in found:
@@ -66,7 +73,7 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
     return DocumentResult(
         document=document, source=source, tables=tables,
         sections=build_sections(doc_id, seg.text), glossary=build_glossary(doc_id, seg.text),
-        messages=messages,
+        messages=messages, loose_amounts=loose,
     )
 
 

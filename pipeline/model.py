@@ -81,6 +81,7 @@ class Segmented:
     blocks: list[Block]
     text: list[TextLine]  # every non-blank line that is not part of a table
     toc: list[tuple[int, str]] = field(default_factory=list)  # (line, entry) of the outline (目录)
+    loose_rows: list[tuple[int, list[str]]] = field(default_factory=list)  # table rows read as plain text
 
 
 @dataclass
@@ -121,6 +122,7 @@ class DocumentResult:
     glossary: list[dict]
     messages: list[Message]
     extra: dict[str, list[dict]] = field(default_factory=dict)  # projects, indicators, findings …
+    loose_amounts: list[tuple[int, str]] = field(default_factory=list)  # amounts in rows no table holds
 
     def table_rows(self) -> list[dict]:
         """Rows of the `tables` resource."""
@@ -146,7 +148,7 @@ class DocumentResult:
     def unplaced_count(self) -> int:
         """Printed amounts that are in `cells` but not in `facts` under a column (fail closed: counted, and
         each table that has any is named in the parse report)."""
-        return sum(len(t.unplaced) for t in self.tables)
+        return sum(len(t.unplaced) for t in self.tables) + len(self.loose_amounts)
 
     @property
     def facts(self) -> list[dict]:

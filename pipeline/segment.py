@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .model import Block, Row, Segmented, Source, TextLine
-from .text import CN_NUM, is_amount, outline_level, squash
+from .text import CN_NUM, is_amount, is_code, outline_level, squash
 
 UNIT = re.compile(r"^(?:金额)?单\s*位\s*[:：]\s*(万\s*元|元)\b|^(?:金额单位|单位)\s*[:：]?\s*(万\s*元|元)\s*$")
 TABLE_LABEL = re.compile(r"^(?:部门)?(?:预算)?公开\s*(?:\d+\s*表|表\s*\d+)$|^(?:部门)?公开表\s*\d+$")
@@ -384,4 +384,27 @@ def segment(source: Source) -> Segmented:
             text.append(TextLine(line_no, t, tuple(h for _, h in path), True))
         else:
             text.append(TextLine(line_no, t, tuple(h for _, h in path)))
-    return Segmented(blocks=blocks, text=text, toc=toc)
+    return Segmented(blocks=blocks, text=text, toc=toc, loose_rows=_loose_rows(text))
+
+
+_LOOSE_AMOUNT = re.compile(r"^[-−(（]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+[)）]?$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _loose_rows(text: list[TextLine]) -> list[tuple[int, list[str]]]:
+    """Rows of a table that came out as plain text (a table printed without rules, so no cells): three or
+    more lines in a row, each with two or more amounts and few words. Their amounts reach no table; the
+    build reports them so that they are counted, never silently lost."""
+    found, run = [], []
+    for tl in text + [TextLine(-1, "", ())]:
+        words = tl.text.split()
+        row = sum(bool(_LOOSE_AMOUNT.match(w)) for w in words) >= 2 and len(_CJK.findall(tl.text)) <= 20
+        # the row's amounts: every number but a code (2080101) or a year
+        amounts = [w for w in words if is_amount(w) and not is_code(w) and not re.fullmatch(r"(?:19|20)\d\d", w)]
+        if row and (not run or tl.line <= run[-1][0] + 2):
+            run.append((tl.line, amounts))
+            continue
+        if len(run) >= 3:
+            found += run
+        run = [(tl.line, amounts)] if row else []
+    return found

@@ -204,3 +204,17 @@ def two_tables_per_page(lines, result, turn_inside_first: bool = False):
         pairs += 1
         i += 2
     return out + lines[pos:], pairs
+
+
+def table_without_rules(lines, result):
+    """The biggest money table printed without rules: the extraction finds no cells, only lines of words
+    and numbers separated by spaces. Returns the lines and the amounts those lines print."""
+    out, amounts = list(lines), []
+    if not money_tables(result):
+        return out, amounts
+    t = max(money_tables(result), key=lambda t: len(t.facts))
+    for r in t.block.rows:
+        cells = [c.strip() for c in out[r.line - 1].split("\t") if c.strip()]
+        out[r.line - 1] = " ".join(cells)
+        amounts += [c for c in cells if is_amount(c) and "." in c]
+    return out, amounts

@@ -297,6 +297,17 @@ def test_family5_rows_with_fewer_cells_than_the_header(parsed, disclosure_paths,
         assert facts_of(variant) == facts_of(original), name
 
 
+def test_family5_a_table_printed_without_rules_is_counted_not_lost(parsed, disclosure_paths, tmp_path):
+    """No cells, only lines of numbers: the amounts reach no fact, so the build counts and reports them."""
+    for name, lines, original in originals(parsed, disclosure_paths):
+        text, amounts = layouts.table_without_rules(lines, original)
+        variant = reparse(tmp_path, name, text)
+        if len(amounts) < 10:
+            continue
+        assert variant.unplaced_count >= 0.9 * len(amounts), name
+        assert [m for m in variant.messages if "no table was read" in m.text and m.line], name
+
+
 def test_unplaced_amounts_are_counted_and_reported(parsed):
     """Fail closed: an amount that is in cells but not in facts is counted, and its table is reported."""
     from pipeline.facts import find_unplaced
