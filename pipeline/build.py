@@ -9,6 +9,7 @@ from .classify import MONEY_TYPES, listed_tables, table_type
 from .facts import build_table, fill_inferred, find_unplaced
 from .metadata import read_metadata
 from .model import DocumentResult, Message
+from .privacy import mask
 from .read import UnreadableFile, read_source
 from .sections import build_glossary, build_sections
 from .segment import segment
@@ -23,7 +24,8 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
     units = [b.unit_text for b in seg.blocks if table_type(b.title) in MONEY_TYPES and b.unit_text]
     if not units:
         units = [b.unit_text for b in seg.blocks if b.unit_text]
-    meta, meta_msgs = read_metadata(source, units, path.with_name(path.stem + ".meta.json"))
+    sidecar = path.with_name(path.stem + ".meta.json")
+    meta, meta_msgs = read_metadata(source, units, sidecar, str(Path(source.path).with_name(sidecar.name)))
     messages += meta_msgs
     doc_id = meta["doc_id"]
     tables = [
@@ -91,7 +93,20 @@ def _cut_off(seg, source) -> Message | None:
 
 
 def discover(sources: Path) -> list[Path]:
-    return sorted(p for p in sources.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+    """Every entry named like a disclosure; the read stage refuses what is not a regular file inside."""
+    return sorted(p for p in sources.iterdir() if p.suffix in SUFFIXES)
+
+
+def shown_path(path: Path, root: Path | None) -> str:
+    """The path published as `source_file`: the path in the repository (relative to `root`, the working
+    folder) or, for sources outside it, the sources folder's name and the file's. Never a machine path;
+    a personal number in a file name is masked like everywhere else."""
+    full = path.absolute()
+    if root and full.is_relative_to(Path(root).absolute()):
+        shown = full.relative_to(Path(root).absolute()).as_posix()
+    else:
+        shown = f"{full.parent.name}/{full.name}"
+    return mask(shown)[0]
 
 
 def parse_all(paths: list[Path], root: Path | None = None,
@@ -101,21 +116,41 @@ def parse_all(paths: list[Path], root: Path | None = None,
     results: list[DocumentResult] = []
     failures: list[Message] = []
     for path in paths:
-        shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+        shown = shown_path(path, root)
         try:
             results.append(parse_document(path, shown, cache_dir))
         except UnreadableFile as exc:
             failures.append(Message(shown, None, "error", str(exc).split(": ", 1)[-1]))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             failures.append(Message(shown, None, "error", f"could not be parsed: {type(exc).__name__}: {exc}"))
-    seen = Counter()
-    for r in results:  # two files for the same agency, year and kind keep distinct ids
-        seen[r.document["doc_id"]] += 1
-    for r in results:
-        if seen[r.document["doc_id"]] > 1:
-            new_id = f"{r.document['doc_id']}-{r.document['source_sha256'][:8]}"
+    results, dropped = _drop_duplicates(results)
+    failures += dropped
+    seen = Counter(r.document["doc_id"] for r in results)
+    for r in results:  # two files for the same agency, year and kind: ids from their bytes, not their order
+        old = r.document["doc_id"]
+        if seen[old] > 1:
+            new_id = f"{old[:ID_ROOM].rstrip('-')}-{r.document['source_sha256'][:8]}"
             _rename(r, new_id)
+            r.messages.append(Message(r.source.path, None, "warning",
+                                      f"{seen[old]} documents would get the id {old!r}; this one is {new_id!r} "
+                                      "(from the first 8 hex digits of its sha256); pin a doc_id in its sidecar"))
     return results, failures
+
+
+ID_ROOM = 91  # an id made distinct gets "-" and 8 hex digits and stays within the declared 100 characters
+
+
+def _drop_duplicates(results: list[DocumentResult]) -> tuple[list[DocumentResult], list[Message]]:
+    """The same bytes committed twice are one document: the first by path is kept, the others reported."""
+    first: dict[str, DocumentResult] = {}
+    dropped: list[Message] = []
+    for r in sorted(results, key=lambda r: r.source.path):
+        kept = first.setdefault(r.document["source_sha256"], r)
+        if kept is not r:
+            dropped.append(Message(r.source.path, None, "warning",
+                                   f"the same bytes as {kept.source.path} (sha256 {r.document['source_sha256'][:12]}…); "
+                                   "published once, as that file"))
+    return [r for r in results if first[r.document["source_sha256"]] is r], dropped
 
 
 def _rename(result: DocumentResult, new_id: str) -> None:

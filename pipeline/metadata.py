@@ -1,19 +1,27 @@
 """Document metadata read from the disclosure itself: agency, fiscal year, budget or final accounts.
 
 What cannot be read can be set in a sidecar file next to the disclosure, `<name>.meta.json`, with any of
-the keys doc_id, agency_id, agency, fiscal_year, kind, unit, title; the sidecar wins over what was read.
+the keys of `SIDECAR_TYPES`; the sidecar wins over what was read. A sidecar is input from outside like the
+disclosure: each value is checked against its type here and against the `documents` field of the same
+name in datapackage/schema/resources.json (id pattern and length, kind and unit enums, year range). A
+wrong value gets an error naming the file, line and key, and what was read from the text is used instead.
 """
 from __future__ import annotations
 
 import json
 import re
+import stat
 from collections import Counter
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pypinyin import lazy_pinyin
 
 from .model import Message, Source
 from .segment import PART_HEADING
+from .privacy import mask
+from .schema import constraint_problem, field, id_problem
 from .text import squash
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -26,7 +34,13 @@ _LABELLED_AGENCY = re.compile(
 _AGENCY_END = re.compile(r"(?:局|厅|委员会|委|办公室|中心|院|部|署|会)$")
 _QUALIFIER = re.compile(r"[（(](?:汇总|本级|部门汇总)[）)]$")
 _BRACKETED = re.compile(r"^【([^】]+)】")
-SIDECAR_KEYS = ("doc_id", "agency_id", "agency", "fiscal_year", "kind", "unit", "title")
+# The sidecar's keys and the JSON type of each; source_url and published are only ever set here.
+SIDECAR_TYPES = {"doc_id": str, "agency_id": str, "agency": str, "fiscal_year": int, "kind": str, "unit": str,
+                 "title": str, "source_url": str, "published": str}
+SIDECAR_KEYS = tuple(SIDECAR_TYPES)
+SIDECAR_MAX_BYTES = 64 * 1024
+AGENCY_ID_ROOM = 80  # a derived agency id is cut to this, so the doc_id made from it fits its 100 characters
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def slug(text: str) -> str:
@@ -88,7 +102,73 @@ def read_agency(cover: list[str], lines: list[str]) -> str:
     return ""
 
 
-def read_metadata(source: Source, table_units: list[str], sidecar: Path | None) -> tuple[dict, list[Message]]:
+
+def _sidecar_values(path: Path, shown: str) -> tuple[dict, list[Message]]:
+    """The values of a sidecar that pass their checks, and a located error for each that does not."""
+    messages: list[Message] = []
+    try:
+        if path.is_symlink() and not path.resolve(strict=True).is_relative_to(path.parent.resolve()):
+            return {}, [Message(shown, None, "error", "sidecar is a symbolic link out of the sources folder; not read")]
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return {}, [Message(shown, None, "error", "sidecar is not a regular file; not read")]
+        if st.st_size > SIDECAR_MAX_BYTES:
+            return {}, [Message(shown, None, "error", f"sidecar has {st.st_size:,} bytes, over the limit of "
+                                                      f"{SIDECAR_MAX_BYTES:,}; not read")]
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (ValueError, OSError, RuntimeError) as exc:
+        line = getattr(exc, "lineno", None)
+        return {}, [Message(shown, line, "error", f"sidecar not read: {type(exc).__name__}: {exc}")]
+    if not isinstance(data, dict):
+        return {}, [Message(shown, 1, "error", f"sidecar not read: expected a JSON object {{\"key\": value}}, "
+                                               f"got {type(data).__name__}")]
+
+    def line_of(key: str) -> int | None:
+        at = text.find(json.dumps(key))
+        return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+    values = {}
+    for key, value in data.items():
+        problem = _sidecar_problem(key, value)
+        if problem:
+            shown_value = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "…"
+            messages.append(Message(shown, line_of(key), "error" if key in SIDECAR_TYPES else "warning",
+                                    f"key {key!r}: {problem}, got {shown_value}; "
+                                    + ("what was read from the text is used" if key in SIDECAR_TYPES else "ignored")))
+        else:
+            values[key] = mask(value)[0] if isinstance(value, str) else value
+    return values, messages
+
+
+def _sidecar_problem(key: str, value) -> str | None:
+    """Why a sidecar value is not accepted, or None: its type, then the documents field's constraints."""
+    if key not in SIDECAR_TYPES:
+        return f"not a sidecar key (known keys: {', '.join(SIDECAR_KEYS)})"
+    want = SIDECAR_TYPES[key]
+    if isinstance(value, bool) or not isinstance(value, want):
+        return f"expected {'an integer' if want is int else 'text'}"
+    if key in ("doc_id", "agency_id"):
+        problem = id_problem("documents", key, value)
+        if not problem and mask(value)[1]:
+            problem = "an id may not hold a personal number"
+        return problem
+    if isinstance(value, str) and _CONTROL.search(value):
+        return "control characters (line breaks, NUL …) are not allowed"
+    if key == "source_url":
+        parts = urlsplit(value) if not any(c.isspace() for c in value) else None
+        if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+            return "expected an http:// or https:// address"
+    if key == "published":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "expected an ISO date YYYY-MM-DD"
+    return constraint_problem(field("documents", key), value)
+
+
+def read_metadata(source: Source, table_units: list[str], sidecar: Path | None,
+                  sidecar_shown: str | None = None) -> tuple[dict, list[Message]]:
     messages: list[Message] = []
     title_lines = cover_lines(source.lines)
     joined = " ".join(title_lines)
@@ -111,21 +191,26 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None) 
     units = Counter(u for u in table_units if u)
     unit = units.most_common(1)[0][0] if units else ""
     meta = {"agency": agency, "fiscal_year": year, "kind": kind, "unit": unit, "title": squash(title)}
-    if sidecar and sidecar.exists():
-        try:
-            override = json.loads(sidecar.read_text(encoding="utf-8"))
-            for key in SIDECAR_KEYS:
-                if key in override:
-                    meta[key] = override[key]
-        except (ValueError, OSError) as exc:
-            messages.append(Message(str(sidecar), None, "error", f"sidecar not read: {exc}"))
+    for key in ("agency", "title", "fiscal_year"):  # what the text gives must fit its field too, or it is not used
+        problem = constraint_problem(field("documents", key), meta[key])
+        if problem:
+            messages.append(Message(source.path, None, "warning", f"the {key} read from the text is not used: {problem}"))
+            meta[key] = None if key == "fiscal_year" else ""
+    if sidecar and (sidecar.exists() or sidecar.is_symlink()):
+        override, sidecar_msgs = _sidecar_values(sidecar, sidecar_shown or sidecar.name)
+        meta.update(override)
+        messages += sidecar_msgs
     for key, what in (("agency", "agency name"), ("fiscal_year", "fiscal year"), ("kind", "budget or final accounts")):
         if not meta[key]:
             messages.append(Message(source.path, None, "warning",
                                     f"could not read the {what} from the text; set it in a sidecar .meta.json"))
     if not meta.get("agency_id"):
-        meta["agency_id"] = slug(meta["agency"]) or "unknown"
+        meta["agency_id"] = slug(meta["agency"])[:AGENCY_ID_ROOM].strip("-") or "unknown"
     if not meta.get("doc_id"):
         kind = {"budget": "budget", "final_accounts": "final"}.get(meta["kind"], "doc")
         meta["doc_id"] = f"{meta['agency_id']}-{meta['fiscal_year'] or 'na'}-{kind}"
+    for key in ("agency_id", "doc_id"):  # derived ids are checked like given ones: one declared pattern
+        problem = id_problem("documents", key, meta[key])
+        if problem:
+            raise ValueError(f"the derived {key} {meta[key]!r} breaks its declaration: {problem}")
     return meta, messages

@@ -427,7 +427,14 @@ def data_dictionary_markdown() -> str:
            f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']})；空文本即缺失值。", "",
            "Amounts are exact decimals: plain decimal text in CSV, "
            f"decimal128({meta['decimal']['precision']}, {meta['decimal']['scale']}) in Parquet; "
-           "empty text means missing (null).", ""]
+           "empty text means missing (null).", "",
+           "文字按原文保存，不作改动：以 =、+、-、@ 开头的文字在本数据包的 CSV 中原样保留（用电子表格软件打开时"
+           "请注意）；网站上每张表格的 CSV 下载为电子表格准备，这类文字前加了撇号 '。个人手机号码和居民身份证号码"
+           "在读取时即已遮盖（保留前 3 位和后 4 位）。", "",
+           "Text is kept exactly as printed: a text starting with =, +, - or @ is left as it is in this package's "
+           "CSV files (take care when opening them in a spreadsheet program); the site's per-table CSV downloads, "
+           "made for spreadsheets, put an apostrophe ' before such text. Personal mobile and resident ID numbers "
+           "are masked when the text is read (first 3 and last 4 digits kept).", ""]
     for res in resources:
         out += [f"## `{res['name']}` — {res['zh']} / {res['en']}", ""]
         if res.get("primary_key"):

@@ -9,9 +9,20 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import stat
 from pathlib import Path
 
 from .model import Message, Source
+from .privacy import mask_lines, summary
+
+# Limits that keep one file from taking the build down, each far above a real disclosure and set by
+# measurement (peak RSS of `python -m pipeline build`) so that a file at all limits at once builds in
+# under 1 GiB: its size (a real one is under 1 MB), its table cells (each becomes a cell, often a fact: the
+# build's memory grows with them; the largest real document has about 6,000) and its longest line (a real
+# one is under 2,000 characters; a longer one is reported and left out, never read as a title).
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+MAX_TABLE_CELLS = 120_000
+MAX_LINE_CHARS = 100_000
 
 CHECKED = "☑"
 UNCHECKED = "☐"
@@ -84,27 +95,78 @@ def clean_line(line: str) -> str:
     return "\t".join(_SPACES.sub(" ", clean_markup(cell)).strip() for cell in line.split("\t"))
 
 
+def check_source(path: Path, name: str) -> None:
+    """Only a regular file inside its sources folder is read: a symlink leading out of the folder, a FIFO,
+    a device or a folder named like a disclosure is refused with the reason, and so is a file over the size
+    limit (before reading it)."""
+    try:
+        if path.is_symlink() and not path.resolve(strict=True).is_relative_to(path.parent.resolve()):
+            raise UnreadableFile(f"{name}: a symbolic link to a file outside the sources folder; not read")
+        st = path.stat()
+    except (OSError, RuntimeError) as exc:  # a dangling link, a link loop, no permission
+        raise UnreadableFile(f"{name}: cannot be opened ({type(exc).__name__}); not read") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise UnreadableFile(f"{name}: a folder, not a file; not read")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile(f"{name}: not a regular file (a FIFO, device or socket); not read")
+    if st.st_size > MAX_SOURCE_BYTES:
+        raise UnreadableFile(f"{name}: {st.st_size:,} bytes, over the limit of {MAX_SOURCE_BYTES:,} bytes "
+                             f"({MAX_SOURCE_BYTES // 2**20} MiB) for one disclosure (MAX_SOURCE_BYTES in "
+                             "pipeline/read.py); not read")
+
+
+def guard_lines(lines: list[str], name: str, messages: list[Message]) -> list[str]:
+    """The limits and the privacy policy, for a text or a PDF alike: a line over MAX_LINE_CHARS is reported
+    and left out; a file with more table cells than MAX_TABLE_CELLS is refused; personal numbers are masked
+    (counted in one message)."""
+    for i, line in enumerate(lines):
+        if len(line) > MAX_LINE_CHARS:
+            messages.append(Message(name, i + 1, "error", f"the line has {len(line):,} characters, over the limit "
+                                    f"of {MAX_LINE_CHARS:,} for one line; left out (not read as a title, table "
+                                    "or text)"))
+            lines[i] = ""
+    cells = sum(line.count("\t") + 1 for line in lines if "\t" in line)
+    if cells > MAX_TABLE_CELLS:
+        raise UnreadableFile(f"{name}: about {cells:,} table cells, over the limit of {MAX_TABLE_CELLS:,} for one "
+                             "disclosure (MAX_TABLE_CELLS in pipeline/read.py); not read")
+    lines, masked, where = mask_lines(lines)
+    if masked:
+        messages.append(Message(name, where[0], "info", summary(masked, where)))
+    return lines
+
+
 def read_source(path: Path, display_path: str | None = None, cache_dir: Path | None = None) -> Source:
     """A disclosure file → Source. A PDF is read from its text layer (pipeline.read_pdf), its extraction
-    cached in `cache_dir` when given; every other file is text."""
+    cached in `cache_dir` when given; every other file is text. Both go through the same checks: a regular
+    file inside the sources, within the limits, personal numbers masked."""
+    name = display_path or str(path)
+    check_source(path, name)
     if path.suffix.lower() == ".pdf":
         from .read_pdf import read_pdf
-        return read_pdf(path, display_path, cache_dir)
-    data = path.read_bytes()
-    name = display_path or str(path)
+        source = read_pdf(path, display_path, cache_dir)
+        source.lines = guard_lines(source.lines, name, source.messages)
+        return source
+    with open(path, "rb") as f:
+        data = f.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:  # grew since it was checked
+        raise UnreadableFile(f"{name}: over the limit of {MAX_SOURCE_BYTES:,} bytes for one disclosure; not read")
+    sha256 = hashlib.sha256(data).hexdigest()
     text, encoding = decode(data, name)
+    del data
     # CRLF and lone CR both end a line; str.splitlines would also split on \x0b, \x1c … which the
     # extraction may leave inside a cell, so split on the newline conventions only.
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
+    del text
     messages = []
-    if "\ufffd" in text:
+    if any("\ufffd" in line for line in raw_lines):
         messages.append(Message(name, None, "warning", "undecodable bytes replaced by U+FFFD"))
+    lines = guard_lines([clean_line(line) for line in raw_lines], name, messages)
     return Source(
         path=name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         encoding=encoding,
-        lines=[clean_line(line) for line in raw_lines],
+        lines=lines,
         messages=messages,
     )

@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..exports import read_manifest, workbook_path
+from ..privacy import mask_lines
+from ..safepath import UnsafePath, inside
 from ..spreadsheet import neutralise
 from .figures import DocFacts, dec
 from .html import (KIND_ZH, SEVERITY_ZH, WAN, doc_label, esc, group_digits, is_number, md_text, pct,
@@ -72,7 +74,7 @@ class Generator:
         self.slug: dict[str, str] = {}
         used: set[str] = set()
         for name, docs in self.agencies.items():
-            s = docs[0].get("agency_id") or "agency"
+            s = _slug_ok(docs[0].get("agency_id") or "agency")  # a page name: never a path or markup
             base, n = s, 2
             while s in used:
                 s, n = f"{base}-{n}", n + 1
@@ -85,7 +87,7 @@ class Generator:
 
     # --- files ------------------------------------------------------------------------------------
     def write(self, rel: str, text: str) -> None:
-        path = self.out / rel
+        path = inside(self.out, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
@@ -95,7 +97,7 @@ class Generator:
         root = self.pkg.root
         for src in sorted(root.rglob("*")):
             if src.is_file() and src.suffix in (".json", ".csv", ".parquet", ".zip", ".xlsx", ".sqlite") and "schema" not in src.relative_to(root).parts:
-                target = dest / src.relative_to(root)
+                target = inside(dest, str(src.relative_to(root)))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, target)
 
@@ -119,6 +121,20 @@ class Generator:
                     w.writerow([neutralise(grid.get((r, k), "")) for k in range(1, nc + 1)])
                 self.write(f"downloads/tables/{_slug_ok(tid)}.csv", "\ufeff" + buf.getvalue())
 
+    def _find_source(self, rel: str) -> Path | None:
+        """The committed source file a package names, looked for only inside the folders it may be in: a
+        package cannot point the site at a file elsewhere."""
+        bases = [(self.pkg.root / "sources", Path(rel).name), (Path.cwd(), rel), (self.repo_root, rel),
+                 (self.pkg.root.parent, rel)]
+        for base, name in bases:
+            try:
+                p = inside(base, name) if rel else None
+            except UnsafePath:
+                continue
+            if p and p.is_file():
+                return p
+        return None
+
     def source_lines(self, doc: dict) -> list[str] | None:
         """The original text of a disclosure, decoded, split into the same lines the pipeline numbers. For a
         PDF source that is the text the package publishes as extracted from it (sources/<doc_id>.txt)."""
@@ -128,27 +144,26 @@ class Generator:
             if not extracted.is_file():
                 self.warnings.append(f"{doc['doc_id']}: extracted text {extracted} not found; no source page")
                 return None
-            pdf = next((p for p in (Path(rel), self.repo_root / rel) if rel and p.is_file()), None)
+            pdf = self._find_source(rel)
             if pdf is not None:  # the original, downloadable and linked at its pages
-                target = self.out / "downloads" / "sources" / f"{doc['doc_id']}.pdf"
+                target = inside(self.out, f"downloads/sources/{doc['doc_id']}.pdf")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(pdf, target)
             else:
                 self.warnings.append(f"{doc['doc_id']}: original PDF {rel!r} not found; no PDF download")
             return extracted.read_text(encoding="utf-8").split("\n")[:-1]
-        candidates = [self.pkg.root / "sources" / Path(rel).name, Path(rel), self.repo_root / rel, self.pkg.root.parent / rel]
-        for p in candidates:
-            if rel and p.is_file():
-                data = p.read_bytes()
-                try:
-                    from ..read import decode
-                    text, _ = decode(data, str(p))
-                except Exception:  # noqa: BLE001 - show what can be shown
-                    text = data.decode("utf-8", errors="replace")
-                lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-                if lines and lines[-1] == "":
-                    lines.pop()
-                return lines
+        p = self._find_source(rel)
+        if p is not None:
+            data = p.read_bytes()
+            try:
+                from ..read import decode
+                text, _ = decode(data, str(p))
+            except Exception:  # noqa: BLE001 - show what can be shown
+                text = data.decode("utf-8", errors="replace")
+            lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            return mask_lines(lines)[0]  # the same mask as the read stage: no personal number shown
         self.warnings.append(f"{doc['doc_id']}: source file {rel!r} not found; no source page")
         return None
 
@@ -190,11 +205,11 @@ class Generator:
         out += ["", "## 各部门主要数字 {#agencies}", ""]
         cards = ['<div class="agency-cards">']
         for name, docs in self.agencies.items():
-            cards.append(f'<div class="agency-card"><h3><a href="{root}agency/{self.slug[name]}/">{esc(name)}</a></h3><ul>')
+            cards.append(f'<div class="agency-card"><h3><a href="{root}agency/{esc(self.slug[name])}/">{esc(name)}</a></h3><ul>')
             for d in docs:
                 f = self.figs[d["doc_id"]]
                 cards.append(
-                    f'<li><a href="{root}agency/{self.slug[name]}/#doc-{esc(d["doc_id"])}">{esc(doc_label(d))}</a>：'
+                    f'<li><a href="{root}agency/{esc(self.slug[name])}/#doc-{esc(d["doc_id"])}">{esc(doc_label(d))}</a>：'
                     f'总支出 {self.fig_html(root, d, f["expenditure"], short=True)}，'
                     f'三公经费 {self.fig_html(root, d, f["three_public"], short=True)}</li>')
             cards.append("</ul></div>")
@@ -205,7 +220,7 @@ class Generator:
         rows = []
         for d in self.docs:
             f = self.figs[d["doc_id"]]
-            rows.append([f'<a href="{root}agency/{self.slug[d.get("agency") or d["doc_id"]]}/#doc-{esc(d["doc_id"])}">{esc(d.get("agency"))}</a>',
+            rows.append([f'<a href="{root}agency/{esc(self.slug[d.get("agency") or d["doc_id"]])}/#doc-{esc(d["doc_id"])}">{esc(d.get("agency"))}</a>',
                          esc(doc_label(d))] +
                         [self.fig_html(root, d, f[k], short=True, unit=False) for k in
                          ("income", "expenditure", "basic", "project", "three_public", "personnel", "public")] +
@@ -230,7 +245,7 @@ class Generator:
         out = ["---", "title: 各部门", "---", "", "# 各部门", ""]
         rows = []
         for name, docs in self.agencies.items():
-            rows.append([f'<a href="{root}agency/{self.slug[name]}/">{esc(name)}</a>',
+            rows.append([f'<a href="{root}agency/{esc(self.slug[name])}/">{esc(name)}</a>',
                          "、".join(esc(doc_label(d)) for d in docs)])
         out.append(table(["部门", "公开文件"], rows))
         return "\n".join(out) + "\n"
@@ -567,7 +582,7 @@ class Generator:
             links = " ".join(prov_link(root, did, ln, ln) for ln in lines[:12]) + (" …" if len(lines) > 12 else "")
             sev = f.get("severity", "")
             d = next((x for x in self.docs if x["doc_id"] == did), {})
-            page = "" if per_doc else f'{root}agency/{self.slug.get(d.get("agency") or did, "")}/'
+            page = "" if per_doc else f'{root}agency/{esc(self.slug.get(d.get("agency") or did, ""))}/'
             tlinks = []
             for tid in (f.get("table_ids") or "").split():
                 t = self.table_by_id.get(tid)
@@ -578,7 +593,7 @@ class Generator:
                    esc(f.get("difference")), "<br>".join(tlinks), links]
             if not per_doc:
                 name = d.get("agency") or did
-                row.insert(0, f'<a href="{root}agency/{self.slug.get(name, "")}/#doc-{esc(did)}">{esc(name)}<br><small>{esc(doc_label(d) if d else "")}</small></a>')
+                row.insert(0, f'<a href="{root}agency/{esc(self.slug.get(name, ""))}/#doc-{esc(did)}">{esc(name)}<br><small>{esc(doc_label(d) if d else "")}</small></a>')
             rows.append(row)
             attrs.append(f'data-doc="{esc(did)}" data-severity="{esc(sev)}"')
         headers = ["级别", "规则", "说明", "应为", "实为", "差额", "表", "原文行"]
@@ -594,7 +609,7 @@ class Generator:
                "search:", "  exclude: true", "---", "",
                f"# 原文：{md_text(d.get('title') or d['doc_id'])}", ""]
         out.append(f'<div class="doc-meta"><p>{esc(d.get("source_file"))}，共 {len(lines)} 行，SHA-256 <code>{esc(d.get("source_sha256"))}</code>。'
-                   f'<a href="{root}agency/{self.slug.get(name, "")}/#doc-{esc(d["doc_id"])}">返回 {esc(name)} 的数据页</a> · '
+                   f'<a href="{root}agency/{esc(self.slug.get(name, ""))}/#doc-{esc(d["doc_id"])}">返回 {esc(name)} 的数据页</a> · '
                    f'<a href="{root}downloads/sources/{esc(d["doc_id"])}.txt" download>下载原文</a></p>'
                    + ('<p class="note">下面是从原始 PDF 提取的文字（表格的一行是一行，单元格之间是制表符；页眉、页脚和页码已去掉），'
                       '每页开头标出页码并链接到原始 PDF 的该页；左侧行号可链接，例如本页地址后加 #L100。</p></div>'
