@@ -40,7 +40,8 @@ SIDECAR_TYPES = {"doc_id": str, "agency_id": str, "agency": str, "fiscal_year": 
 SIDECAR_KEYS = tuple(SIDECAR_TYPES)
 SIDECAR_MAX_BYTES = 64 * 1024
 AGENCY_ID_ROOM = 80  # a derived agency id is cut to this, so the doc_id made from it fits its 100 characters
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# control characters, line separators and the bidirectional overrides that make text display other than it reads
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def slug(text: str) -> str:
@@ -117,7 +118,7 @@ def _sidecar_values(path: Path, shown: str) -> tuple[dict, list[Message]]:
                                                       f"{SIDECAR_MAX_BYTES:,}; not read")]
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # RecursionError too: [[[[… nested too deep
         line = getattr(exc, "lineno", None)
         return {}, [Message(shown, line, "error", f"sidecar not read: {type(exc).__name__}: {exc}")]
     if not isinstance(data, dict):

@@ -5,7 +5,7 @@ ID number. The read stage masks them once, so every later stage (cells, text res
 the site) only ever sees the masked text; the site's source pages and source downloads use the same mask.
 `documents.source_sha256` stays the hash of the file as committed.
 
-- mobile: 11 digits starting 13–19 (optionally +86, optionally grouped 3-4-4 by a space or hyphen)
+- mobile: 11 digits starting 13–19 (optionally +86, optionally grouped 3-4-4 by a space, hyphen or dot)
 - resident ID: 18 characters, a region code, a birth date (18xx–20xx, valid month and day), 3 digits and a
   check character (a digit or X)
 Both keep their first 3 and last 4 characters: 138****5678, 110***********1234. Fullwidth digits count as
@@ -19,7 +19,7 @@ from collections import Counter
 
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
 # not inside a longer number: no digit, decimal point or thousands separator on either side
-_MOBILE = re.compile(r"(?<![0-9.,])(?:\+?86[- ]?)?(1[3-9][0-9])([- ]?)([0-9]{4})([- ]?)([0-9]{4})(?![0-9]|[.,][0-9])")
+_MOBILE = re.compile(r"(?<![0-9.,])(?:\+?86[- ]?)?(1[3-9][0-9])([-. ]?)([0-9]{4})([-. ]?)([0-9]{4})(?![0-9]|[.,][0-9])")
 _RESIDENT_ID = re.compile(
     r"(?<![0-9.,])[1-8][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
     r"(?![0-9]|[.,][0-9])")

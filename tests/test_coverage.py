@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline.classify import MONEY_TYPES
+from pipeline.privacy import mask
 from pipeline.tables import is_index_row
 
 NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
@@ -29,7 +30,8 @@ def test_every_printed_number_is_in_cells(parsed, disclosure_paths):
     for path in disclosure_paths:
         result = parsed[path.name]
         cells = {(c["source_line"], c["text"]) for c in result.cells}
-        missing = [n for n in printed_numbers(path) if n not in cells]
+        # a personal mobile or ID number is there masked, as the privacy policy says (pipeline/privacy.py)
+        missing = [(line, n) for line, n in printed_numbers(path) if (line, mask(n)[0]) not in cells]
         assert not missing, f"{path.name}: printed numbers not in cells: {missing[:10]}"
 
 

@@ -82,6 +82,8 @@ def make_corpus(world: Path) -> Path:
         % (XSS_TAG.replace('"', '\\"'), f"标题{MOBILES[0]}"))
     add("a5.txt", disclosure("攻击五局", [("一、收入", "5.00")]), '["not", "an", "object"]')
     add("a6.txt", disclosure("攻击六局", [("一、收入", "6.00")]), '{"fiscal_year": 1800, "doc_id": "' + "a" * 101 + '"}')
+    add("a7.txt", disclosure("攻击七局", [("一、收入", "6.50")]), "[" * 60_000)  # nested too deep for the parser
+    add("a8.txt", disclosure("攻击八局", [("一、收入", "6.70")]), '{"agency": "\\u202e局八击攻", "title": "a\\nb"}')
     # amounts: overflow, too many decimals, fullwidth, accounting negatives, dashes
     add("amounts.txt", disclosure("数字测试局", [
         ("一、一般公共预算拨款收入", "12345678901234567890123"), ("二、事业收入", "0.123456789"),
@@ -226,13 +228,15 @@ def test_every_id_matches_the_declared_pattern(hostile):
 def test_wrong_sidecar_values_are_located_and_the_document_still_builds(hostile):
     report = rows(hostile["out"], "parse_report")
     docs = {d["source_file"].split("/")[-1]: d for d in rows(hostile["out"], "documents")}
-    for name in ("a1.txt", "a2.txt", "a3.txt", "a4.txt", "a5.txt", "a6.txt"):
+    for name in ("a1.txt", "a2.txt", "a3.txt", "a4.txt", "a5.txt", "a6.txt", "a7.txt", "a8.txt"):
         assert name in docs, f"{name} was not published"
     messages = "\n".join(r["message"] for r in report)
     for key in ("doc_id", "agency_id", "fiscal_year", "kind", "unit", "source_url", "published", "extra_key"):
         assert f"key '{key}'" in messages, key
     assert "expected a JSON object" in messages
     assert "sidecar is a symbolic link out of the sources folder" in messages
+    assert "sidecar not read: RecursionError" in messages
+    assert docs["a8.txt"]["agency"] == "攻击八局" and "control characters" in messages
     a2 = docs["a2.txt"]
     assert a2["fiscal_year"] == "2024" and a2["kind"] == "budget" and a2["source_url"] == "" and a2["published"] == ""
     assert docs["a4.txt"]["source_url"] == "https://example.org/a4.pdf" and docs["a4.txt"]["published"] == "2024-02-01"
