@@ -404,6 +404,24 @@ def test_reading_the_package_types_money_as_decimal(pkg):
     assert all(isinstance(f["source_line"], int) for f in p.rows["facts"])
 
 
+def test_site_url_is_read_as_mkdocs_reads_it(tmp_path, monkeypatch):
+    from pipeline.exports import site_url
+
+    config = tmp_path / "mkdocs.yml"
+    config.write_text('site_name: x\nsite_url: !ENV [SITE_URL, "http://127.0.0.1:8000/"]  # local default\n')
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert site_url(config) == "http://127.0.0.1:8000/"
+    monkeypatch.setenv("SITE_URL", "https://example.org/fiscal")
+    assert site_url(config) == "https://example.org/fiscal/"
+    config.write_text("site_url: 'https://example.net/'\n")
+    assert site_url(config) == "https://example.net/"
+    config.write_text("site_url: !ENV [SITE_URL]\n")
+    monkeypatch.delenv("SITE_URL")
+    assert site_url(config) == ""
+    config.write_text("site_url: javascript:alert(1)\n")
+    assert site_url(config) == ""
+
+
 def test_sheet_names_follow_excels_rules():
     from pipeline.exports.workbook import sheet_name
 

@@ -37,11 +37,17 @@ def workbook_path(doc_id: str) -> str:
 
 
 def site_url(config: Path = REPO / "mkdocs.yml") -> str:
-    """The published site's address from mkdocs.yml (`site_url`), or "" when none is set."""
+    """The published site's address as mkdocs.yml gives it (`site_url`, also in its `!ENV [SITE_URL, default]`
+    form, which the publishing workflow fills in), ending in "/"; "" when none is set."""
     if not config.is_file():
         return ""
-    m = re.search(r"^site_url:\s*['\"]?([^'\"\s#]+)", config.read_text(encoding="utf-8"), re.M)
-    return (m.group(1).rstrip("/") + "/") if m else ""
+    m = re.search(r"^site_url:[ \t]*(.*?)[ \t]*(?:#.*)?$", config.read_text(encoding="utf-8"), re.M)
+    value = m.group(1) if m else ""
+    env = re.fullmatch(r"!ENV\s*\[\s*(\w+)\s*(?:,\s*(.*?)\s*)?\]", value)
+    if env:
+        value = os.environ.get(env.group(1)) or env.group(2) or ""
+    value = value.strip("'\"")
+    return value.rstrip("/") + "/" if re.match(r"https?://\S+$", value) else ""
 
 
 def agency_page(doc: dict, base: str) -> str:
