@@ -210,6 +210,20 @@ def test_planted_formulas_are_neutralised(tmp_path):
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
+def test_text_longer_than_a_cell_is_cut_with_a_note(tmp_path):
+    from pipeline.exports.workbook import EXCEL_TEXT_MAX, TOO_LONG, text
+
+    long = "说明" * 20000
+    sheet = Sheet("t")
+    sheet.put(1, 1, text(long))
+    sheet.put(1, 2, text("短"))
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(workbook_bytes([sheet], __import__("datetime").datetime(2026, 1, 1), "x"))
+    ws = load_workbook(path)["t"]
+    assert len(ws["A1"].value) == EXCEL_TEXT_MAX and ws["A1"].value.endswith(TOO_LONG)
+    assert long.startswith(ws["A1"].value[:-len(TOO_LONG)]) and ws["B1"].value == "短"
+
+
 def test_cover_sheet_names_source_licence_build_date_and_agency_page(books, rows, pkg):
     descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
     docs = {d["doc_id"]: d for d in rows["documents"]}

@@ -23,6 +23,7 @@ class Package:
     root: Path
     descriptor: dict
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    _grouped: dict[str, dict[str, list[dict]]] = field(default_factory=dict, repr=False)
 
     def resource(self, name: str) -> dict:
         for r in self.descriptor.get("resources", []):
@@ -41,10 +42,13 @@ class Package:
         raise KeyError(f"{resource}.{name} is not declared")
 
     def by_doc(self, name: str) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = {}
-        for row in self.rows.get(name, []):
-            out.setdefault(row.get("doc_id") or "", []).append(row)
-        return out
+        """A resource's rows grouped by doc_id, grouped once (each document's export asks again)."""
+        if name not in self._grouped:
+            out: dict[str, list[dict]] = {}
+            for row in self.rows.get(name, []):
+                out.setdefault(row.get("doc_id") or "", []).append(row)
+            self._grouped[name] = out
+        return self._grouped[name]
 
 
 def read_package(root: Path) -> Package:

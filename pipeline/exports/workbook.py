@@ -62,11 +62,19 @@ class Sheet:
         row[c - 1] = cell
 
 
+EXCEL_TEXT_MAX = 32767  # characters in one cell; XlsxWriter would cut longer text without a word
+TOO_LONG = "……［原文超出 Excel 单元格 32767 字符上限，全文见数据包 CSV / cut at Excel's cell limit; full text in the package］"
+
+
 def text(value, style: str = "text") -> Cell | None:
-    """A text cell, neutralised for spreadsheets; None for nothing."""
+    """A text cell, neutralised for spreadsheets; None for nothing. Text longer than a cell can hold is cut
+    with a note that says so (the package keeps it whole)."""
     if value is None or value == "":
         return None
-    return Cell(neutralise(str(value)), style)
+    value = neutralise(str(value))
+    if len(value) > EXCEL_TEXT_MAX:
+        value = value[:EXCEL_TEXT_MAX - len(TOO_LONG)] + TOO_LONG
+    return Cell(value, style)
 
 
 def link(url: str) -> Cell | None:
