@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,10 +36,15 @@ class Package:
         return self.resource(name)["schema"]["fields"]
 
     def label(self, resource: str, name: str) -> str:
-        """The field's Chinese description (the part before ' / '), for column headings."""
+        """A column heading from the field's Chinese description: its first words (up to the first ：or （),
+        with 元 kept when the field is money, then the field's own name, as in the CSV."""
         for f in self.fields(resource):
             if f["name"] == name:
-                return f.get("description", name).split(" / ")[0].strip() or name
+                zh = f.get("description", "").split(" / ")[0].strip()
+                short = re.split(r"[：:（(；;，,]", zh)[0].strip() or name
+                if f["type"] == "number" and "元" in zh and "元" not in short:
+                    short += "（元）"
+                return f"{short}\n{name}"
         raise KeyError(f"{resource}.{name} is not declared")
 
     def by_doc(self, name: str) -> dict[str, list[dict]]:

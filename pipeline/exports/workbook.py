@@ -100,7 +100,7 @@ def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) ->
     sheet = Sheet(name)
     unit = table.get("unit") or ""
     width = max((max(c["col"], c["grid_col"] or c["col"]) for c in cells), default=1)
-    sheet.put(1, 1, text(table.get("title") or table["table_id"], "title"))
+    sheet.put(1, 1, text(table.get("title") or f"（无标题表格 untitled table {table['table_id']}）", "title"))
     where = f"原文第 {table.get('line_start')}–{table.get('line_end')} 行"
     sheet.put(2, 1, text("；".join(x for x in (f"单位：{unit}" if unit else "", table.get("label") or "", where) if x)))
     if width > 1:
@@ -269,7 +269,7 @@ def document_sheets(pkg: Package, doc: dict, agency_url: str) -> list[Sheet]:
     used = {"封面", "项目及绩效指标", "数据质量检查"}
     sheets = []
     for n, t in enumerate(tables, 1):
-        name = sheet_name(f"{n:02d} {t.get('title') or t['table_id']}", used)
+        name = sheet_name(f"{n:02d} {t.get('title') or '无标题表格'}", used)
         sheets.append(table_sheet(name, t, cells_by.get(t["table_id"], []), facts_by.get(t["table_id"], [])))
     sheets.append(projects_sheet(pkg, pkg.by_doc("projects").get(did, []), pkg.by_doc("indicators").get(did, [])))
     sheets.append(findings_sheet(pkg, pkg.by_doc("findings").get(did, [])))
@@ -298,7 +298,7 @@ def _widths(sheet: Sheet) -> dict[int, float]:
             if cell is None or cell.value is None or (r, c) in merged:
                 continue
             s = str(cell.value) if cell.style != "num" else f"{cell.value:,}"
-            w = sum(2 if ord(ch) > 0x2E80 else 1 for ch in s) + 2
+            w = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in s.split("\n")) + 2
             out[c] = max(out.get(c, 8), min(w, 50))
     return out
 
