@@ -111,6 +111,17 @@ def _amounts(doc: Doc, table) -> list[dict]:
     return [f for f in money if is_current(doc, f["column_label"])] or money
 
 
+def _spent(doc: Doc, table) -> list[dict]:
+    """What a final account's table says was spent: its 决算 columns when it also prints the budget
+    (a "三公" table's 预算数 0.95 beside a blank 决算数 is no spending)."""
+    amounts = _amounts(doc, table)
+    if doc.kind == "final_accounts":
+        final = [f for f in amounts if "决算" in f["column_label"]]
+        if final or any("预算" in f["column_label"] for f in amounts):
+            return final
+    return amounts
+
+
 def _empty(doc: Doc, table) -> bool:
     return table.status == "empty" or all(val(f) == ZERO for f in _amounts(doc, table))
 
@@ -148,7 +159,7 @@ def check_empty_against_text(doc: Doc) -> list[dict] | None:
                     continue
                 for t in by_type.get(ttype, []):
                     ran = True
-                    amounts = [f for f in _amounts(doc, t) if val(f) != ZERO]
+                    amounts = [f for f in _spent(doc, t) if val(f) != ZERO]
                     if amounts:
                         f = max(amounts, key=lambda f: abs(val(f)))
                         q = quote(s.text, m.start(), m.end(), 8)

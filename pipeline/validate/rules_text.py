@@ -16,7 +16,7 @@ from ..model import Table
 from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt, half_unit, val
-from .sentences import paragraphs, quote
+from .sentences import quote, sentences
 from .labels import GRAND_TOTAL, col_parts, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
 from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
@@ -301,7 +301,7 @@ def text_figures(doc: Doc) -> list[TextFigure]:
     if "text_figures" in doc.cache:
         return doc.cache["text_figures"]
     out = []
-    for para in paragraphs(doc):
+    for para in sentences(doc):
         text, heading = para.text, para.heading
         taken: list[tuple[int, int]] = []
         found = []

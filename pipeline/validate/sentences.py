@@ -73,24 +73,6 @@ def _table_lines(doc: Doc) -> set[int]:
     return out
 
 
-def paragraphs(doc: Doc) -> list[Sentence]:
-    """One text per section, wrapped lines joined and table lines left out (the section's heading line
-    included, as printed)."""
-    in_table = _table_lines(doc)
-    lines = doc.result.source.lines
-    out = []
-    for s in doc.result.sections:
-        text, offsets = "", []
-        for n in range(s["line_start"], s["line_end"] + 1):
-            if n in in_table or n - 1 >= len(lines) or not lines[n - 1].strip():
-                continue
-            offsets.append((len(text), n))
-            text += lines[n - 1].strip().replace("**", "")
-        if text:
-            out.append(Sentence(text, offsets, s.get("heading_path", "")))
-    return out
-
-
 def sentences(doc: Doc) -> list[Sentence]:
     """Every sentence of the explanations: a paragraph cut at 。！？ and before a line that opens a new
     numbered item (1. / （二） …); a heading line is a sentence of its own."""
@@ -140,4 +122,4 @@ def quote(text: str, start: int, end: int, lead: int = 12) -> str:
     return (before[cut + 1:] + text[start:end]).strip()
 
 
-__all__ = ["Sentence", "Number", "sentences", "paragraphs", "quote", "number", "printed", "CODE_ITEM", "MONEY", "PERCENT", "ZERO"]
+__all__ = ["Sentence", "Number", "sentences", "quote", "number", "printed", "CODE_ITEM", "MONEY", "PERCENT", "ZERO"]
