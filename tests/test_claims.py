@@ -276,3 +276,16 @@ def test_the_real_pdf_final_account():
     for f in figures:
         line = max(int(n) for n in f["source_lines"].split())
         assert "总计" in r.source.lines[line - 1] and f["actual"] < f["expected"] / 1000
+
+
+@pytest.mark.parametrize("name, old, new", [
+    (ZW, "财政拨款预算比 2023 年减少 0.30 万元", "财政拨款预算比 2023 年增加 0.30 万元"),
+    (HD, "比上年减少 3.00 万元", "比上年减少 4.00 万元"),
+])
+def test_three_public_change_against_the_years_of_its_table(parsed, tmp_path, name, old, new):
+    # 000: 2024 预算 4.66 against 2023 预算 4.96 (−0.30) or 执行数 3.65; 002: 11.00 against 上年预算数 14.00
+    text = source(name)
+    assert text.count(old) == 1
+    r = reparse(tmp_path, name, text.replace(old, new))
+    got = new_findings(r, parsed[name], "text.change")
+    assert len(got) == 1 and got[0]["table_ids"] and "三公" in got[0]["message"]

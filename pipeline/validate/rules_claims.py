@@ -17,6 +17,7 @@ from decimal import Decimal
 from ..text import is_current_year
 from .core import ZERO, Doc, finding, fmt, half_unit, val
 from .labels import col_parts, norm
+from .rules_cross import tpc_groups
 from .sentences import CODE_ITEM, MONEY, PERCENT, Number, Sentence, number, printed, quote, sentences
 
 HUNDRED = Decimal(100)
@@ -280,6 +281,66 @@ def _check_change_against_table(doc: Doc, ch: Change) -> list[dict]:
     return []
 
 
+_TPC_WORDS = [(item, re.compile(rx)) for item, rx in (
+    ("vehicle", r"公务用车购置(?:及|和)运行(?:维护)?费"), ("purchase", r"公务用车购置(?:费)?(?![及和])"),
+    ("operation", r"公务用车运行(?:及)?(?:维护)?费"), ("abroad", r"因公出国[（(]境[）)]费"),
+    ("reception", r"公务接待费"), ("total", r"三公[”\"“]?经费"))]
+
+
+def _tpc_subject(ch: Change) -> str:
+    """The "三公" item a claim's clause is about (三公经费 itself: total); "" when none or several."""
+    text = ch.sentence.text
+    start = max((m.end() for m in re.finditer(r"[。；;]|其中", text[:ch.start])), default=0)
+    clause = text[start:ch.start] + (ch.ref or "")
+    found, taken = set(), []
+    for item, rx in _TPC_WORDS:
+        for m in rx.finditer(clause):
+            if not any(a <= m.start() < b for a, b in taken):
+                found.add(item)
+                taken.append((m.start(), m.end()))
+    return found.pop() if len(found) == 1 else ""
+
+
+def _check_change_against_tpc(doc: Doc, ch: Change) -> tuple[bool, list[dict]]:
+    """A budget's "三公" change (“三公”经费预算比上年减少 0.30 万元) against its table's year columns: this
+    year's budget against last year's budget or actuals, whichever the claim names (either when it names
+    none). (checked?, findings)."""
+    if doc.kind != "budget" or ch.direction == _SAME or not doc.fiscal_year:
+        return False, []
+    item = _tpc_subject(ch)
+    if not item:
+        return False, []
+    for t in doc.of_type("three_public_costs"):
+        groups = tpc_groups(doc, t)
+        cur = [g for g in groups if is_current_year(g.name, doc.fiscal_year) and item in g.items]
+        prior = [g for g in groups if item in g.items and _is_prior(doc, g.name, ch.ref)]
+        if not cur or not prior:
+            continue
+        c = cur[0].items[item]
+        if ch.c is not None and abs(ch.c.value - val(c)) > half_unit(c) + ch.c.half:
+            return False, []  # the sentence's figure is another one: not compared
+        cands = []
+        for g in prior:
+            a = g.items[item]
+            diff = val(c) - val(a)
+            tol = half_unit(c) + half_unit(a)
+            ok = diff * ch.direction >= -tol and (ch.x is None or abs(abs(diff) - ch.x.value) <= tol + ch.x.half)
+            if ok:
+                return True, []
+            cands.append((g, a, diff))
+        g, a, diff = cands[0]
+        q = quote(ch.sentence.text, ch.start, ch.end, 16)
+        said = f"{ch.verb} {fmt(ch.x.value)} 元" if ch.x is not None else ch.verb
+        return True, [finding(
+            doc, "text.change", "warning",
+            f"说明中“{q}”称{said}，但《{t.title or '三公经费表'}》中{g.name} {fmt(val(a))} 元、本年 {fmt(val(c))} 元"
+            f"（{'增加' if diff >= 0 else '减少'} {fmt(abs(diff))} 元）",
+            expected=abs(diff), actual=ch.x.value if ch.x is not None else None, tables=[t.table_id],
+            lines=[ch.sentence.line_at(ch.start), c["source_line"], a["source_line"]],
+            message_en=f"the text says “{q}”; the table gives {fmt(val(a))} → {fmt(val(c))}")]
+    return False, []
+
+
 def _is_total_current(doc: Doc, path: str) -> bool:
     parts = col_parts(path)
     return is_current_year(path, doc.fiscal_year) and bool(parts) and (
@@ -315,6 +376,9 @@ def check_changes(doc: Doc) -> list[dict] | None:
         ran = ran or _checkable(ch)
         if not got:
             got = _check_change_against_table(doc, ch)
+        if not got:
+            checked, got = _check_change_against_tpc(doc, ch)
+            ran = ran or checked
         out += got
     return out if ran else None
 
