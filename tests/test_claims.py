@@ -289,3 +289,22 @@ def test_three_public_change_against_the_years_of_its_table(parsed, tmp_path, na
     r = reparse(tmp_path, name, text.replace(old, new))
     got = new_findings(r, parsed[name], "text.change")
     assert len(got) == 1 and got[0]["table_ids"] and "三公" in got[0]["message"]
+
+
+def test_an_initial_budget_in_a_final_account_is_compared_with_budget_columns_only(parsed, tmp_path):
+    # 001: 教育支出年初预算为 814058.38 元 (the final table prints only 决算数: not compared); the 三公 line
+    # 支出预算为850110.00元 agrees with the 三公 table's 预算数, never with its 决算数
+    figures = [f for f in run_rules(parsed[NX])[0] if f["rule_id"] == "text.figures" and f["severity"] == "warning"]
+    assert not any("年初预算" in f["message"] for f in figures)
+    text = source(NX)
+    r = reparse(tmp_path, NX, text.replace("支出预算为850110.00元", "支出预算为483270.68元", 1))
+    got = new_findings(r, parsed[NX], "text.figures")
+    assert len(got) == 1 and got[0]["expected"] == Decimal("850110")
+
+
+def test_a_year_end_in_a_comparison_is_not_a_date_of_the_document(parsed, tmp_path):
+    text = source(NX)
+    old = "截至 2024 年 12 月 31 日,"
+    assert text.count(old) == 1
+    r = reparse(tmp_path, NX, text.replace(old, "与截至 2023 年 12 月 31 日相比，" + old))
+    assert not new_findings(r, parsed[NX], "text.dates")

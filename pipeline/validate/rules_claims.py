@@ -441,17 +441,21 @@ def check_comparisons(doc: Doc) -> list[dict] | None:
 
 
 def _budget_and_final(s: Sentence, pos: int, before: Sentence | None):
-    """((budget, line), (final, line)): the last 预算 and 决算 figures stated before `pos` in the sentence,
-    else in the sentence before it."""
+    """((budget, line), (final, line)): a 预算 figure followed by its 决算 figure (年初预算为 A，支出决算为 B),
+    the last pair before `pos` in the sentence, else in the sentence before it. The pair must be the last
+    figures before the claim, with nothing between them: 预算 A，决算 B；其中：因公出国费决算为 C，完成预算的
+    P% compares C with no budget of its own, so it is not read."""
     for sent, end in ((s, pos), (before, None)):
         if sent is None:
             continue
         text = sent.text[:end] if end is not None else sent.text
-        budgets = list(_BUDGET_FIG.finditer(text))
-        finals = list(_FINAL_FIG.finditer(text))
-        if budgets and finals:
-            a, b = budgets[-1], finals[-1]
+        figs = sorted([(m.start(), "budget", m) for m in _BUDGET_FIG.finditer(text)]
+                      + [(m.start(), "final", m) for m in _FINAL_FIG.finditer(text)], key=lambda x: x[0])
+        if len(figs) >= 2 and figs[-2][1] == "budget" and figs[-1][1] == "final":
+            a, b = figs[-2][2], figs[-1][2]
             return ((_money(a, 1, 2), sent.line_at(a.start(1))), (_money(b, 1, 2), sent.line_at(b.start(1))))
+        if figs:
+            return None  # figures there, but not a budget and its final: not known which they compare
     return None
 
 

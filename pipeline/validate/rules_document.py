@@ -34,6 +34,9 @@ def check_dates(doc: Doc) -> list[dict] | None:
     for s in sentences(doc):
         for m in AS_OF.finditer(s.text):
             year = int(m.group(1))
+            if re.search(r"[与比较同]\s*$", s.text[max(0, m.start() - 3):m.start()]) or \
+                    re.match(r"[^，。；]{0,6}相比", s.text[m.end():]):
+                continue  # 与截至 2023 年末相比: a comparison with the year before, not a date of this one
             want = fy if doc.kind == "final_accounts" else fy - 1
             if year != want:
                 q = quote(s.text, m.start(), m.end(), 0)

@@ -17,14 +17,14 @@ from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt, half_unit, val
 from .sentences import quote, sentences
-from .labels import GRAND_TOTAL, col_parts, side_of
+from .labels import GRAND_TOTAL, col_parts, norm, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
 from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
                           current_groups, tpc_groups, tpc_item)
 
 AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
 # words allowed between a keyword and its amount: 基本支出 1658.73 万元 · 预算为 850110.00 元 · **支出为 179800 元
-CONNECT = re.compile(r"^(?:\*\*)?\s*(?:财政拨款)?\s*(?:预算|决算|支出|收入|安排)?\s*(?:数|总额|金额)?\s*"
+CONNECT = re.compile(r"^(?:\*\*)?\s*(?:财政拨款)?\s*(?:年初预算|预算|决算|支出|收入|安排)?\s*(?:数|总额|金额)?\s*"
                      r"(?:为|是|共计|合计|共|达)?\s*[:：]?\s*$")
 _OTHER_YEAR = re.compile(r"(20\d\d)\s*年")
 _PRIOR = re.compile(r"上年|上一年|去年|比|较")
@@ -62,6 +62,7 @@ class TextFigure:
     published_unit: str
     table_type: str  # the table it names, for this sentence
     other_fund: bool = False  # a figure of another fund's (政府性基金 …) 基本支出, classes …: not compared
+    budget_in_final: bool = False  # a final account's text naming the (年初)预算: only a 预算 column confirms it
 
 
 def _table(doc: Doc, ttype: str) -> Table | None:
@@ -335,10 +336,21 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                 if fund:
                     ttype = fund
                 found.append((a.start(), TextFigure(kw, amount, rounding, line, quote(text, m.start(), a.end()),
-                                                    before, a.group(1), unit, ttype, other_fund=bool(fund))))
+                                                    before, a.group(1), unit, ttype, other_fund=bool(fund),
+                                                    budget_in_final=doc.kind == "final_accounts"
+                                                    and "预算" in text[m.end():a.start()])))
         out += [f for _, f in sorted(found, key=lambda x: x[0])]
     doc.cache["text_figures"] = out
     return out
+
+
+_BUDGET_PART = re.compile(r"(?:20\d\d年度?)?(?:全年|年初)?预算(?:数)?")
+
+
+def _budget_column(path: str) -> bool:
+    """A column of budget figures (预算数 / 2024年度预算数 / 年初预算数), not one of a fund's name
+    (一般公共预算)."""
+    return any(_BUDGET_PART.fullmatch(norm(p)) for p in col_parts(path))
 
 
 def _fund_scope(kw: Keyword, clause: str, heading: str) -> str:
@@ -356,7 +368,8 @@ def text_figure_rows(doc: Doc) -> list[dict]:
     (a document whose tables are published elsewhere still has its headline figures here)."""
     return [{"doc_id": doc.doc_id, "measure": f.keyword.name, "value": f.amount,
              "published_value": f.published_value, "published_unit": f.published_unit,
-             "table_type": f.table_type, "source_line": f.line, "quote": f.quote}
+             "table_type": f.table_type, "source_line": f.line, "quote": f.quote,
+             "budget_in_final_accounts": f.budget_in_final}
             for f in text_figures(doc)]
 
 
@@ -368,6 +381,8 @@ def check_text_figures(doc: Doc) -> list[dict] | None:
             continue  # no table here is that fund's breakdown: not checked, never compared with another
         kw, amount, line, quote = tf.keyword, tf.amount, tf.line, tf.quote
         cands = [c for c in kw.refs(doc, tf.before) if c is not None]
+        if tf.budget_in_final:  # 年初预算为 A in a final account: the tables' 决算 figures are not A
+            cands = [c for c in cands if c and all(_budget_column(f["column_label"]) for f in c)]
         if not cands:
             continue
         ran = True
