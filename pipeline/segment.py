@@ -106,6 +106,12 @@ def _is_own_context(text: str) -> bool:
                 or META.match(text) or TOC.match(text) or TABLE_NAME.search(_base_title(squash(text))))
 
 
+def _note_row(line: str) -> bool:
+    """A 注 printed in a cell of its own under the table's rows (a ruled table's last row): a note."""
+    filled = [c for c in line.split("\t") if c.strip()]
+    return len(filled) == 1 and bool(NOTE.match(filled[0].strip()))
+
+
 def _is_punctuation(text: str) -> bool:
     """A line of quote marks the extraction lifted out of a title (财政拨款“三公”经费… → “ ”)."""
     return bool(text.strip()) and not _CONTENT.search(text)
@@ -258,7 +264,7 @@ def _split_shared_page(run: list[int], prev_end: int, lines: list[str], kinds: l
 def segment(source: Source) -> Segmented:
     lines = source.lines
     n = len(lines)
-    kinds = ["blank" if not ln.strip() else "tab" if "\t" in ln else "text" for ln in lines]
+    kinds = ["blank" if not ln.strip() else "tab" if "\t" in ln and not _note_row(ln) else "text" for ln in lines]
     echoes = _Echoes(lines, kinds)
     for i in range(n):
         if kinds[i] == "text" and _is_punctuation(lines[i]):

@@ -39,15 +39,21 @@ def insert_lines(lines: list[str], inserts: dict[int, list[str]]) -> list[str]:
     return out
 
 
+ROW_NOTE = "注：本表数据来源于部门决算报表。"
+
+
 def notes_around_tables(lines, result):
-    """A 注 line between each money table's title block and its header, and one between two pages of the
-    table (between two body rows, with blank lines around it as a page break leaves them)."""
+    """A 注 line between each money table's title block and its header, one between two pages of the
+    table (between two body rows, with blank lines around it as a page break leaves them), and one in a
+    cell of its own as the table's last row (a ruled table's footnote row)."""
     inserts: dict[int, list[str]] = {}
     for t in money_tables(result):
         inserts.setdefault(t.block.rows[0].line, []).append(NOTE)
         body = [r for r in t.block.rows[t.header_rows:] if any(is_amount(c) for c in r.cells)]
         if len(body) >= 4:
             inserts.setdefault(body[len(body) // 2].line, []).extend(["", NOTE.replace("本表", "续表"), ""])
+        last = t.block.rows[-1]
+        inserts.setdefault(last.line + 1, []).append(ROW_NOTE + "\t" * max(len(last.cells) - 1, 1))
     return insert_lines(lines, inserts)
 
 

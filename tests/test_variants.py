@@ -171,7 +171,7 @@ def test_family1_notes_between_title_and_header_and_between_pages(parsed, disclo
         assert content_of(variant) == content_of(original), name
         money = layouts.money_tables(variant)
         assert [(t.table_type, t.title) for t in money] == [(t.table_type, t.title) for t in layouts.money_tables(original)]
-        assert all(layouts.NOTE in t.notes for t in money), name  # kept as the table's note …
+        assert all(layouts.NOTE in t.notes and layouts.ROW_NOTE in t.notes for t in money), name  # the table's notes …
         assert not [c for c in variant.cells if "注：" in c["text"]], name  # … never as a row
 
 
@@ -224,6 +224,23 @@ def test_family3_cover_and_titles_over_several_lines(parsed, disclosure_paths, t
         for key in ("agency", "fiscal_year", "kind"):
             assert variant.document[key] == original.document[key], (name, key)
         assert content_of(variant) == content_of(original), name
+
+
+@pytest.mark.parametrize("cover, body, agency, year", [
+    (["上海市普陀区规划和自然", "资源局", "年度部门决算", "2024"], "", "上海市普陀区规划和自然资源局", 2024),
+    (["2024年度部门决算", "某某区某某街道办事处"], "", "某某区某某街道办事处", 2024),
+    (["某某市公安局", "交通管理局2024年部门预算"], "某某市公安局交通管理局负责", "某某市公安局交通管理局", 2024),
+    (["某某市公安局", "交通管理局2024年部门预算"], "", "某某市公安局", 2024),
+    (["某某县教育局", "部门预算"], "第二部分 某某县教育局2023年度部门预算表", "某某县教育局", 2023),
+])
+def test_family3_agency_and_year_read_from_the_whole_cover(cover, body, agency, year):
+    from pipeline.metadata import cover_lines, read_agency, read_year
+
+    lines = cover + ["目录", "第一部分 概况", body]
+    head = cover_lines(lines)
+    assert head == cover
+    assert read_agency(head, lines) == agency
+    assert read_year(head, lines) == year
 
 
 @pytest.mark.parametrize("pick", [0, 1])
