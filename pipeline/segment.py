@@ -106,10 +106,16 @@ def _is_own_context(text: str) -> bool:
                 or META.match(text) or TOC.match(text) or TABLE_NAME.search(_base_title(squash(text))))
 
 
-def _note_row(line: str) -> bool:
-    """A 注 printed in a cell of its own under the table's rows (a ruled table's last row): a note."""
-    filled = [c for c in line.split("\t") if c.strip()]
-    return len(filled) == 1 and bool(NOTE.match(filled[0].strip()))
+def _context_row(line: str, first: bool) -> bool:
+    """A note printed in a cell of its own under a ruled table's rows (注：…), or a title, unit or label
+    printed so above them (`first`: no table line just before it): read as the line it would be outside."""
+    filled = [c.strip() for c in line.split("\t") if c.strip()]
+    if len(filled) != 1:
+        return False
+    t = filled[0]
+    return bool(NOTE.match(t)) or first and bool(
+        UNIT.match(t) or TABLE_LABEL.match(t)
+        or (len(t) <= 60 and TABLE_NAME.search(_base_title(squash(t))) and not PART_HEADING.match(t)))
 
 
 def _is_punctuation(text: str) -> bool:
@@ -264,7 +270,10 @@ def _split_shared_page(run: list[int], prev_end: int, lines: list[str], kinds: l
 def segment(source: Source) -> Segmented:
     lines = source.lines
     n = len(lines)
-    kinds = ["blank" if not ln.strip() else "tab" if "\t" in ln and not _note_row(ln) else "text" for ln in lines]
+    kinds: list[str] = []
+    for ln in lines:
+        first = not kinds or kinds[-1] != "tab"
+        kinds.append("blank" if not ln.strip() else "tab" if "\t" in ln and not _context_row(ln, first) else "text")
     echoes = _Echoes(lines, kinds)
     for i in range(n):
         if kinds[i] == "text" and _is_punctuation(lines[i]):

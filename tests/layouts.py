@@ -224,3 +224,14 @@ def table_without_rules(lines, result):
         out[r.line - 1] = " ".join(cells)
         amounts += [c for c in cells if is_amount(c) and "." in c]
     return out, amounts
+
+
+def title_and_unit_in_cells(lines, result):
+    """A ruled table whose title and unit stand in cells of their own above the header (收入决算表 | | |)."""
+    out = list(lines)
+    for t in money_tables(result):
+        width = max(len(r.cells) for r in t.block.rows)
+        for no in (t.block.title_line, t.block.unit_line):
+            if no:
+                out[no - 1] = out[no - 1].strip() + "\t" * (width - 1)
+    return out

@@ -175,6 +175,14 @@ def test_family1_notes_between_title_and_header_and_between_pages(parsed, disclo
         assert not [c for c in variant.cells if "注：" in c["text"]], name  # … never as a row
 
 
+def test_family1_title_and_unit_in_cells_of_their_own(parsed, disclosure_paths, tmp_path):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.title_and_unit_in_cells(lines, original))
+        assert content_of(variant) == content_of(original), name
+        assert [(t.table_type, t.title, t.unit) for t in variant.tables] == \
+            [(t.table_type, t.title, t.unit) for t in original.tables], name
+
+
 def test_family1_page_text_printed_before_the_rows(parsed, disclosure_paths, tmp_path):
     """A PDF read page by page prints a page's words and numbers, then its rows: the loose copy is neither
     a title nor narrative text, and the table keeps its title and type."""
