@@ -32,7 +32,7 @@ from .model import Message, Source
 from .read import UnreadableFile
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -41,6 +41,7 @@ _HEADING_START = re.compile(r"^(?:第[一二三四五六七八九十百]+部分|
 # a page number alone in a margin: 3 · - 3 - · — 3 — · 第3页 · 第 3 页 共 25 页 · 3/25
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|"
                           r"\d{1,4}\s*/\s*\d{1,4})$")
+MAX_PAGES = 2000  # a disclosure runs to tens of pages; far more is not one (or is hostile): fail closed
 MARGIN = 0.08  # the top and bottom 8 % of a page hold running headers, footers and page numbers
 
 
@@ -200,12 +201,22 @@ def _centred(ln: _Line, page_width: float) -> bool:
     return abs((ln.x0 + ln.x1) / 2 - page_width / 2) <= ln.size
 
 
-def page_lines(page) -> tuple[list[_Line], bool]:
-    """(the page's lines in reading order, whether the page looks scanned: images but no text)."""
-    chars = [c for c in page.chars if c.get("text", "").strip() and c.get("upright", True)]
+@dataclass
+class _Page:
+    lines: list[_Line]
+    scanned: bool = False  # images over the page and no text
+    sideways: int = 0  # glyphs set turned 90° (a table on its side), which are not read
+
+
+def page_lines(page) -> _Page:
+    """The page's lines in reading order, and what could not be read."""
+    printed = [c for c in page.chars if c.get("text", "").strip()]
+    chars = [c for c in printed if c.get("upright", True)]
+    sideways = len(printed) - len(chars)
     if not chars:
         covered = sum(abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images)
-        return [], covered > 0.3 * float(page.width) * float(page.height)
+        return _Page([], scanned=not printed and covered > 0.3 * float(page.width) * float(page.height),
+                     sideways=sideways)
     items: list[_Line] = []
     rest = chars
     for table in page.find_tables():
@@ -218,7 +229,7 @@ def page_lines(page) -> tuple[list[_Line], bool]:
         rest += loose
     items += _text_lines(rest)
     items.sort(key=lambda ln: (ln.top, ln.x0))
-    return _join_paragraphs(items, float(page.width)), False
+    return _Page(_join_paragraphs(items, float(page.width)), sideways=sideways)
 
 
 # ------------------------------------------------------------------------------------------ whole file
@@ -270,33 +281,46 @@ def extract(data: bytes, name: str) -> dict:
                                 "for an unprotected copy, or decrypt it (qpdf --decrypt) and commit that") from None
         raise PdfUnreadable(f"{name}: the PDF is corrupt and cannot be opened ({type(exc).__name__}: {exc}): "
                             "download it again from the agency's site") from None
+    if len(pages) > MAX_PAGES:
+        pdf.close()
+        raise PdfUnreadable(f"{name}: the PDF has {len(pages)} pages, more than the {MAX_PAGES} a disclosure can "
+                            "have: commit each disclosure as its own file")
     if not pages:
         raise PdfUnreadable(f"{name}: the PDF is corrupt: it has no pages: download it again from the agency's site")
     messages: list[dict] = []
     per_page: list[list[_Line]] = []
     heights: list[float] = []
     scanned: list[int] = []
+    sideways: dict[int, int] = {}
     with pdf:
         for number, page in enumerate(pages, 1):
             heights.append(float(page.height))
             try:
-                lines, is_scanned = page_lines(page)
+                got = page_lines(page)
             except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
                 messages.append({"severity": "error", "text": f"page {number} could not be read "
                                  f"({type(exc).__name__}: {exc}); its content is missing: check the PDF"})
-                lines, is_scanned = [], False
-            if is_scanned:
+                got = _Page([])
+            if got.scanned:
                 scanned.append(number)
-            per_page.append(lines)
+            if got.sideways:
+                sideways[number] = got.sideways
+            per_page.append(got.lines)
     if not any(per_page):
         if scanned:
             raise PdfUnreadable(f"{name}: the PDF is scanned: its {len(pages)} page(s) are images with no text layer; "
                                 "OCR is not part of the build: commit a PDF with a text layer or the text itself")
+        if sideways:
+            raise PdfUnreadable(f"{name}: all the text of the PDF is set sideways (turned 90°), which is not read: "
+                                "commit the PDF with its pages turned upright, or the text itself")
         raise PdfUnreadable(f"{name}: the PDF has no text on any of its {len(pages)} page(s): "
                             "commit a PDF with a text layer or the text itself")
     for number in scanned:
         messages.append({"severity": "warning", "text": f"page {number} is an image with no text layer (scanned); "
                          "its content is not read: OCR is not part of the build"})
+    for number, count in sideways.items():
+        messages.append({"severity": "warning", "text": f"page {number}: {count} character(s) set sideways (turned "
+                         "90°, e.g. a table on its side) are not read: turn the page upright in the PDF"})
     per_page, dropped = drop_running(per_page, heights)
     if dropped:
         messages.append({"severity": "info",

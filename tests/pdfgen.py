@@ -17,12 +17,19 @@ class Page:
     height: float = 842.0
     ops: list[str] = field(default_factory=list)
     image: bool = False
+    rotate: int = 0  # the page's /Rotate (a landscape table on a portrait sheet)
 
     def text(self, x: float, top: float, text: str, size: float = 12.0) -> "Page":
         """Glyphs whose box's top is at `top` (the baseline sits 0.88 em lower, as pdfminer places it)."""
         baseline = self.height - top - 0.88 * size
         hexed = "".join(f"{ord(ch):04X}" for ch in text)
         self.ops.append(f"BT /F1 {size:g} Tf {x:.2f} {baseline:.2f} Td <{hexed}> Tj ET")
+        return self
+
+    def rotated_text(self, x: float, top: float, text: str, size: float = 12.0) -> "Page":
+        """Glyphs set running upwards (turned 90°), as a table turned on its side prints them."""
+        hexed = "".join(f"{ord(ch):04X}" for ch in text)
+        self.ops.append(f"BT /F1 {size:g} Tf 0 1 -1 0 {x:.2f} {self.height - top:.2f} Tm <{hexed}> Tj ET")
         return self
 
     def line(self, x0: float, top0: float, x1: float, top1: float) -> "Page":
@@ -91,6 +98,7 @@ def build_pdf(pages: list[Page], encrypt: bool = False) -> bytes:
             ops.insert(0, f"q {page.width:g} 0 0 {page.height:g} 0 0 cm /Im1 Do Q")
         content = add(_stream("", "\n".join(ops).encode("ascii")))
         kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {page.width:g} {page.height:g}] "
+                        f"/Rotate {page.rotate} "
                         f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im1 {image} 0 R >> >> "
                         f"/Contents {content} 0 R >>"))
     objs[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode("ascii")

@@ -153,6 +153,24 @@ def test_a_scanned_page_among_text_pages_is_reported():
                for m in got["messages"])
 
 
+def test_too_many_pages_fail_closed(monkeypatch):
+    import pipeline.read_pdf as reader
+
+    monkeypatch.setattr(reader, "MAX_PAGES", 2)
+    with pytest.raises(PdfUnreadable, match="3 pages"):
+        extract(build_pdf([Page().text(96, 100, "正文。")] * 3), "t.pdf")
+
+
+def test_sideways_text_is_reported_not_silently_dropped():
+    page = Page().text(96, 100, "正文。").rotated_text(300, 700, "竖排的表格文字")
+    got = extract(build_pdf([page]), "t.pdf")
+    assert got["lines"] == ["正文。"]
+    assert any(m["severity"] == "warning" and "page 1: 7 character(s) set sideways" in m["text"]
+               for m in got["messages"])
+    with pytest.raises(PdfUnreadable, match="sideways"):
+        extract(build_pdf([Page().rotated_text(300, 700, "竖排的表格文字")]), "t.pdf")
+
+
 # --- the extraction cache ------------------------------------------------------------------------------------
 
 def test_cache_warm_equals_cold_and_skips_extraction(tmp_path, monkeypatch):
