@@ -32,7 +32,7 @@ from .model import Message, Source
 from .read import UnreadableFile
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -60,6 +60,8 @@ class _Line:
     size: float
     text: str
     is_row: bool = False
+    chars: list | None = None  # a text line's glyphs, for finding the columns of a table printed without rules
+    page: int = 0
 
 
 # ------------------------------------------------------------------------------------------ glyphs → lines
@@ -162,7 +164,131 @@ def _text_lines(chars: list[dict]) -> list[_Line]:
         if text:
             sizes = Counter(round(c["size"], 1) for c in line)
             out.append(_Line(top=min(c["top"] for c in line), bottom=max(c["bottom"] for c in line),
-                             x0=line[0]["x0"], x1=line[-1]["x1"], size=sizes.most_common(1)[0][0], text=text))
+                             x0=line[0]["x0"], x1=line[-1]["x1"], size=sizes.most_common(1)[0][0], text=text,
+                             chars=line))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ tables without rules
+
+_UNIT = re.compile(r"单位[:：]")
+_NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：]")
+
+
+def _segments(ln: _Line) -> list[tuple[float, float, str]]:
+    """A text line cut where glyphs stand more than 1.5 em apart: (x0, x1, text) of each piece."""
+    pieces: list[list[dict]] = [[]]
+    for c in ln.chars or []:
+        prev = pieces[-1][-1] if pieces[-1] else None
+        if prev is not None and c["x0"] - prev["x1"] > 1.2 * min(c["size"], prev["size"]):
+            pieces.append([])
+        pieces[-1].append(c)
+    return [(p[0]["x0"], p[-1]["x1"], _unspace_cjk(line_text(p))) for p in pieces if p]
+
+
+def _has_amount(segs) -> bool:
+    from .text import is_amount
+
+    return any(is_amount(t) for _, _, t in segs)
+
+
+def _column(spans: list[list[float]], x0: float, x1: float) -> int:
+    """The column a piece belongs to: the first it overlaps (a header spanning several goes to its first),
+    else the nearest."""
+    hits = [n for n, (a, b) in enumerate(spans) if x0 < b and x1 > a]
+    return hits[0] if hits else min(range(len(spans)), key=lambda n: abs((spans[n][0] + spans[n][1] - x0 - x1) / 2))
+
+
+def _merge(intervals) -> list[list[float]]:
+    out: list[list[float]] = []
+    for x0, x1 in sorted(tuple(i) for i in intervals):
+        if out and x0 <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], x1)
+        else:
+            out.append([x0, x1])
+    return out
+
+
+def unruled_tables(items: list[_Line]) -> list[_Line]:
+    """Runs of text lines that are a table printed without rules become rows of tab-separated cells.
+
+    A run starts at a line of pieces standing apart (more than 1.2 em) with an amount among them, or of
+    three pieces or more, and goes on over lines of two pieces or more and over labels alone where one of
+    its columns begins; it ends at its last line of two pieces or more and needs two lines with amounts. Header lines of two pieces or more right
+    above belong to it. The columns are the spans the
+    pieces of the rows with amounts cover; each piece goes to the column it overlaps (a header spanning
+    several to the first), so a blank cell stays blank in its column."""
+    segs = [None if ln.is_row else _segments(ln) for ln in items]
+
+    def row_like(k: int) -> bool:
+        s = segs[k]
+        return s is not None and len(s) >= 2 and (_has_amount(s) or len(s) >= 3) and not _UNIT.search(items[k].text)
+
+    out: list[_Line] = []
+    i = 0
+    while i < len(items):
+        if not row_like(i):
+            out.append(items[i])
+            i += 1
+            continue
+        starts = [x0 for x0, _, _ in segs[i]]  # where the run's pieces begin: its columns, as far as seen
+
+        def goes_on(k: int) -> bool:  # a line of pieces, or a label alone where a column begins
+            s = segs[k] if k < len(items) else None
+            if s is None or _UNIT.search(items[k].text):
+                return False
+            if len(s) >= 2:
+                starts.extend(x0 for x0, _, _ in s)
+                return True
+            return any(abs(s[0][0] - x) <= items[k].size for x in starts)
+
+        j = i
+        while goes_on(j):
+            j += 1
+        start = i
+        while (start > 0 and segs[start - 1] is not None and len(segs[start - 1]) >= 2
+               and not _UNIT.search(items[start - 1].text) and out and out[-1] is items[start - 1]):
+            start -= 1  # a two-piece header line right above
+        body = [segs[k] for k in range(i, j) if _has_amount(segs[k])]
+        if len(body) < 2:
+            out.append(items[i])
+            i += 1
+            continue
+        del out[len(out) - (i - start):]
+        spans = _merge([p[:2] for s in body for p in s])
+        # a column with no amount in any row (blank throughout) is known by its header alone
+        spans = _merge(spans + [p[:2] for k in range(start, j) for p in segs[k]
+                                if not any(p[0] < b and p[1] > a for a, b in spans)])
+
+        def in_a_cell(k: int) -> bool:  # a label alone that starts in a column and ends before the next
+            (x0, x1, text), = segs[k]
+            col = next((n for n, (a, b) in enumerate(spans) if a - items[k].size <= x0 <= b), None)
+            return (not _NOTE.match(text) and col is not None
+                    and (col == len(spans) - 1 or x1 < spans[col + 1][0]))
+
+        while j > i and len(segs[j - 1]) == 1 and not in_a_cell(j - 1):
+            j -= 1  # a note or a title after the table is not a row of it
+        tops = [items[k].top for k in range(start, j)]
+        gaps = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
+        pitch = gaps[len(gaps) // 2] if gaps else 0.0  # the usual distance from row to row
+        for k in range(start, j):
+            ln = items[k]
+            if (k > start and out[-1].is_row and out[-1].page == ln.page and not _has_amount(segs[k])
+                    and 0 < ln.top - items[k - 1].top < 0.8 * pitch):
+                # closer than rows are: the text of a cell wrapped onto a second line
+                prev = out[-1].text.split("\t")
+                for x0, x1, text in segs[k]:
+                    n = _column(spans, x0, x1)
+                    prev[n] = join_wrapped([prev[n], text])
+                out[-1].text = "\t".join(prev)
+                continue
+            cells = [""] * len(spans)
+            for x0, x1, text in segs[k]:
+                n = _column(spans, x0, x1)
+                cells[n] = f"{cells[n]} {text}".strip()
+            out.append(_Line(top=ln.top, bottom=ln.bottom, x0=ln.x0, x1=ln.x1, size=ln.size,
+                             text="\t".join(cells), is_row=True, page=ln.page))
+        i = j
     return out
 
 
@@ -229,7 +355,7 @@ def page_lines(page) -> _Page:
         rest += loose
     items += _text_lines(rest)
     items.sort(key=lambda ln: (ln.top, ln.x0))
-    return _Page(_join_paragraphs(items, float(page.width)), sideways=sideways)
+    return _Page(items, sideways=sideways)
 
 
 # ------------------------------------------------------------------------------------------ whole file
@@ -290,11 +416,13 @@ def extract(data: bytes, name: str) -> dict:
     messages: list[dict] = []
     per_page: list[list[_Line]] = []
     heights: list[float] = []
+    widths: list[float] = []
     scanned: list[int] = []
     sideways: dict[int, int] = {}
     with pdf:
         for number, page in enumerate(pages, 1):
             heights.append(float(page.height))
+            widths.append(float(page.width))
             try:
                 got = page_lines(page)
             except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
@@ -322,6 +450,13 @@ def extract(data: bytes, name: str) -> dict:
         messages.append({"severity": "warning", "text": f"page {number}: {count} character(s) set sideways (turned "
                          "90°, e.g. a table on its side) are not read: turn the page upright in the PDF"})
     per_page, dropped = drop_running(per_page, heights)
+    # only then tables printed without rules and wrapped prose: a running header is neither
+    for number, lines in enumerate(per_page, 1):
+        for ln in lines:
+            ln.page = number
+    flat = unruled_tables([ln for lines in per_page for ln in lines])
+    per_page = [_join_paragraphs([ln for ln in flat if ln.page == number], width)
+                for number, width in enumerate(widths, 1)]
     if dropped:
         messages.append({"severity": "info",
                          "text": f"{dropped} running header, footer or page-number line(s) dropped"})

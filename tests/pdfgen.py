@@ -137,7 +137,8 @@ def _pieces(text: str, width: int) -> list[str]:
     return out + [text]
 
 
-def text_as_pdf(lines: list[str], size: float = 9.0, lines_per_page: int = 48, header: str = "部门决算公开") -> bytes:
+def text_as_pdf(lines: list[str], size: float = 9.0, lines_per_page: int = 48, header: str = "部门决算公开",
+                rules: bool = True) -> bytes:
     """A disclosure's text laid out as a PDF the way agencies print it: prose wrapped at the right margin
     with its first line indented; each run of tab-separated lines a ruled table, a cell longer than 16
     characters wrapped inside its cell; a running header and a page number on every page; pages broken
@@ -152,7 +153,7 @@ def text_as_pdf(lines: list[str], size: float = 9.0, lines_per_page: int = 48, h
         items.append(("row", [safe(c.strip()) for c in ln.split("\t")]) if "\t" in ln else ("text", safe(ln.strip())))
     cell_width = 16
     ncols = max([len(v) for k, v in items if k == "row"] or [1])
-    width = max(595.0, 144 + ncols * (cell_width + 1) * size)
+    width = max(595.0, 144 + ncols * (cell_width + 2) * size)
     per_line = int((width - 144) / size)
     pages: list[Page] = []
     page, top, used = None, 0.0, lines_per_page
@@ -186,20 +187,21 @@ def text_as_pdf(lines: list[str], size: float = 9.0, lines_per_page: int = 48, h
         while start < len(rows):  # one ruled table per page; what does not fit continues on the next
             if used + 2 > lines_per_page or page is None:
                 new_page()
-            xs = [72 + k * (cell_width + 1) * size for k in range(ncols + 1)]
+            xs = [72 + k * (cell_width + 2) * size for k in range(ncols + 1)]
             tops = [top]
             end = start
             while end < len(rows):
                 height = max(len(_pieces(c, cell_width)) for c in rows[end] + [""])
                 if used + height > lines_per_page and end > start:
                     break
-                for k, cell in enumerate(rows[end]):
+                for k, cell in enumerate(rows[end]):  # lines wrapped in a cell sit closer than rows
                     for n, piece in enumerate(_pieces(cell, cell_width) if cell else []):
-                        page.text(xs[k] + size / 2, tops[-1] + 0.3 * size + n * size * 1.6, piece, size)
-                tops.append(tops[-1] + height * size * 1.6)
+                        page.text(xs[k] + size / 2, tops[-1] + 0.3 * size + n * size * 1.15, piece, size)
+                tops.append(tops[-1] + (height - 1) * size * 1.15 + size * 1.6)
                 used += height
                 end += 1
-            page.grid(xs, tops)
+            if rules:  # without them, a table is only text aligned in columns
+                page.grid(xs, tops)
             top = tops[-1] + size
             start = end
             if start < len(rows):

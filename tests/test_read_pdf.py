@@ -389,3 +389,49 @@ def test_text_disclosure_printed_as_pdf_gives_the_same_facts(parsed, disclosure_
     assert {k: b.document[k] for k in ("agency", "fiscal_year", "kind", "unit")} == {
         k: a.document[k] for k in ("agency", "fiscal_year", "kind", "unit")}
     assert b.source.page_count > 3 and any("running header" in m.text for m in b.messages)
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_tables_printed_without_rules(parsed, disclosure_paths, tmp_path, index, record_property):
+    """The same, with the tables printed without rules (text aligned in columns): the reader finds the
+    columns from where the pieces of each line stand. This is a heuristic, so the test pins the measured
+    level (all five: 90 % or more of the facts identical) instead of claiming all."""
+    from pipeline.text import squash
+
+    text = parsed[disclosure_paths[index].name]
+    if not any(t.table_type in MONEY_TYPES for t in text.tables):
+        pytest.skip("no money tables in this disclosure (its tables are published elsewhere)")
+    lines = _money_slice(text)
+    (tmp_path / "as_text.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "as_pdf.pdf").write_bytes(text_as_pdf(lines, rules=False))
+    a, b = parse_document(tmp_path / "as_text.txt"), parse_document(tmp_path / "as_pdf.pdf")
+
+    def key(f):
+        return squash(f["row_label"]), f["code"], squash(f["column_label"]), f["value"]
+
+    fa, fb = Counter(map(key, a.facts)), Counter(map(key, b.facts))
+    same, extra = sum((fa & fb).values()), sum((fb - fa).values())
+    record_property("unruled", f"{disclosure_paths[index].name}: {same}/{sum(fa.values())} same, {extra} different")
+    assert same >= 0.9 * sum(fa.values()), (same, sum(fa.values()))
+    assert extra <= 0.06 * sum(fa.values()), extra
+
+
+def test_unruled_table_keeps_blank_cells_in_their_column_and_prose_stays_prose():
+    p = Page()
+    p.text(96, 60, "本年收入合计 2946.25 万元，其中：财政拨款收入 2940.05 万元。")
+    p.text(96, 76, "本年支出合计 2940.05 万元，其中：基本支出 2336.91 万元。")
+    for top, cells in ((110, ["项目", "合计", "基本支出", "项目支出"]), (130, ["行政运行", "1,511.89", "1,503.52", "8.37"]),
+                       (150, ["信息化建设", "135.25", "", "135.25"])):
+        for x, cell in zip((72, 220, 340, 460), cells):
+            if cell:
+                p.text(x, top, cell, 10)
+    p.text(72, 170, "注：本表反映部门本年度支出情况。")
+    got = extract(build_pdf([p]), "t.pdf")
+    assert got["lines"] == [
+        "本年收入合计 2946.25 万元，其中：财政拨款收入 2940.05 万元。",
+        "本年支出合计 2940.05 万元，其中：基本支出 2336.91 万元。",
+        "项目\t合计\t基本支出\t项目支出",
+        "行政运行\t1,511.89\t1,503.52\t8.37",
+        "信息化建设\t135.25\t\t135.25",
+        "注：本表反映部门本年度支出情况。",
+    ]
