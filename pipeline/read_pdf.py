@@ -32,7 +32,7 @@ from .model import Message, Source
 from .read import UnreadableFile
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
