@@ -17,9 +17,10 @@ from .privacy import mask_lines, summary
 
 # Limits that keep one file from taking the build down, each far above a real disclosure and set by
 # measurement (`python -m pipeline.bench_memory`: about 800 MiB peak) so that a file at all limits at once
-# builds in under 1 GiB: its size (a real one is under 1 MB), its table cells (each becomes a cell, often a fact: the
-# build's memory grows with them; the largest real document has about 6,000) and its longest line (a real
-# one is under 2,000 characters; a longer one is reported and left out, never read as a title).
+# builds in under 1 GiB: its size (a real text is under 1 MB, a real PDF 4 MB), its table cells (each
+# becomes a cell, often a fact: the build's memory grows with them; the largest real document has about
+# 6,000) and its longest line (a real one is under 2,000 characters; a longer one is reported and left
+# out, never read as a title).
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_TABLE_CELLS = 80_000
 MAX_LINE_CHARS = 100_000
