@@ -68,6 +68,7 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
         "encoding": source.encoding,
         "line_count": len(source.lines),
         "page_count": source.page_count,
+        "personal_numbers_masked": source.masked,
     }
     cut = _cut_off(seg, source)
     if cut:

@@ -33,6 +33,7 @@ class Source:
     messages: list[Message] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)  # PDF sources: pages[i] is the page of line i+1; else empty
     page_count: int | None = None  # PDF sources only
+    masked: int = 0  # personal numbers the read stage masked (pipeline/privacy.py)
 
     def page_of(self, line: int | None) -> int | None:
         """1-based page of a 1-based line, None for text sources (and for no line)."""

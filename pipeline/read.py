@@ -116,10 +116,10 @@ def check_source(path: Path, name: str) -> None:
                              "pipeline/read.py); not read")
 
 
-def guard_lines(lines: list[str], name: str, messages: list[Message]) -> list[str]:
+def guard_lines(lines: list[str], name: str, messages: list[Message]) -> tuple[list[str], int]:
     """The limits and the privacy policy, for a text or a PDF alike: a line over MAX_LINE_CHARS is reported
     and left out; a file with more table cells than MAX_TABLE_CELLS is refused; personal numbers are masked
-    (counted in one message)."""
+    (counted in one message). Returns the lines and how many numbers were masked."""
     for i, line in enumerate(lines):
         if len(line) > MAX_LINE_CHARS:
             messages.append(Message(name, i + 1, "error", f"the line has {len(line):,} characters, over the limit "
@@ -133,7 +133,7 @@ def guard_lines(lines: list[str], name: str, messages: list[Message]) -> list[st
     lines, masked, where = mask_lines(lines)
     if masked:
         messages.append(Message(name, where[0], "info", summary(masked, where)))
-    return lines
+    return lines, sum(masked.values())
 
 
 def read_source(path: Path, display_path: str | None = None, cache_dir: Path | None = None) -> Source:
@@ -145,7 +145,7 @@ def read_source(path: Path, display_path: str | None = None, cache_dir: Path | N
     if path.suffix.lower() == ".pdf":
         from .read_pdf import read_pdf
         source = read_pdf(path, display_path, cache_dir)
-        source.lines = guard_lines(source.lines, name, source.messages)
+        source.lines, source.masked = guard_lines(source.lines, name, source.messages)
         return source
     with open(path, "rb") as f:
         data = f.read(MAX_SOURCE_BYTES + 1)
@@ -163,11 +163,12 @@ def read_source(path: Path, display_path: str | None = None, cache_dir: Path | N
     messages = []
     if any("\ufffd" in line for line in raw_lines):
         messages.append(Message(name, None, "warning", "undecodable bytes replaced by U+FFFD"))
-    lines = guard_lines([clean_line(line) for line in raw_lines], name, messages)
+    lines, masked = guard_lines([clean_line(line) for line in raw_lines], name, messages)
     return Source(
         path=name,
         sha256=sha256,
         encoding=encoding,
         lines=lines,
         messages=messages,
+        masked=masked,
     )

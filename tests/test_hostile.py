@@ -44,6 +44,7 @@ FORMULA = '=HYPERLINK("http://evil.example/","click")'
 MOBILES = ["13812345678", "１３９８７６５４３２１", "+86 137 1111 2222", "15055556666"]
 RESIDENT_IDS = ["11010519491231002X", "４４０３０６１９９９０２２８１２３４", "310104200001011234"]
 LANDLINES = ["010-87654321", "0571-88886666"]
+MOBILE_IN_PDF = "13612340000"
 ABSOLUTE_TARGET = Path(f"/tmp/fiscal-hostile-{uuid.uuid4().hex}/x")  # a doc_id that names an absolute path
 
 
@@ -57,6 +58,24 @@ def disclosure(agency: str, rows: list[tuple[str, str]], text: str = "", year: i
     lines += [f"{label}\t{amount}" for label, amount in rows]
     lines += ["收入总计\t100.00", "", "二、情况说明", text or f"{agency}的说明。", ""]
     return "\n".join(lines)
+
+
+def tiny_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds `lines` (ASCII, Helvetica), written by hand."""
+    content = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({t}) Tj 0 -16 Td" for t in lines) + " ET"
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            "/Resources << /Font << /F1 5 0 R >> >> >>",
+            f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
 
 
 def make_corpus(world: Path) -> Path:
@@ -96,6 +115,8 @@ def make_corpus(world: Path) -> Path:
         (FORMULA, "1.00"), (f"四、{XSS_TAG}", "2.00"), ("@SUM(A1:A9)", "3.00")],
         f"填报人：张三，手机 {MOBILES[2]}，身份证 {RESIDENT_IDS[1]}，另 {MOBILES[3]}、{RESIDENT_IDS[2]}；"
         f"办公电话 {LANDLINES[0]}，传真 {LANDLINES[1]}。"))
+    # a PDF that prints a mobile number: its text is masked, and the original (which cannot be) not offered
+    (src / "contact.pdf").write_bytes(tiny_pdf([f"Contact {MOBILE_IN_PDF}", f"Office {LANDLINES[0]}"]))
     # a personal number in a file name
     add(f"{MOBILES[3]}.txt", disclosure("文件名局", [("一、收入", "7.00")]))
     # a line of 800,000 characters where the title belongs
@@ -314,7 +335,7 @@ def test_frictionless_validate_passes(hostile):
 
 # --- personal data --------------------------------------------------------------------------------
 def test_no_personal_number_is_in_any_published_file(hostile):
-    secrets = [digits(n) for n in MOBILES] + [digits(n)[:17] for n in RESIDENT_IDS]
+    secrets = [digits(n) for n in MOBILES + [MOBILE_IN_PDF]] + [digits(n)[:17] for n in RESIDENT_IDS]
     secrets = [s[-11:] if len(s) > 11 and s.startswith("86") and len(s) == 13 else s for s in secrets]
     texts = published_texts(hostile)
     assert len(texts) > 50
@@ -326,6 +347,15 @@ def test_no_personal_number_is_in_any_published_file(hostile):
     assert source_pages, "the site's source pages and downloads were checked too"
     for landline in LANDLINES:  # office numbers stay as printed
         assert any(landline in t for n, t in texts.items() if n.endswith("cells.csv") or n.endswith("sections.csv"))
+
+
+def test_a_pdf_that_prints_a_personal_number_is_not_offered_as_the_original(hostile):
+    docs = {d["source_file"].split("/")[-1]: d for d in rows(hostile["out"], "documents")}
+    pdf = docs["contact.pdf"]
+    assert pdf["personal_numbers_masked"] == "1" and pdf["page_count"] == "1"
+    assert "136****0000" in (hostile["out"] / "sources" / f"{pdf['doc_id']}.txt").read_text(encoding="utf-8")
+    assert (hostile["site"] / "sources" / pdf["doc_id"] / "index.html").is_file()
+    assert not list((hostile["site"] / "downloads" / "sources").glob("*.pdf"))
 
 
 def test_masking_is_counted_per_document(hostile):

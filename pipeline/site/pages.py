@@ -145,7 +145,11 @@ class Generator:
                 self.warnings.append(f"{doc['doc_id']}: extracted text {extracted} not found; no source page")
                 return None
             pdf = self._find_source(rel)
-            if pdf is not None:  # the original, downloadable and linked at its pages
+            if pdf is not None and int_or_none(doc.get("personal_numbers_masked")):
+                # a PDF cannot be masked: the original is not offered when it prints personal numbers
+                self.warnings.append(f"{doc['doc_id']}: original PDF not offered for download: it prints "
+                                     "personal numbers (masked in the extracted text)")
+            elif pdf is not None:  # the original, downloadable and linked at its pages
                 target = inside(self.out, f"downloads/sources/{doc['doc_id']}.pdf")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(pdf, target)
