@@ -308,3 +308,18 @@ def test_a_year_end_in_a_comparison_is_not_a_date_of_the_document(parsed, tmp_pa
     assert text.count(old) == 1
     r = reparse(tmp_path, NX, text.replace(old, "与截至 2023 年 12 月 31 日相比，" + old))
     assert not new_findings(r, parsed[NX], "text.dates")
+
+
+@pytest.mark.skipif(not PUTUO.exists(), reason="the 普陀 PDF is not in disclosures/")
+@pytest.mark.parametrize("word", ["大于", "等于"])
+def test_three_public_comparison_without_figures_is_read_against_the_table(word):
+    """普陀: “三公”经费支出决算数小于预算数 follows a sentence of item figures (not a budget and its final);
+    the table prints 预算数 0.95 and a blank 决算数: 小于 is silent, 大于 or 等于 is caught."""
+    import copy
+
+    r = copy.deepcopy(parse_document(PUTUO))
+    hits = [i for i, ln in enumerate(r.source.lines) if "“三公”经费支出决算数小于预算数" in ln]
+    assert hits
+    r.source.lines[hits[0]] = r.source.lines[hits[0]].replace("经费支出决算数小于预算数", f"经费支出决算数{word}预算数")
+    got = bad(r, ("text.comparison",))
+    assert len(got) == 1 and got[0]["table_ids"] and got[0]["expected"] == Decimal("9500.00")

@@ -17,7 +17,7 @@ from decimal import Decimal
 from ..text import is_current_year
 from .core import ZERO, Doc, finding, fmt, half_unit, val
 from .labels import col_parts, norm
-from .rules_cross import tpc_groups
+from .rules_cross import tpc_groups, tpc_item
 from .sentences import CODE_ITEM, MONEY, PERCENT, Number, Sentence, number, printed, quote, sentences
 
 HUNDRED = Decimal(100)
@@ -287,11 +287,10 @@ _TPC_WORDS = [(item, re.compile(rx)) for item, rx in (
     ("reception", r"公务接待费"), ("total", r"三公[”\"“]?经费"))]
 
 
-def _tpc_subject(ch: Change) -> str:
-    """The "三公" item a claim's clause is about (三公经费 itself: total); "" when none or several."""
-    text = ch.sentence.text
-    start = max((m.end() for m in re.finditer(r"[。；;]|其中", text[:ch.start])), default=0)
-    clause = text[start:ch.start] + (ch.ref or "")
+def _tpc_subject(text: str, pos: int, extra: str = "") -> str:
+    """The "三公" item the clause before `pos` is about (三公经费 itself: total); "" when none or several."""
+    start = max((m.end() for m in re.finditer(r"[。；;]|其中", text[:pos])), default=0)
+    clause = text[start:pos] + extra
     found, taken = set(), []
     for item, rx in _TPC_WORDS:
         for m in rx.finditer(clause):
@@ -301,13 +300,41 @@ def _tpc_subject(ch: Change) -> str:
     return found.pop() if len(found) == 1 else ""
 
 
+_KIND = re.compile(r"(?:20\d\d年度?)?(?:全年|年初)?(预算|决算|执行)(?:数)?(?:[（(]决算数?[)）])?")
+
+
+def _tpc_budget_and_final(doc: Doc, table, item: str) -> tuple[dict | None, dict | None] | None:
+    """This year's (budget, final) cells of a "三公" item in a final account's table, whichever way the
+    table is laid out (预算数 / 合计 … or 合计 / 预算数); a printed column left blank is None (nothing spent).
+    None when the table does not print both for the item."""
+    found: dict[str, tuple[bool, dict | None]] = {}
+    for col in table.columns:
+        if col.kind != "amount" or not is_current_year(col.path, doc.fiscal_year):
+            continue
+        parts = [norm(p) for p in col_parts(col.path)]
+        kinds = [k.group(1) for p in parts for k in [_KIND.fullmatch(p)] if k]
+        rest = [p for p in parts if not _KIND.fullmatch(p)]
+        if len(kinds) != 1 or not rest:
+            continue
+        it = tpc_item(rest[-1])
+        if it == "total" and any("公务用车" in p for p in rest[:-1]):
+            it = "vehicle"
+        if it != item or kinds[0] in found:
+            continue
+        fact = next((f for f in table.facts if f["column_label"] == col.path), None)
+        found[kinds[0]] = (True, fact)
+    if "预算" in found and "决算" in found:
+        return found["预算"][1], found["决算"][1]
+    return None
+
+
 def _check_change_against_tpc(doc: Doc, ch: Change) -> tuple[bool, list[dict]]:
     """A budget's "三公" change (“三公”经费预算比上年减少 0.30 万元) against its table's year columns: this
     year's budget against last year's budget or actuals, whichever the claim names (either when it names
     none). (checked?, findings)."""
     if doc.kind != "budget" or ch.direction == _SAME or not doc.fiscal_year:
         return False, []
-    item = _tpc_subject(ch)
+    item = _tpc_subject(ch.sentence.text, ch.start, ch.ref or "")
     if not item:
         return False, []
     for t in doc.of_type("three_public_costs"):
@@ -402,6 +429,10 @@ def check_comparisons(doc: Doc) -> list[dict] | None:
             op = _OP[m.group("op") or m.group("op2")]
             figs = _budget_and_final(s, m.start(), before)
             if figs is None:
+                got = _comparison_against_tpc(doc, s, m, op)
+                if got is not None:
+                    ran = True
+                    out += got
                 continue
             (a, a_line), (b, b_line) = figs
             ran = True
@@ -438,6 +469,34 @@ def check_comparisons(doc: Doc) -> list[dict] | None:
                     lines=[s.line_at(m.start()), a_line, b_line],
                     message_en=f"the text says “{q}”, but {fmt(b.value)} / {fmt(a.value)} = {rate:.2f}%"))
     return out if ran else None
+
+
+def _comparison_against_tpc(doc: Doc, s: Sentence, m: re.Match, op: int) -> list[dict] | None:
+    """“三公”经费决算数小于预算数 with no figures in the text: against the 预算数 and 决算数 the "三公" table
+    prints for that item this year. None when the claim is not about a "三公" item or no table prints both."""
+    if doc.kind != "final_accounts":
+        return None
+    item = _tpc_subject(s.text, m.start())
+    if not item:
+        return None
+    for t in doc.of_type("three_public_costs"):
+        pair = _tpc_budget_and_final(doc, t, item)
+        if pair is None:
+            continue
+        a, b = pair
+        tol = half_unit(a) + half_unit(b)
+        diff = val(b) - val(a)
+        wrong = (op == _UP and diff <= tol) or (op == _DOWN and diff >= -tol) or (op == _SAME and abs(diff) > tol)
+        if not wrong:
+            return []
+        q = quote(s.text, m.start(), m.end(), 12)
+        return [finding(doc, "text.comparison", "warning",
+                        f"说明称“{q}”，但《{t.title or '三公经费表'}》的预算数 {fmt(val(a))} 元、决算数 {fmt(val(b))} 元",
+                        expected=val(a), actual=val(b), tables=[t.table_id], tolerance=tol,
+                        lines=[s.line_at(m.start())] + [f["source_line"] for f in (a, b) if f],
+                        message_en=f"the text says “{q}”, but the table gives budget {fmt(val(a))} and final "
+                                   f"{fmt(val(b))}")]
+    return None
 
 
 def _budget_and_final(s: Sentence, pos: int, before: Sentence | None):
