@@ -116,6 +116,16 @@ def plants(name: str, result) -> list[tuple[str, str, str]]:
         y = DOC_YEAR.search(h.text)
         out.append(("heading year", "text.dates", _replace_at(text, h.line_at(y.start()), h.text[y.start():y.end()],
                                                                h.text[y.start():y.end()].replace(str(fy), str(fy - 1)))))
+    # a table title naming another year (2023年预算收支总表 in a 2024 budget)
+    lines = text.split("\n")
+    for t in result.tables:
+        y = re.search(r"(20\d\d)\s*年", t.title or "")
+        at = [n for n in range(t.block.line_start, max(0, t.block.line_start - 8), -1)
+              if y and t.title in lines[n - 1].replace(" ", "")] if y else []
+        if at:
+            out.append(("table title year", "text.dates",
+                        _replace_at(text, at[0], y.group(1), str(int(y.group(1)) - 1))))
+            break
     # a heading whose agency name was never filled in: 上海市普陀区XX局 …
     heads = [s for s in sentences(doc) if s.is_heading]
     if heads:
@@ -156,7 +166,7 @@ def test_the_generator_plants_every_kind_somewhere(parsed):
     for name in ALL:
         kinds |= {d for d, _, _ in plants(name, parsed[name])}
     assert kinds >= {"rate", "direction", "comparison", "comparison wrapped", "equal", "completion",
-                     "as-of year", "heading year", "placeholder", "blank table", "none said"}
+                     "as-of year", "heading year", "table title year", "placeholder", "blank table", "none said"}
 
 
 # ------------------------------------------------------------------------------------------- one by one

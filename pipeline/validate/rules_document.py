@@ -54,10 +54,10 @@ def check_dates(doc: Doc) -> list[dict] | None:
                                    lines=[s.line_at(m.start())],
                                    message_en=f"“{q}”: the document is of {fy}; this names {year}"))
         if is_title(s):
-            out += _year_in_title(doc, s.text, s.line_at, "标题")
+            out += _year_in_title(doc, s.text, s.line_at, "标题", whole=s.is_heading)
     for t in doc.tables:
         if t.title:
-            out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, "表题", t.table_id)
+            out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, "表题", t.table_id, whole=True)
     return out
 
 
@@ -67,12 +67,23 @@ def is_title(s) -> bool:
     return s.is_heading or len(s.text) <= 40
 
 
-def _year_in_title(doc: Doc, text: str, line_at, what: str, table_id: str = "") -> list[dict]:
+# a heading or title that compares years names the other year on purpose
+_COMPARES = re.compile(r"上年|上一年|对比|比较|相比|变动|增减|执行|与\s*20\d\d|较\s*20\d\d|比\s*20\d\d")
+_ANY_YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
+
+
+def _year_in_title(doc: Doc, text: str, line_at, what: str, table_id: str = "", whole: bool = False) -> list[dict]:
+    """A title naming another year than the document's. In a heading or a table title (`whole`) every
+    year counts, unless the title compares years; in a short line only 'YYYY 年度部门决算/预算' does."""
     out = []
-    for m in DOC_YEAR.finditer(text):
+    kind = _KIND_WORD.get(doc.kind)
+    if whole and not _COMPARES.search(text):
+        matches = [m for m in _ANY_YEAR.finditer(text)]
+    else:
+        matches = [m for m in DOC_YEAR.finditer(text) if kind is None or m.group(2) == kind]
+    for m in matches:
         year = int(m.group(1))
-        kind = _KIND_WORD.get(doc.kind)
-        if year != doc.fiscal_year and (kind is None or m.group(2) == kind):
+        if year != doc.fiscal_year:
             out.append(finding(doc, "text.dates", "warning",
                                f"{what}“{text.strip()[:60]}”写的是 {year} 年度，本文件为 {doc.fiscal_year} 年度",
                                tables=[table_id], lines=[line_at(m.start())],
