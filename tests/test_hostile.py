@@ -45,6 +45,8 @@ MOBILES = ["13812345678", "１３９８７６５４３２１", "+86 137 1111 222
 RESIDENT_IDS = ["11010519491231002X", "４４０３０６１９９９０２２８１２３４", "310104200001011234"]
 LANDLINES = ["010-87654321", "0571-88886666"]
 MOBILE_IN_PDF = "13612340000"
+# Markdown and template syntax in a disclosure's text: shown as printed, never a link or an evaluated template
+MARKUP_IN_TEXT = "详见[点我](javascript:alert(1))与{{ 7*7 }}{% raw %}"
 ABSOLUTE_TARGET = Path(f"/tmp/fiscal-hostile-{uuid.uuid4().hex}/x")  # a doc_id that names an absolute path
 
 
@@ -114,7 +116,7 @@ def make_corpus(world: Path) -> Path:
         ("一、联系人手机", MOBILES[0]), ("二、备用手机", MOBILES[1]), ("三、身份证", RESIDENT_IDS[0]),
         (FORMULA, "1.00"), (f"四、{XSS_TAG}", "2.00"), ("@SUM(A1:A9)", "3.00")],
         f"填报人：张三，手机 {MOBILES[2]}，身份证 {RESIDENT_IDS[1]}，另 {MOBILES[3]}、{RESIDENT_IDS[2]}；"
-        f"办公电话 {LANDLINES[0]}，传真 {LANDLINES[1]}。"))
+        f"办公电话 {LANDLINES[0]}，传真 {LANDLINES[1]}。{MARKUP_IN_TEXT}"))
     # a PDF that prints a mobile number: its text is masked, and the original (which cannot be) not offered
     (src / "contact.pdf").write_bytes(tiny_pdf([f"Contact {MOBILE_IN_PDF}", f"Office {LANDLINES[0]}"]))
     # a personal number in a file name
@@ -414,6 +416,7 @@ def test_no_live_attribute_or_script_in_any_page(hostile):
         assert not p.live, f"{page.relative_to(hostile['site'])}: {p.live[:3]}"
     agency = "\n".join(p.read_text(encoding="utf-8") for p in (hostile["site"] / "agency").glob("*/index.html"))
     assert "&lt;img src=x onerror=" in agency  # the planted markup shows as text
+    assert "[点我](javascript:alert(1))" in agency and "{{ 7*7 }}{% raw %}" in agency  # as printed
 
 
 def test_nothing_runs_in_the_browser(hostile, tmp_path):
