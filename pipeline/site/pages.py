@@ -679,15 +679,15 @@ class Generator:
                 for e in read_manifest(self.pkg.root)]
         out.append(table(["文件", "内容", "字节", "SHA-256"], rows, numeric={2}) if rows
                    else '<p class="na">本次构建没有生成这些下载。</p>')
-        files = []
-        for src in sorted(self.pkg.root.rglob("*")):
-            rel = src.relative_to(self.pkg.root)
-            if src.is_file() and src.suffix in (".json", ".csv", ".parquet", ".zip", ".xlsx", ".sqlite") and "schema" not in rel.parts:
-                data = src.read_bytes()
-                files.append([f'<a href="{root}downloads/package/{esc(rel.as_posix())}">{esc(rel.as_posix())}</a>',
-                              f"{len(data):,}", f"<code>{hashlib.sha256(data).hexdigest()}</code>"])
+        files = []  # everything written under downloads/ by now: the package, table CSVs, source texts and PDFs
+        downloads = self.out / "downloads"
+        for src in sorted(downloads.rglob("*")):
+            if src.is_file():
+                rel, data = src.relative_to(downloads).as_posix(), src.read_bytes()
+                files.append([f'<a href="{root}downloads/{esc(rel)}">{esc(rel)}</a>', f"{len(data):,}",
+                              f"<code>{hashlib.sha256(data).hexdigest()}</code>"])
         out += ["", "## 全部下载文件的大小与校验值 {#checksums}", "",
-                f'<details class="checksums"><summary>{len(files)} 个文件</summary>'
+                f'<details class="checksums" data-search-exclude><summary>本站提供下载的全部 {len(files)} 个文件</summary>'
                 + table(["文件（地址固定）", "字节", "SHA-256"], files, numeric={1}) + "</details>"]
         return "\n".join(out)
 
