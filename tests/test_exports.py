@@ -179,6 +179,15 @@ def test_codes_split_over_cells_keep_their_zeros(tmp_path):
     assert ws.cell(TOP + 1, 5).value == 1234.5 and ws.cell(TOP + 1, 5).number_format == "#,##0.00"
 
 
+def test_an_unknown_money_unit_is_reported_not_guessed():
+    from pipeline.exports.workbook import amount_cell
+
+    fact = {"table_id": "x-t01", "source_line": 7, "value": Decimal("1000"), "value_unit": "yuan",
+            "published_unit": "千元", "decimals": 0}
+    with pytest.raises(ValueError, match="x-t01 line 7.*千元"):
+        amount_cell(fact)
+
+
 def test_no_cell_is_a_formula(books):
     for doc_id, book in books.items():
         for ws in book.worksheets:

@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from ..package import load_schema
 from ..spreadsheet import neutralise
 from ..tables import header_paths
 from ..text import UNIT_FACTOR
@@ -37,7 +38,7 @@ MONEY = "#,##0.00"
 @dataclass
 class Cell:
     value: str | Decimal | int | None
-    style: str = "text"          # text | code | head | title | label | num | link
+    style: str = "text"          # text | head | title | label | num | link
     number_format: str = ""      # for numbers: thousands separators and the printed decimals
     link: str = ""
 
@@ -161,7 +162,11 @@ def amount_cell(fact: dict) -> Cell | None:
     if value is None:
         return None  # a dash: printed, no amount; the text as printed stands
     if fact.get("value_unit") == "yuan":
-        value = value / UNIT_FACTOR.get(fact.get("published_unit") or "元", Decimal(1))
+        unit = fact.get("published_unit") or "元"
+        if unit not in UNIT_FACTOR:  # never guess a factor: the workbook is reported, not wrong
+            raise ValueError(f"{fact.get('table_id')} line {fact.get('source_line')}: money printed in "
+                             f"{unit!r}, expected one of {sorted(UNIT_FACTOR)}")
+        value = value / UNIT_FACTOR[unit]
     return Cell(value, "num", decimals_format(fact.get("decimals")))
 
 
@@ -171,7 +176,7 @@ def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], age
     kind = KIND_ZH.get(doc.get("kind") or "", doc.get("kind") or "")
     s.put(1, 1, text(f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} 年{kind}", "title"))
     lic = "; ".join(f"{x.get('name')}: {x.get('title', '')}" for x in meta.get("licenses", []))
-    rights = meta.get("description", "").split("\n\n")
+    rights = load_schema()[0]["rights"]  # whose text it is: the package's own statement, zh and en
     items = [
         ("文件标题 Title", text(doc.get("title"))),
         ("部门 Agency", text(doc.get("agency"))),
@@ -184,7 +189,7 @@ def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], age
         ("发布日期 Published", text(doc.get("published"))),
         ("数据标识 doc_id", text(doc.get("doc_id"))),
         ("许可 Licence", text(lic)),
-        ("权利说明 Rights", text("\n".join(rights[-2:]) if len(rights) >= 2 else meta.get("description"))),
+        ("权利说明 Rights", text(f"{rights['zh']}\n{rights['en']}")),
         ("数据包 Package", text(f"{meta.get('title', '')} {meta.get('version', '')}")),
         ("生成日期 Build date", text(meta.get("created"))),
         ("部门页面 Agency page", link(agency_url)),
@@ -311,7 +316,6 @@ _FORMATS = {
              "valign": "vcenter", "text_wrap": True, "num_format": "@"},
     "label": {"bold": True, "valign": "top", "num_format": "@"},
     "text": {"valign": "top", "num_format": "@"},  # "@": text stays text when edited (codes keep leading zeros)
-    "code": {"num_format": "@"},
     "num": {},
     "link": {"font_color": "#0563C1", "underline": 1},
 }
