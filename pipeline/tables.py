@@ -221,9 +221,12 @@ def layout(block: Block) -> Layout:
     kinds: list[str] = []
     body = rows[h:]
     for c in range(width):
-        own = [header_kind(grid[r][c]) for r in range(len(grid)) if grid[r][c] and (r, c) not in sides]
-        own = [k for k in own if k]
-        if "amount" in own:
+        texts = [grid[r][c] for r in range(len(grid)) if grid[r][c] and (r, c) not in sides]
+        own = [k for k in map(header_kind, texts) if k]
+        if "label" in own and all(TOTAL_WORDS.match(t) for t, k in zip(texts, map(header_kind, texts))
+                                  if k == "amount"):
+            kind = "label"  # 项目 | 科目编码 | 合计: the total row's label printed on the header's last line
+        elif "amount" in own:
             kind = "amount"
         elif "label" in own:
             kind = "label"
