@@ -154,6 +154,11 @@ def _read_context(block: Block, lines: list[str], kinds: list[str], start: int, 
     before: list[tuple[int, str]] = []
     while k > stop and seen < 6:
         t = lines[k].strip()
+        if t and "表" in block.title and _wraps_title(t, block.title):
+            block.title, block.title_line = squash(t) + block.title, k + 1  # 一般公共预算财政拨款基本支出 / 决算表
+            used.add(k)
+            k -= 1
+            continue
         if not t or kinds[k] == "echo":
             k -= 1
             continue
@@ -210,6 +215,16 @@ def _is_header_row(cells: list[str]) -> bool:
     from .tables import header_kind
 
     return not any(is_amount(c) for c in cells) and any(header_kind(c) == "label" for c in cells)
+
+
+def _wraps_title(above: str, title: str) -> bool:
+    """Is `above` the first part of a title wrapped over two lines? Only when the two lines together name
+    a standard table that the last line alone does not (一般公共预算 / 支出表, 财政拨款 / 收支总表)."""
+    from .classify import table_type  # classify reads titles; segment only asks it about one
+
+    t = squash(above)
+    return (len(t) <= 40 and not _is_own_context(t) and not heading_level(t) and not t.endswith(("。", "：", ":"))
+            and table_type(t + title) not in ("other", table_type(title)))
 
 
 def _is_table_title(text: str) -> bool:

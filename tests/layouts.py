@@ -235,3 +235,15 @@ def title_and_unit_in_cells(lines, result):
             if no:
                 out[no - 1] = out[no - 1].strip() + "\t" * (width - 1)
     return out
+
+
+def titles_over_two_lines(lines, result):
+    """Each standard table's title wrapped before its last three characters (…基本支出 / 决算表)."""
+    inserts, out = {}, list(lines)
+    for t in money_tables(result):
+        no = t.block.title_line
+        title = out[no - 1].strip() if no else ""
+        if len(title) > 6 and title.endswith("表"):
+            out[no - 1] = title[-3:]
+            inserts[no] = [title[:-3]]
+    return insert_lines(out, inserts)

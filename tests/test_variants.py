@@ -251,6 +251,14 @@ def test_family3_agency_and_year_read_from_the_whole_cover(cover, body, agency, 
     assert read_year(head, lines) == year
 
 
+def test_family3_titles_over_two_lines(parsed, disclosure_paths, tmp_path):
+    for name, lines, original in originals(parsed, disclosure_paths):
+        variant = reparse(tmp_path, name, layouts.titles_over_two_lines(lines, original))
+        assert [(t.table_type, t.title) for t in variant.tables] == \
+            [(t.table_type, t.title) for t in original.tables], name
+        assert content_of(variant) == content_of(original), name
+
+
 @pytest.mark.parametrize("pick", [0, 1])
 def test_family4_table_names_of_other_provinces(parsed, disclosure_paths, tmp_path, pick):
     for name, lines, original in originals(parsed, disclosure_paths):
