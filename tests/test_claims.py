@@ -333,3 +333,15 @@ def test_three_public_comparison_without_figures_is_read_against_the_table(word)
     r.source.lines[hits[0]] = r.source.lines[hits[0]].replace("经费支出决算数小于预算数", f"经费支出决算数{word}预算数")
     got = bad(r, ("text.comparison",))
     assert len(got) == 1 and got[0]["table_ids"] and got[0]["expected"] == Decimal("9500.00")
+
+
+@pytest.mark.parametrize("old, new", [("公务接待费减少 0.30 万元", "公务接待费减少 0.50 万元"),
+                                      ("公务用车运行费减少 0 万元", "公务用车运行费减少 1.00 万元")])
+def test_the_parts_of_a_three_public_change_against_the_table(parsed, tmp_path, old, new):
+    # 000: “三公”经费财政拨款预算比 2023 年减少 0.30 万元，其中：…公务用车运行费减少 0 万元…；公务接待费减少
+    # 0.30 万元 — each part against the same years of the 三公 table (接待费 2.21 → 1.91, 运行费 2.75 → 2.75)
+    text = source(ZW)
+    assert text.count(old) == 1
+    r = reparse(tmp_path, ZW, text.replace(old, new))
+    got = new_findings(r, parsed[ZW], "text.change")
+    assert len(got) == 1 and got[0]["table_ids"]

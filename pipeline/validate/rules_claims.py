@@ -64,6 +64,8 @@ class Change:
     c: Number | None  # the figure the claim is about, stated before it
     verb: str
     ref: str
+    subject: str = ""  # the words naming what changed, when the claim prints them after its comparison
+    part_of: "Change | None" = None  # 其中：公务接待费减少 0.30 万元 — a part of the claim before it
 
 
 def _money(m: re.Match, g: str, gu: str) -> Number | None:
@@ -110,10 +112,32 @@ def changes(doc: Doc) -> list[Change]:
                 a = printed(ref_amount.group(1), ref_amount.group(2), m.start("ref") + ref_amount.start(),
                             m.start("ref") + ref_amount.end(), ref_amount.group(0))
             c = _figure_before(s, m.start(), prev, sents[i - 1] if i and not sents[i - 1].is_heading else None)
-            ch = Change(s, m.start(), m.end(), direction, rate_dir, x, y, a, c, m.group("verb"), m.group("ref"))
+            ch = Change(s, m.start(), m.end(), direction, rate_dir, x, y, a, c, m.group("verb"), m.group("ref"),
+                        m.group("subject") or "")
             out.append(ch)
             prev = ch
+            out += _parts(s, ch)
     doc.cache["_changes"] = out
+    return out
+
+
+# 其中：因公出国（境）费减少 0 万元，主要原因是…；公务接待费减少 0.30 万元 — the parts of a change, each
+# compared with the same year as the claim they belong to
+_PART = re.compile(rf"(?:^|[，,；;：:、])\s*(?P<subject>[^，,；;：:、。\d%％]{{2,20}}?)(?P<verb>增加|减少|增长|下降)了?\s*"
+                   rf"(?P<x>{_NUM})\s*(?P<xu>万元|元)")
+
+
+def _parts(s: Sentence, claim: Change) -> list[Change]:
+    """The parts listed after a claim's 其中, up to the next comparison of the sentence."""
+    where = s.text.find("其中", claim.end)
+    nxt = CHANGE.search(s.text, claim.end)
+    if where < 0 or (nxt is not None and nxt.start() < where):
+        return []
+    end = nxt.start() if nxt is not None else len(s.text)
+    out = []
+    for m in _PART.finditer(s.text, where + 2, end):
+        out.append(Change(s, m.start("subject"), m.end("xu"), _VERB[m.group("verb")], None, _money(m, "x", "xu"),
+                          None, None, None, m.group("verb"), claim.ref, m.group("subject"), part_of=claim))
     return out
 
 
@@ -334,7 +358,8 @@ def _check_change_against_tpc(doc: Doc, ch: Change) -> tuple[bool, list[dict]]:
     none). (checked?, findings)."""
     if doc.kind != "budget" or ch.direction == _SAME or not doc.fiscal_year:
         return False, []
-    item = _tpc_subject(ch.sentence.text, ch.start, ch.ref or "")
+    item = (_tpc_subject(ch.subject, len(ch.subject)) if ch.part_of is not None
+            else _tpc_subject(ch.sentence.text, ch.start, ch.subject + (ch.ref or "")))
     if not item:
         return False, []
     for t in doc.of_type("three_public_costs"):
