@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from .core import ZERO, Doc, finding, fmt, val
+from .core import ZERO, Doc, finding, fmt, half_unit, val
 from .lookup import is_current
-from .rules_text import text_figures
+from .rules_text import other_year_figures, text_figures
 from .sentences import quote, sentences
 
 # 截至 2024 年 12 月 31 日 · 截止2024年末 · 截至2024年12月底
@@ -58,6 +58,26 @@ def check_dates(doc: Doc) -> list[dict] | None:
     for t in doc.tables:
         if t.title:
             out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, "表题", t.table_id, whole=True)
+    out += _this_years_figure_under_another_year(doc)
+    return out
+
+
+def _this_years_figure_under_another_year(doc: Doc) -> list[dict]:
+    """'2023 年度收、支总计 516247561.00 元' in a 2024 final account, outside any comparison, where the amount
+    is the 2024 table's: the year is wrong (a figure that matches no table of this year is not judged)."""
+    out = []
+    for year, kw, amount, rounding, line, q, before in other_year_figures(doc):
+        if not amount:
+            continue  # a zero matches too much to tell
+        for c in kw.refs(doc, before):
+            if c and abs(sum((val(f) for f in c), ZERO) - amount) <= rounding + sum((half_unit(f) for f in c), ZERO):
+                out.append(finding(doc, "text.dates", "warning",
+                                   f"说明中“{q}”写的是 {year} 年，但这是本文件 {doc.fiscal_year} 年度表中的数",
+                                   expected=amount, actual=amount, tables={f["table_id"] for f in c},
+                                   lines=[line] + [f["source_line"] for f in c],
+                                   message_en=f"“{q}” names {year}, but the amount is the {doc.fiscal_year} "
+                                              f"table's"))
+                break
     return out
 
 

@@ -28,6 +28,7 @@ CONNECT = re.compile(r"^(?:\*\*)?\s*(?:财政拨款)?\s*(?:年初预算|预算|�
                      r"(?:为|是|共计|合计|共|达)?\s*[:：]?\s*$")
 _OTHER_YEAR = re.compile(r"(20\d\d)\s*年")
 _PRIOR = re.compile(r"上年|上一年|去年|比|较")
+_COMPARING = re.compile(r"上年|上一年|去年|比|较|与|同期|相比|增|减")  # a sentence that compares years
 # a keyword that is the tail of a longer name: 其他工资福利支出, 非同级财政拨款预算收入
 _LONGER_NAME = re.compile(r"(?:其他|非同级|非本级|横向)$")
 _GB_SCOPE = re.compile(r"一般公共预算|财政拨款")  # 基本支出 / 项目支出 of the general budget
@@ -301,7 +302,7 @@ def text_figures(doc: Doc) -> list[TextFigure]:
     """Every figure the explanations state right after a keyword, in the order of the text."""
     if "text_figures" in doc.cache:
         return doc.cache["text_figures"]
-    out = []
+    out, other = [], []
     for para in sentences(doc):
         text, heading = para.text, para.heading
         taken: list[tuple[int, int]] = []
@@ -315,14 +316,19 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                     continue
                 before = text[max(0, m.start() - 12):m.start()]
                 years = {int(y) for y in _OTHER_YEAR.findall(before)}
-                if (years and doc.fiscal_year and years != {doc.fiscal_year}) or _PRIOR.search(before[-4:]):
+                if _PRIOR.search(before[-4:]):
                     continue  # a figure of another year
+                other_year = bool(years and doc.fiscal_year and years != {doc.fiscal_year})
                 if _LONGER_NAME.search(before):
                     continue
                 line = para.line_at(a.start())
                 if kw.needs_three_public and "三公" not in heading and "三公" not in _line_text(doc, line):
                     continue
                 taken.append((m.start(), a.end()))
+                if other_year:
+                    if len(years) == 1 and not _COMPARING.search(text[:m.start()]):
+                        other.append((years.pop(), kw, a, m, para, before))
+                    continue
                 number, unit = a.group(1).replace(",", ""), a.group(2)
                 factor = UNIT_FACTOR[unit]
                 decimals = len(number.split(".", 1)[1]) if "." in number else 0
@@ -341,6 +347,21 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                                                     and "预算" in text[m.end():a.start()])))
         out += [f for _, f in sorted(found, key=lambda x: x[0])]
     doc.cache["text_figures"] = out
+    doc.cache["_other_year_figures"] = other
+    return out
+
+
+def other_year_figures(doc: Doc) -> list[tuple[int, Keyword, Decimal, Decimal, int, str, str]]:
+    """Figures a sentence gives for another year than the document's ("2023 年度收、支总计 …" in a 2024 final
+    account), outside any comparison: (year, keyword, amount, rounding, line, quote, text before)."""
+    text_figures(doc)
+    out = []
+    for year, kw, a, m, para, before in doc.cache["_other_year_figures"]:
+        number, unit = a.group(1).replace(",", ""), a.group(2)
+        decimals = len(number.split(".", 1)[1]) if "." in number else 0
+        amount = Decimal(number) * UNIT_FACTOR[unit]
+        rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * UNIT_FACTOR[unit] if amount else ZERO
+        out.append((year, kw, amount, rounding, para.line_at(a.start()), quote(para.text, m.start(), a.end()), before))
     return out
 
 
@@ -435,4 +456,5 @@ def check_operating_costs(doc: Doc) -> list[dict] | None:
     return out
 
 
-__all__ = ["check_text_figures", "check_operating_costs", "text_figures", "text_figure_rows", "KEYWORDS"]
+__all__ = ["check_text_figures", "check_operating_costs", "text_figures", "text_figure_rows", "other_year_figures",
+           "KEYWORDS"]
