@@ -4,10 +4,18 @@ Measures, in one run: the parse (read → segment → tables → facts) of the d
 of the same texts copied to N documents (default 1,000); and the floor for the same files: reading the
 bytes, decoding, splitting table lines on tabs and parsing their numbers, nothing else. Prints the times and
 the ratio to the floor. Timing belongs here, not in tests.
+
+`--scale N` instead generates a corpus of N documents from the text disclosures, each with a sidecar
+giving it an agency of its own (as N agencies would publish), builds it as `python -m pipeline build`
+does, and prints the wall time and the peak memory (resident, high-water mark so far) after each stage,
+then the parse of a sample of it against its floor.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import shutil
 import tempfile
 import time
@@ -73,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
     ap.add_argument("--sources", default="disclosures")
     ap.add_argument("--copies", type=int, default=1000, help="documents in the scaled run")
+    ap.add_argument("--scale", type=int, default=0,
+                    help="build a generated corpus of this many documents (distinct agencies) and print "
+                         "wall time and peak memory per stage")
+    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     args = ap.parse_args(argv)
+    if args.scale:
+        return scale(Path(args.sources), args.scale, args.workers)
     paths = discover(Path(args.sources))
     if not paths:
         print(f"no disclosures in {args.sources}")
@@ -123,6 +137,83 @@ def _run(args, paths: list[Path], cache: Path) -> None:
     print(f"{len(many)} documents: parse {t_many:.1f} s ({t_many / len(many) * 1000:.1f} ms/doc), "
           f"floor {t_many_floor:.1f} s (ratio {t_many / t_many_floor:.1f}); "
           f"{sum(len(r.facts) for r in res_many)} facts")
+
+
+def make_corpus(sources: Path, n: int, folder: Path) -> list[Path]:
+    """N documents copied from the text disclosures, each with a sidecar naming an agency of its own and a
+    last line of its own (the same bytes twice are published once), so the build sees N agencies (N pages,
+    N ids), not N copies of five."""
+    texts = [p for p in discover(sources) if p.suffix in (".txt", ".md")]
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        src = texts[i % len(texts)]
+        dst = folder / f"{i:05d}_{src.name}"
+        dst.write_bytes(src.read_bytes() + f"\n样本{i:05d}\n".encode("utf-8"))
+        sidecar = {"agency": f"样本{i:05d}号单位", "agency_id": f"bench-agency-{i:05d}"}
+        (folder / f"{dst.stem}.meta.json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+        out.append(dst)
+    return out
+
+
+def peak_mib() -> tuple[float, float]:
+    """Peak resident memory so far of this process and of its largest finished child, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, child
+
+
+def scale(sources: Path, n: int, workers: int | None = None) -> int:
+    """Build a generated corpus of `n` documents as `python -m pipeline build` does, cold (no parts), then
+    again after a change to one file (its part made again, the others from the cache)."""
+    from .build import build_parts, default_workers
+    from .exports import write_exports
+    from .package import assemble
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        paths = make_corpus(sources, n, tmp / "disclosures")
+        load = os.getloadavg()
+        print(f"{n} generated documents ({len({p.name[6:] for p in paths})} texts, {n} agencies); "
+              f"{os.cpu_count()} cores, {workers or default_workers()} workers, "
+              f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+        rows = []
+        last = time.perf_counter()
+
+        def mark(stage: str) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            rows.append((stage, now - last, *peak_mib()))
+            last = now
+
+        def build(label: str) -> None:
+            outlines, failures = build_parts(paths, tmp, tmp / "cache", workers, tmp / "parts")
+            mark(f"{label}: read → validation, parts")
+            assemble([Path(o.part) for o in outlines if o.part], failures, tmp / "datapackage")
+            mark(f"{label}: package from the parts")
+
+        start = time.perf_counter()
+        build("cold")
+        total = time.perf_counter() - start
+        write_exports(tmp / "datapackage")
+        mark("downloads (exports stage)")
+        changed = paths[n // 2]
+        changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
+        last = start_change = time.perf_counter()
+        build("one file changed")
+        change = time.perf_counter() - start_change
+        for stage, secs, own, child in rows:
+            print(f"  {stage:<44} {secs:7.1f} s   peak {own:6.0f} MiB main, {child:6.0f} MiB largest worker")
+        print(f"  build (without downloads) {total:.1f} s; one file changed, rebuilt {change:.1f} s; "
+              f"load average now {os.getloadavg()[0]:.1f}")
+        sample = paths[:min(n, 100)]
+        t_parse, _ = timed(parse_all, sample, tmp, tmp / "cache")
+        t_floor, _ = best_of(3, floor, sample)
+        print(f"parse of {len(sample)} of them in one process {t_parse:.2f} s, floor {t_floor:.2f} s "
+              f"(ratio {t_parse / t_floor:.1f})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

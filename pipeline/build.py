@@ -2,13 +2,22 @@
 that one bad file never takes the others down."""
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import stat
+import tempfile
+import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .classify import MONEY_TYPES, listed_tables, table_type
 from .facts import build_table, fill_inferred, find_unplaced
 from .metadata import read_metadata
-from .model import DocumentResult, Message
+from .model import DocumentOutline, DocumentResult, Message
 from .privacy import mask
 from .read import UnreadableFile, read_source
 from .sections import build_glossary, build_sections
@@ -17,7 +26,10 @@ from .segment import segment
 SUFFIXES = (".txt", ".md", ".pdf")
 
 
-def parse_document(path: Path, display_path: str | None = None, cache_dir: Path | None = None) -> DocumentResult:
+def parse_document(path: Path, display_path: str | None = None, cache_dir: Path | None = None,
+                   doc_id: str | None = None) -> DocumentResult:
+    """read → segment → tables → facts for one file; `doc_id`, when given, replaces the one read or derived
+    (the build gives each of two documents that would share an id one made distinct)."""
     source = read_source(path, display_path, cache_dir)
     seg = segment(source)
     messages = list(source.messages)
@@ -27,6 +39,8 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
     sidecar = path.with_name(path.stem + ".meta.json")
     meta, meta_msgs = read_metadata(source, units, sidecar, str(Path(source.path).with_name(sidecar.name)))
     messages += meta_msgs
+    if doc_id:
+        meta["doc_id"] = doc_id
     doc_id = meta["doc_id"]
     tables = [
         build_table(block, doc_id, i + 1, meta["unit"] or "元", source.path, messages)
@@ -112,55 +126,253 @@ def shown_path(path: Path, root: Path | None) -> str:
 
 def parse_all(paths: list[Path], root: Path | None = None,
               cache_dir: Path | None = None) -> tuple[list[DocumentResult], list[Message]]:
-    """Parse every file; a file that cannot be read gives a located message and is skipped. PDF
-    extractions are cached in `cache_dir` when given."""
-    results: list[DocumentResult] = []
-    failures: list[Message] = []
-    for path in paths:
-        shown = shown_path(path, root)
-        try:
-            results.append(parse_document(path, shown, cache_dir))
-        except UnreadableFile as exc:
-            failures.append(Message(shown, None, "error", str(exc).split(": ", 1)[-1]))
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-            failures.append(Message(shown, None, "error", f"could not be parsed: {type(exc).__name__}: {exc}"))
+    """Parse every file (no later stage), in this process; see `build_documents`."""
+    return build_documents(paths, root, cache_dir, workers=1, stages=False)
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def build_documents(paths: list[Path], root: Path | None = None, cache_dir: Path | None = None,
+                    workers: int | None = None, stages: bool = True) -> tuple[list[DocumentResult], list[Message]]:
+    """Every file through the per-document stages (read → … → facts, and with `stages` projects and
+    validation), each document in a worker process (`workers`, default one per core; 1 runs them here).
+    A file that cannot be read gives a located message and is skipped. The main process only merges what
+    the workers return: the same bytes twice are published once, and two documents that would share an id
+    are run again with one made distinct, so the result does not depend on the number of workers or on
+    which finishes first. PDF extractions are cached in `cache_dir` when given."""
+    jobs = [(path, shown_path(path, root), cache_dir, None, stages) for path in paths]
+    outcomes = _run_jobs(jobs, workers)
+    results = [o for o in outcomes if isinstance(o, DocumentResult)]
+    failures = [o for o in outcomes if isinstance(o, Message)]
     results, dropped = _drop_duplicates(results)
     failures += dropped
+    job_of = {job[1]: job for job in jobs}
+    again = {i: (*job_of[results[i].source.path][:3], rename, stages) for i, rename in _made_distinct(results).items()}
+    for i, outcome in zip(again, _run_jobs(list(again.values()), workers)):
+        if isinstance(outcome, Message):
+            failures.append(outcome)
+        results[i] = outcome
+    return [r for r in results if isinstance(r, DocumentResult)], failures
+
+
+def _run_jobs(jobs: list[tuple], workers: int | None, fn=None) -> list:
+    """`fn` (default `document_job`) of every job, in the jobs' order, in `workers` processes (here when 1)."""
+    fn = fn or document_job
+    workers = min(workers or default_workers(), len(jobs))
+    if workers <= 1:
+        return [fn(*job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, *zip(*jobs)))
+
+
+def document_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, str] | None,
+                 stages: bool) -> DocumentResult | Message:
+    """One document through its stages: a DocumentResult, or the located message of why it has none.
+    `rename` is (doc_id, why) for a document given an id made distinct."""
+    try:
+        result = parse_document(path, shown, cache_dir, rename[0] if rename else None)
+    except UnreadableFile as exc:
+        return Message(shown, None, "error", str(exc).split(": ", 1)[-1])
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+        return Message(shown, None, "error", f"could not be parsed: {type(exc).__name__}: {exc}")
+    if rename:
+        result.messages.append(Message(result.source.path, None, "warning", rename[1]))
+    if stages:
+        run_stages([result])
+    return result
+
+
+def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | None = None,
+                workers: int | None = None, parts_dir: Path | None = None) -> tuple[list[DocumentOutline], list[Message]]:
+    """Every file through every per-document stage, its package rows written to a part (package.write_part)
+    in `parts_dir`, as `build_documents` does (workers, same bytes once, ids made distinct). A part is kept
+    under a key made of the sha256 of its source, its sidecar and the pipeline's code, so a rebuild runs
+    again only the documents that changed; the cache never changes the output. Without `parts_dir` the
+    parts go to a temporary folder."""
+    if parts_dir is None:
+        parts_dir = Path(tempfile.mkdtemp(prefix="pipeline-parts-"))
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    code = code_hash()
+    for old in parts_dir.iterdir():  # parts made by other code are never used again
+        if old.is_dir() and not old.name.startswith(code[:16] + "-"):
+            shutil.rmtree(old, ignore_errors=True)
+
+    def job(path: Path, shown: str, rename: tuple[str, str] | None):
+        key = part_key(code, path, shown, rename)
+        return (path, shown, cache_dir, rename, parts_dir / key if key else None)
+
+    jobs = [job(path, shown_path(path, root), None) for path in paths]
+    outcomes = _run_cached(jobs, workers)
+    results = [o for o in outcomes if isinstance(o, DocumentOutline)]
+    failures = [o for o in outcomes if isinstance(o, Message)]
+    results, dropped = _drop_duplicates(results)
+    failures += dropped
+    job_of = {j[1]: j for j in jobs}
+    again = {i: job(job_of[r.source_path][0], r.source_path, rename)
+             for i, rename in _made_distinct(results).items() for r in [results[i]]}
+    for i, outcome in zip(again, _run_cached(list(again.values()), workers)):
+        if isinstance(outcome, Message):
+            failures.append(outcome)
+        results[i] = outcome
+    return [r for r in results if isinstance(r, DocumentOutline)], failures
+
+
+def _run_cached(jobs: list[tuple], workers: int | None) -> list:
+    """The outline of each job's part: read from the cache where its part is there, else made by a worker."""
+    outcomes: list = [_cached(job[4]) for job in jobs]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    for i, outcome in zip(todo, _run_jobs([jobs[i] for i in todo], workers, part_job)):
+        outcomes[i] = outcome
+    return outcomes
+
+
+OUTLINE = "outline.pickle"
+
+
+def _cached(folder: Path | None) -> DocumentOutline | None:
+    if folder is None or not (folder / OUTLINE).is_file():
+        return None
+    try:
+        with open(folder / OUTLINE, "rb") as f:
+            outline = pickle.load(f)  # written by this code (the key holds its hash), in a git-ignored folder
+    except Exception:  # noqa: BLE001 - a damaged cache entry is made again
+        return None
+    if not isinstance(outline, DocumentOutline):
+        return None
+    outline.part = None if outline.left_out else str(folder)
+    return outline
+
+
+def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, str] | None,
+             folder: Path | None) -> DocumentOutline | Message:
+    """One document through every stage, its rows written to its part in `folder` (made under a temporary
+    name and renamed into place, so a part is whole or absent); returns its outline."""
+    from .package import write_part
+
+    result = document_job(path, shown, cache_dir, rename, True)
+    if isinstance(result, Message):
+        return result
+    if folder is None:  # a file that cannot be keyed (not a regular file): read by the read stage, never cached
+        folder = Path(tempfile.mkdtemp(prefix="pipeline-part-"))
+    work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        outline = DocumentOutline.of(result)
+        outline.left_out = write_part(result, work)
+        with open(work / OUTLINE, "wb") as f:
+            pickle.dump(outline, f, protocol=pickle.HIGHEST_PROTOCOL)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(work, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    outline.part = None if outline.left_out else str(folder)
+    return outline
+
+
+def code_hash() -> str:
+    """sha256 of what makes a part: the pipeline's source files, the schema and the pyarrow that writes."""
+    import pyarrow
+
+    from .schema import SCHEMA_DIR
+
+    digest = hashlib.sha256(f"pyarrow {pyarrow.__version__}\n".encode())
+    here = Path(__file__).resolve().parent
+    files = [p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [p for p in SCHEMA_DIR.rglob("*") if p.is_file()]
+    for p in sorted(files):
+        name = p.relative_to(here).as_posix() if p.is_relative_to(here) else f"schema/{p.relative_to(SCHEMA_DIR).as_posix()}"
+        digest.update(f"{name}\n".encode("utf-8"))
+        digest.update(hashlib.sha256(p.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def part_key(code: str, path: Path, shown: str, rename: tuple[str, str] | None) -> str | None:
+    """The cache key of a document's part: the code, the published path, an id given by the build, the
+    source's bytes and its sidecar's. None for what is not a regular file (the read stage says why)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    digest = hashlib.sha256(json.dumps([shown, rename], ensure_ascii=False).encode("utf-8"))
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    sidecar = path.with_name(path.stem + ".meta.json")
+    if sidecar.is_symlink():  # refused by the metadata stage; its target is not read here either
+        digest.update(b"symlink " + os.readlink(sidecar).encode("utf-8", "surrogateescape"))
+    elif sidecar.is_file():
+        digest.update(b"sidecar " + sidecar.read_bytes())
+    elif sidecar.exists():
+        return None
+    return f"{code[:16]}-{digest.hexdigest()[:40]}"
+
+
+def run_stages(results, timings: dict[str, float] | None = None) -> None:
+    """The stages after the parse, per document: projects (forms → projects/indicators), then validation
+    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage. A
+    stage that fails on one document leaves a located error in its report; the others go on. `timings`, if
+    given, collects the seconds spent per stage (for make bench)."""
+    from .projects import extract_projects
+    from .validate import quality_summary, validate
+
+    def projects(r):
+        r.extra["projects"], r.extra["indicators"] = extract_projects(r)
+
+    def validation(r):
+        r.extra["findings"] = validate(r)
+        r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
+
+    stages = [("projects", projects, ("projects", "indicators", "projects_unread")),
+              ("validation", validation, ("findings", "quality", "rule_outcomes", "text_figures"))]
+    for r in results:
+        for name, stage, keys in stages:
+            start = time.perf_counter()
+            try:
+                stage(r)
+            except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
+                for key in keys:
+                    r.extra.pop(key, None)
+                r.messages.append(Message(r.source.path, None, "error",
+                                          f"{name} stage failed: {type(exc).__name__}: {exc}"))
+            if timings is not None:
+                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _made_distinct(results) -> dict[int, tuple[str, str]]:
+    """Two files for the same agency, year and kind: each gets an id from its bytes, not from its order.
+    Returns {index: (new doc_id, why)}."""
     seen = Counter(r.document["doc_id"] for r in results)
-    for r in results:  # two files for the same agency, year and kind: ids from their bytes, not their order
+    renames = {}
+    for i, r in enumerate(results):
         old = r.document["doc_id"]
         if seen[old] > 1:
             new_id = f"{old[:ID_ROOM].rstrip('-')}-{r.document['source_sha256'][:8]}"
-            _rename(r, new_id)
-            r.messages.append(Message(r.source.path, None, "warning",
-                                      f"{seen[old]} documents would get the id {old!r}; this one is {new_id!r} "
-                                      "(from the first 8 hex digits of its sha256); pin a doc_id in its sidecar"))
-    return results, failures
+            renames[i] = (new_id, f"{seen[old]} documents would get the id {old!r}; this one is {new_id!r} "
+                                  "(from the first 8 hex digits of its sha256); pin a doc_id in its sidecar")
+    return renames
 
 
 ID_ROOM = 91  # an id made distinct gets "-" and 8 hex digits and stays within the declared 100 characters
 
 
-def _drop_duplicates(results: list[DocumentResult]) -> tuple[list[DocumentResult], list[Message]]:
+def _drop_duplicates(results: list) -> tuple[list, list[Message]]:
     """The same bytes committed twice are one document: the first by path is kept, the others reported."""
     first: dict[str, DocumentResult] = {}
     dropped: list[Message] = []
-    for r in sorted(results, key=lambda r: r.source.path):
+    def where(r) -> str:
+        return r.source_path if isinstance(r, DocumentOutline) else r.source.path
+
+    for r in sorted(results, key=where):
         kept = first.setdefault(r.document["source_sha256"], r)
         if kept is not r:
-            dropped.append(Message(r.source.path, None, "warning",
-                                   f"the same bytes as {kept.source.path} (sha256 {r.document['source_sha256'][:12]}…); "
+            dropped.append(Message(where(r), None, "warning",
+                                   f"the same bytes as {where(kept)} (sha256 {r.document['source_sha256'][:12]}…); "
                                    "published once, as that file"))
     return [r for r in results if first[r.document["source_sha256"]] is r], dropped
-
-
-def _rename(result: DocumentResult, new_id: str) -> None:
-    old = result.document["doc_id"]
-    result.document["doc_id"] = new_id
-    for t in result.tables:
-        t.doc_id = new_id
-        t.table_id = t.table_id.replace(old, new_id, 1)
-        for row in t.facts + t.cells:
-            row["doc_id"], row["table_id"] = new_id, t.table_id
-    for row in result.sections + result.glossary:
-        row["doc_id"] = new_id

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from .build import discover, parse_all
-from .model import Message
+from .build import build_parts, discover, run_stages  # noqa: F401 - run_stages: tests call it here
+from .model import DocumentOutline, Message
 
 # control characters (ESC …) a hostile file could carry into a terminal through a name or a message
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -28,17 +28,20 @@ def _by_severity(findings: list[dict]) -> str:
     return f"findings {n['error']} errors / {n['warning']} warnings / {n['info']} info"
 
 
+def outline(result) -> DocumentOutline:
+    return result if isinstance(result, DocumentOutline) else DocumentOutline.of(result)
+
+
 def summarize(result) -> str:
     """One line per document: what was read from it, and why when it has no money tables."""
-    d = result.document
-    extra = result.extra
-    findings = extra.get("findings", [])
-    facts = f"facts {len(result.facts)}"
-    if not result.facts:
-        facts += f" ({_no_money_tables(findings)})"
+    o = outline(result)
+    d = o.document
+    facts = f"facts {o.facts}"
+    if not o.facts:
+        facts += f" ({_no_money_tables(o.findings)})"
     return (f"{d['source_file']}: {d['agency'] or '?'} {d['fiscal_year'] or '?'} {d['kind'] or '?'} · "
-            f"tables {len(result.tables)}, {facts}, projects {len(extra.get('projects', []))}, "
-            f"{_by_severity(findings)}, unplaced or guessed {result.unplaced_count}")
+            f"tables {len(o.table_statuses)}, {facts}, projects {o.projects}, "
+            f"{_by_severity(o.findings)}, unplaced or guessed {o.unplaced_count}")
 
 
 def _no_money_tables(findings: list[dict]) -> str:
@@ -54,25 +57,24 @@ def _no_money_tables(findings: list[dict]) -> str:
 
 def details(result) -> str:
     """The -v line under a document's summary: its id and what its tables, cells and forms hold."""
-    d = result.document
+    o = outline(result)
     by_status: dict[str, int] = {}
-    for t in result.tables:
-        by_status[t.status] = by_status.get(t.status, 0) + 1
+    for status in o.table_statuses:
+        by_status[status] = by_status.get(status, 0) + 1
     status = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
-    return (f"    [{d['doc_id']}] tables: {status or 'none'}; cells {len(result.cells)}, "
-            f"indicators {len(result.extra.get('indicators', []))}")
+    return f"    [{o.document['doc_id']}] tables: {status or 'none'}; cells {o.cells}, indicators {o.indicators}"
 
 
 def closing(results, failures, left_out, seconds: float, out: Path) -> str:
     """The build's last line: documents published, not read and left out, what the published ones hold,
     where the package went."""
     out_files = {m.file for m in left_out}
-    results = [r for r in results if str(r.document.get("source_file") or r.source.path) not in out_files]
-    findings = [f for r in results for f in r.extra.get("findings", [])]
+    results = [o for o in map(outline, results) if str(o.document.get("source_file") or o.source_path) not in out_files]
+    findings = [f for o in results for f in o.findings]
     total = len(results) + len(failures) + len(left_out)
     line = (f"published {len(results)} of {total} documents in {seconds:.1f} s: "
-            f"{sum(len(r.facts) for r in results):,} facts, "
-            f"{sum(len(r.extra.get('projects', [])) for r in results):,} projects; "
+            f"{sum(o.facts for o in results):,} facts, "
+            f"{sum(o.projects for o in results):,} projects; "
             f"{_by_severity(findings)}; package in {out}/")
     if failures:
         line += f"; {len(failures)} not read (above)"
@@ -81,39 +83,8 @@ def closing(results, failures, left_out, seconds: float, out: Path) -> str:
     return line
 
 
-def run_stages(results, timings: dict[str, float] | None = None) -> None:
-    """The stages after the parse, per document: projects (forms → projects/indicators), then validation
-    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage. A
-    stage that fails on one document leaves a located error in its report; the others go on. `timings`, if
-    given, collects the seconds spent per stage (for make bench)."""
-    from .projects import extract_projects
-    from .validate import quality_summary, validate
-
-    def projects(r):
-        r.extra["projects"], r.extra["indicators"] = extract_projects(r)
-
-    def validation(r):
-        r.extra["findings"] = validate(r)
-        r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
-
-    stages = [("projects", projects, ("projects", "indicators", "projects_unread")),
-              ("validation", validation, ("findings", "quality", "rule_outcomes", "text_figures"))]
-    for r in results:
-        for name, stage, keys in stages:
-            start = time.perf_counter()
-            try:
-                stage(r)
-            except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
-                for key in keys:
-                    r.extra.pop(key, None)
-                r.messages.append(Message(r.source.path, None, "error",
-                                          f"{name} stage failed: {type(exc).__name__}: {exc}"))
-            if timings is not None:
-                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-
-
 def cmd_build(args) -> int:
-    from .package import SchemaError, write_package
+    from .package import SchemaError, assemble
     from .safepath import UnsafePath
 
     sources = Path(args.sources)
@@ -121,10 +92,14 @@ def cmd_build(args) -> int:
         print(f"error: {sources}: no such folder of disclosures", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    results, failures = parse_all(discover(sources), Path.cwd(), Path(args.cache) if args.cache else None)
-    run_stages(results)
+    try:
+        results, failures = build_parts(discover(sources), Path.cwd(), Path(args.cache) if args.cache else None,
+                                        args.workers, Path(args.parts) if args.parts else None)
+    except SchemaError as exc:  # an undeclared field or resource: a fault of the code, not of one document
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     # one line per file, in file order
-    for _, item in sorted([(r.source.path, r) for r in results] + [(m.file, m) for m in failures],
+    for _, item in sorted([(r.source_path, r) for r in results] + [(m.file, m) for m in failures],
                           key=lambda pair: pair[0]):
         if isinstance(item, Message):  # a file that could not be read at all
             emit(item, sys.stderr)
@@ -135,8 +110,9 @@ def cmd_build(args) -> int:
         for m in item.messages:
             if args.verbose or m.severity == "error":  # errors always; warnings are counted, -v lists them
                 emit(f"    {m}", None if args.verbose else sys.stderr)
+    left_out = [r.left_out for r in results if r.left_out]
     try:
-        left_out = [m for m in write_package(results, failures, Path(args.out)) if m not in failures]
+        assemble([Path(r.part) for r in results if r.part], failures + left_out, Path(args.out))
     except (OSError, SchemaError, UnsafePath) as exc:
         print(f"error: cannot write the package to {args.out}: {exc}", file=sys.stderr)
         return 1
@@ -213,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("-v", "--verbose", action="store_true", help="print every message")
     b.add_argument("--cache", default="build/cache/pdf",
                    help="folder of cached PDF extractions (keyed by the file's sha256); '' for none")
+    b.add_argument("--workers", type=int, default=None,
+                   help="worker processes for the per-document stages (default: one per core; 1: none)")
+    b.add_argument("--parts", default="build/parts",
+                   help="folder of each document's rows (parts), kept as a cache keyed by the sha256 of the "
+                        "source, its sidecar and the pipeline's code; '' for a temporary one")
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("site", help="generate and build the static site from a package")
     s.add_argument("--package", default="datapackage")

@@ -158,3 +158,31 @@ class DocumentResult:
     @property
     def cells(self) -> list[dict]:
         return [c for t in self.tables for c in t.cells]
+
+
+@dataclass
+class DocumentOutline:
+    """What the main process keeps of a document whose rows went to its part (see package.write_part): its
+    `documents` row, its messages and the counts its build line prints; `part` is the part's folder, None
+    when a value breaking the schema left it out (`left_out` says which)."""
+
+    document: dict
+    source_path: str
+    messages: list[Message]
+    table_statuses: list[str]
+    facts: int
+    cells: int
+    projects: int
+    indicators: int
+    unplaced_count: int
+    findings: list[dict]
+    part: str | None = None
+    left_out: Message | None = None
+
+    @classmethod
+    def of(cls, result: DocumentResult) -> "DocumentOutline":
+        return cls(document=result.document, source_path=result.source.path, messages=list(result.messages),
+                   table_statuses=[t.status for t in result.tables], facts=len(result.facts),
+                   cells=len(result.cells), projects=len(result.extra.get("projects", [])),
+                   indicators=len(result.extra.get("indicators", [])), unplaced_count=result.unplaced_count,
+                   findings=list(result.extra.get("findings", [])))

@@ -194,12 +194,17 @@ def text_columns(resource: dict, columns: list[list]) -> list[list[str]]:
     return [["" if v is None else _TEXT[f["type"]](v) for v in col] for f, col in zip(resource["fields"], columns)]
 
 
-def csv_bytes(resource: dict, text_cols: list[list[str]]) -> bytes:
+def csv_bytes(resource: dict, text_cols: list[list[str]], header: bool = True) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(f["name"] for f in resource["fields"])
+    if header:
+        w.writerow(f["name"] for f in resource["fields"])
     w.writerows(zip(*text_cols))
     return buf.getvalue().encode("utf-8")
+
+
+def csv_header(resource: dict) -> bytes:
+    return csv_bytes(resource, [[] for _ in resource["fields"]])
 
 
 def arrow_type(field: dict) -> pa.DataType:
@@ -208,12 +213,14 @@ def arrow_type(field: dict) -> pa.DataType:
             "number": pa.decimal128(dec["precision"], dec["scale"])}[field["type"]]
 
 
-def parquet_bytes(resource: dict, columns: list[list]) -> bytes:
-    fields = [pa.field(f["name"], arrow_type(f), metadata={"description": _desc(f)}) for f in resource["fields"]]
-    table = pa.table([pa.array(c, type=f.type) for c, f in zip(columns, fields)], schema=pa.schema(fields))
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    return buf.getvalue()
+def arrow_schema(resource: dict) -> pa.Schema:
+    return pa.schema([pa.field(f["name"], arrow_type(f), metadata={"description": _desc(f)})
+                      for f in resource["fields"]])
+
+
+def arrow_table(resource: dict, columns: list[list]) -> pa.Table:
+    schema = arrow_schema(resource)
+    return pa.table([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
 def _desc(item: dict) -> str:
@@ -230,7 +237,9 @@ def field_descriptor(field: dict) -> dict:
     return d
 
 
-def resource_descriptor(resource: dict, data: bytes, parquet: str | None) -> dict:
+def resource_descriptor(resource: dict, data: bytes | None, parquet: str | None,
+                        sha256: str | None = None, size: int | None = None) -> dict:
+    """`data` is the CSV's bytes, or None with its `sha256` and `size` when it was streamed."""
     schema: dict = {"fields": [field_descriptor(f) for f in resource["fields"]]}
     if "primary_key" in resource:
         schema["primaryKey"] = resource["primary_key"]
@@ -242,7 +251,8 @@ def resource_descriptor(resource: dict, data: bytes, parquet: str | None) -> dic
     d = {"name": resource["name"], "path": f"{resource['name']}.csv", "profile": "tabular-data-resource",
          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
          "title": resource["zh"], "description": resource["en"],
-         "hash": f"sha256:{hashlib.sha256(data).hexdigest()}", "bytes": len(data)}
+         "hash": f"sha256:{sha256 or hashlib.sha256(data).hexdigest()}",
+         "bytes": len(data) if data is not None else size}
     if parquet:
         d["parquet_path"] = parquet  # same rows, real types (decimal128 amounts)
     d["schema"] = schema
@@ -288,100 +298,178 @@ def _json(obj) -> bytes:
 
 # -------------------------------------------------------------------------------------------- writer
 
-def checked_columns(results, failures, resources: list[dict]):
-    """Typed columns of every resource from the documents whose rows all fit the schema. A document with a
-    value that breaks it (precision, overflow, a wrong type, an id off its pattern, a text over its length)
-    is left out with a located error, and the others are published. Returns (published results, failures,
-    columns). An undeclared field or resource is a fault of the code, not the data: it stops the build."""
-    columns = {r["name"]: [[] for _ in r["fields"]] for r in resources}
-    published, failures = [], list(failures)
-    for res in sorted(results, key=lambda r: r.document["doc_id"]):
-        rows = collect_rows([res], [])
-        try:
-            typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources}
-        except ValueProblem as exc:
-            failures.append(Message(str(res.document.get("source_file") or res.source.path), exc.line, "error",
-                                    f"document not published: a value breaks the package schema: {exc}"))
+# Each document's rows become a part as soon as they are made (in the worker that made them): per resource
+# the CSV lines without header, the typed rows as Arrow IPC, and the document's slice. The package is then
+# assembled by streaming the parts in doc_id order, so memory does not grow with the number of documents.
+PART_DONE = "part.json"  # written last: a folder without it is not a part
+
+
+def write_part(result, folder: Path) -> Message | None:
+    """Write the package rows of one document into `folder` (a part). A value that breaks the schema
+    (precision, overflow, a wrong type, an id off its pattern, a text over its length) leaves the document
+    out: the located error is returned and no part is written. An undeclared field or resource is a fault
+    of the code, not the data: it raises SchemaError."""
+    meta, resources = load_schema()
+    rows = collect_rows([result], [])
+    try:
+        typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources if r["name"] != "build_report"}
+    except ValueProblem as exc:
+        return Message(str(result.document.get("source_file") or result.source.path), exc.line, "error",
+                       f"document not published: a value breaks the package schema: {exc}")
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = result.document
+    descriptors = []
+    (folder / "slice").mkdir(exist_ok=True)
+    for res in resources:
+        if res["name"] not in typed:
             continue
-        published.append(res)
-        for name, cols in typed.items():
-            for col, values in zip(columns[name], cols):
-                col += values
-    report = [r for r in resources if r["name"] == "build_report"]
-    for r in report:
-        columns[r["name"]] = typed_columns(r, collect_rows([], failures)["build_report"])
-    return published, failures, columns
+        columns = typed[res["name"]]
+        body = csv_bytes(res, text_columns(res, columns), header=False)
+        (folder / f"{res['name']}.csv").write_bytes(body)
+        with pa.OSFile(str(folder / f"{res['name']}.arrow"), "wb") as sink:
+            table = arrow_table(res, columns)
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+        data = csv_header(res) + body
+        (folder / "slice" / f"{res['name']}.csv").write_bytes(data)
+        descriptors.append(resource_descriptor(res, data, None))
+    (folder / "slice" / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
+    for data in extracted_texts([result]).values():  # a PDF source: the text its lines count
+        (folder / "source.txt").write_bytes(data)
+    (folder / PART_DONE).write_bytes(_json({"document": doc, "pdf_text": bool(result.source.pages)}))
+    return None
 
 
 def write_package(results, failures, out: Path) -> list[Message]:
-    """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip.
-    Returns every failure: the files not read (`failures`) and the documents left out here.
+    """Write the package of these documents (see `assemble`), their parts made here in a temporary folder.
+    Returns every failure: the files not read (`failures`) and the documents left out here."""
+    out = Path(out)
+    failures = list(failures)
+    with tempfile.TemporaryDirectory(prefix=".parts.", dir=out.parent if out.parent.is_dir() else None) as tmp:
+        parts = []
+        for i, res in enumerate(sorted(results, key=lambda r: r.document["doc_id"])):
+            left_out = write_part(res, Path(tmp) / str(i))
+            if left_out:
+                failures.append(left_out)
+            else:
+                parts.append(Path(tmp) / str(i))
+        assemble(parts, failures, out)
+    return failures
+
+
+def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
+    """Write `out/datapackage.json`, `out/<resource>.csv|.parquet`, `out/docs/<doc_id>/` slices and the zip
+    from the parts (folders written by `write_part`), streamed one part at a time in doc_id order.
 
     Everything is written first into a temporary folder beside `out` and moved into place at the end, so a
     build that fails on the way leaves the previous package whole. Every path is checked to lie inside."""
     out = Path(out)
     meta, resources = load_schema()
-    results, failures, columns = checked_columns(results, failures, resources)
-    texts = {r["name"]: text_columns(r, columns[r["name"]]) for r in resources}
+    heads = [(json.loads((p / PART_DONE).read_text(encoding="utf-8")), p) for p in parts]
+    heads.sort(key=lambda h: h[0]["document"]["doc_id"])
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        _write_all(stage, meta, resources, results, columns, texts)
+        _write_all(stage, meta, resources, heads, failures)
         _move_into_place(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return failures
 
 
-def _write_all(out: Path, meta: dict, resources: list[dict], results, columns: dict, texts: dict) -> None:
-    files: dict[str, bytes] = {}  # name in the package → bytes; the zip takes them in this order
+ROW_GROUP = 200_000  # rows per Parquet row group: groups cut by row count alone, so the bytes never depend on the parts
+
+
+def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[dict, Path]],
+               failures: list[Message]) -> None:
+    names: list[str] = []  # files in the package, in the zip's order
     descriptors = []
     for res in resources:
-        data = csv_bytes(res, texts[res["name"]])
-        files[f"{res['name']}.csv"] = data
-        files[f"{res['name']}.parquet"] = parquet_bytes(res, columns[res["name"]])
-        descriptors.append(resource_descriptor(res, data, f"{res['name']}.parquet"))
-    documents = sorted((r.document for r in results), key=lambda d: d["doc_id"])
-    files = {"datapackage.json": _json(package_descriptor(documents, descriptors)),
-             "README.md": package_readme().encode("utf-8"), **files, **extracted_texts(results)}
-    for name, data in files.items():
-        target = inside(out, name)
-        target.parent.mkdir(parents=True, exist_ok=True)  # sources/<doc_id>.txt
-        target.write_bytes(data)
-
-    # row numbers of each document per resource, found once (not once per document)
-    by_doc: dict[str, dict[str, list[int]]] = {}
-    for res in resources:
-        names = [f["name"] for f in res["fields"]]
-        if "doc_id" in names:
-            groups = by_doc[res["name"]] = {}
-            for i, doc_id in enumerate(texts[res["name"]][names.index("doc_id")]):
-                groups.setdefault(doc_id, []).append(i)
-    for doc in documents:
-        _write_slice(inside(out, "docs", doc["doc_id"]), doc, resources, texts, by_doc)
+        name = res["name"]
+        if name == "build_report":
+            columns = typed_columns(res, collect_rows([], failures)["build_report"])
+            data = csv_bytes(res, text_columns(res, columns))
+            inside(out, f"{name}.csv").write_bytes(data)
+            digest, size = hashlib.sha256(data), len(data)
+            pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
+        else:
+            digest, size = _stream_csv(inside(out, f"{name}.csv"), res, [p / f"{name}.csv" for _, p in heads])
+            _stream_parquet(inside(out, f"{name}.parquet"), res, [p / f"{name}.arrow" for _, p in heads])
+        names += [f"{name}.csv", f"{name}.parquet"]
+        descriptors.append(resource_descriptor(res, None, f"{name}.parquet", digest.hexdigest(), size))
+    documents = [h["document"] for h, _ in heads]
+    inside(out, "datapackage.json").write_bytes(_json(package_descriptor(documents, descriptors)))
+    inside(out, "README.md").write_bytes(package_readme().encode("utf-8"))
+    names = ["datapackage.json", "README.md"] + names
+    for head, part in heads:
+        doc_id = head["document"]["doc_id"]
+        _link_tree(part / "slice", inside(out, "docs", doc_id))
+        if head["pdf_text"]:
+            target = inside(out, "sources", f"{doc_id}.txt")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link(part / "source.txt", target)
+            names.append(f"sources/{doc_id}.txt")
 
     with zipfile.ZipFile(inside(out, meta["zip_name"]), "w") as zf:
-        for name, data in files.items():
+        for name in names:
+            path = inside(out, name)
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever platform builds it
             info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+            info.file_size = path.stat().st_size
+            with open(path, "rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _write_slice(folder: Path, doc: dict, resources: list[dict], texts: dict[str, list[list[str]]],
-                 by_doc: dict[str, dict[str, list[int]]]) -> None:
-    """The resources that have a doc_id, filtered to one document, as CSV with their own descriptor."""
-    folder.mkdir(parents=True, exist_ok=True)
-    descriptors = []
-    for res in resources:
-        if res["name"] not in by_doc:
-            continue
-        keep = by_doc[res["name"]].get(doc["doc_id"], [])
-        data = csv_bytes(res, [[c[i] for i in keep] for c in texts[res["name"]]])
-        inside(folder, f"{res['name']}.csv").write_bytes(data)
-        descriptors.append(resource_descriptor(res, data, None))
-    inside(folder, "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
+def _stream_csv(target: Path, res: dict, bodies: list[Path]):
+    digest = hashlib.sha256()
+    size = 0
+    with open(target, "wb") as dst:
+        for chunk in [csv_header(res)]:
+            dst.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        for body in bodies:
+            with open(body, "rb") as src:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+    return digest, size
+
+
+def _stream_parquet(target: Path, res: dict, parts: list[Path]) -> None:
+    schema = arrow_schema(res)
+    pending: list[pa.Table] = []
+    count = 0
+    with pq.ParquetWriter(str(target), schema, compression="zstd") as writer:
+        for part in parts:
+            with pa.memory_map(str(part)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            pending.append(table)
+            count += table.num_rows
+            while count >= ROW_GROUP:
+                whole = pa.concat_tables(pending)
+                writer.write_table(whole.slice(0, ROW_GROUP).combine_chunks())
+                rest = whole.slice(ROW_GROUP)
+                pending, count = [rest], rest.num_rows
+        if count or not parts:
+            whole = pa.concat_tables(pending) if pending else arrow_table(res, [[] for _ in res["fields"]])
+            writer.write_table(whole.combine_chunks())
+
+
+def _link(src: Path, dst: Path) -> None:
+    """A hard link where the file system allows one (a part may be kept in the cache), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(src.iterdir()):
+        _link(entry, inside(dst, entry.name))
 
 
 def _move_into_place(stage: Path, out: Path) -> None:

@@ -116,7 +116,7 @@ def test_a_failed_build_leaves_the_previous_package_intact(tmp_path, two_results
 
     def explode(*a, **k):
         raise OSError("disk full (simulated)")
-    monkeypatch.setattr(package, "parquet_bytes", explode)
+    monkeypatch.setattr(package, "_stream_parquet", explode)
     with pytest.raises(OSError):
         write_package(two_results, [], out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

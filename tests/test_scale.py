@@ -1,0 +1,84 @@
+"""The build at scale: the per-document stages run in worker processes, and what they give does not depend
+on how many (the merge is the main process's alone). Timings are in `make bench`, never here."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus(folder: Path) -> Path:
+    """Two disclosures, the same bytes twice, and two documents of one agency, year and kind (ids made
+    distinct), plus a file that cannot be read: every path the merge takes."""
+    texts = sorted((ROOT / "disclosures").glob("*.txt"))
+    folder.mkdir()
+    for p in texts[:2]:
+        shutil.copyfile(p, folder / p.name)
+    shutil.copyfile(texts[0], folder / "zz_same_bytes.txt")
+    changed = texts[1].read_bytes() + "\n另：本文件为测试副本。\n".encode("utf-8")
+    (folder / "zz_same_agency.txt").write_bytes(changed)
+    (folder / "zz_empty.txt").write_bytes(b"")
+    return folder
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("scale")
+    src = corpus(tmp / "src")
+    out = {}
+    for workers in (1, 2):
+        main(["build", "--sources", str(src), "--out", str(tmp / f"w{workers}"), "--workers", str(workers),
+              "--cache", ""])
+        out[workers] = files(tmp / f"w{workers}")
+    return out
+
+
+def test_the_package_is_byte_identical_whatever_the_number_of_workers(builds):
+    assert builds[1].keys() == builds[2].keys()
+    assert [name for name in builds[1] if builds[1][name] != builds[2][name]] == []
+
+
+def test_the_merge_drops_same_bytes_and_makes_colliding_ids_distinct(builds):
+    package = json.loads(builds[2]["datapackage.json"])
+    ids = [s["doc_id"] for s in package["sources"]]
+    assert len(ids) == 3 == len(set(ids))  # the same bytes published once, the empty file not at all
+    made_distinct = [i for i in ids if re.search(r"-[0-9a-f]{8}$", i)]
+    assert len(made_distinct) == 2 and made_distinct[0][:-9] == made_distinct[1][:-9]
+    report = builds[2]["build_report.csv"].decode("utf-8")
+    assert "zz_empty.txt" in report and "zz_same_bytes.txt" in report
+
+
+def test_the_cache_never_changes_the_output_and_a_change_remakes_only_its_part(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in sorted((ROOT / "disclosures").glob("*.txt"))[:3]:
+        shutil.copyfile(p, src / p.name)
+    parts = tmp_path / "parts"
+
+    def build(out: str, *extra: str) -> dict[str, bytes]:
+        assert main(["build", "--sources", str(src), "--out", str(tmp_path / out), "--cache", "", *extra]) == 0
+        return files(tmp_path / out)
+
+    cold = build("cold", "--parts", str(parts))
+    made = {p.name for p in parts.iterdir()}
+    assert len(made) == 3
+    assert build("warm", "--parts", str(parts)) == cold
+
+    changed = sorted(src.iterdir())[-1]
+    changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
+    warm = build("changed", "--parts", str(parts))
+    new = {p.name for p in parts.iterdir()} - made
+    assert len(new) == 1  # only the changed document ran again
+    assert warm == build("fresh")  # parts in a temporary folder, nothing cached
+    assert warm != cold
