@@ -1,6 +1,6 @@
 # make build: set up .venv from the pinned lock file, build the data package and the site.
 # make test:  run every test.   make serve: show the built site at http://127.0.0.1:8000/.
-# make bench: parse-time benchmark.
+# make bench: parse-time benchmark.  make bench-scale N=1000: a generated corpus, time and memory per stage.
 #
 # The Python that makes .venv: the first of these names that runs Python 3.11 or newer (a pyenv shim of a
 # version that is not installed fails to run and is passed over). Override: `make build PYTHON=python3.12`.
@@ -12,7 +12,7 @@ STAMP   := .venv/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: build package site test serve bench clean
+.PHONY: build package site test serve bench bench-scale clean
 
 build: package site
 
@@ -45,6 +45,11 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pipeline.bench
+
+# a generated corpus of N documents (N agencies) built as `make build` does: time and memory per stage
+N ?= 1000
+bench-scale: $(STAMP)
+	$(PY) -m pipeline.bench --scale $(N)
 
 clean:
 	find datapackage -mindepth 1 -maxdepth 1 ! -name schema -exec rm -rf {} +; rm -rf build site site_src/docs
