@@ -290,6 +290,11 @@ def test_database_has_declared_types_keys_and_indexes(pkg):
         count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         with (pkg / res["path"]).open(encoding="utf-8") as fh:
             assert count == sum(1 for _ in csv.DictReader(fh)), name
+    declared = [(r["name"], f["name"], f["type"], f.get("description")) for r in descriptor["resources"]
+                for f in r["schema"]["fields"]]
+    assert con.execute('SELECT resource, field, type, description FROM "_fields" '
+                       'ORDER BY (SELECT rowid FROM "_resources" WHERE resource = "_fields".resource), position'
+                       ).fetchall() == declared
     fks = con.execute('PRAGMA foreign_key_list("facts")').fetchall()
     assert {(fk[2], fk[3]) for fk in fks} >= {("tables", "table_id")}
 

@@ -2,9 +2,10 @@
 
 Every resource the package declares becomes a table with its declared column types (TEXT, INTEGER, REAL,
 BOOLEAN), its primary key and its foreign keys, plus an index on `doc_id` and on `code` wherever a table has
-them. SQLite is chosen over a
-DuckDB file because its bytes are the same on every build (a DuckDB file carries random identifiers), every
-tool opens it (sqlite3, Datasette, DuckDB's sqlite reader, pandas, Excel via ODBC) and Python has it built in.
+them; `_resources` and `_fields` carry the data dictionary (what each table and column means).
+
+SQLite is chosen over a DuckDB file because its bytes are the same on every build (a DuckDB file carries
+random identifiers), every tool opens it (sqlite3, Datasette, DuckDB's sqlite reader, pandas, Excel via ODBC) and Python has it built in.
 
 SQLite has no exact decimal type: amounts are REAL (8-byte floats), which hold every amount below 10^11 元
 exactly to the 4 decimal places the package keeps (a test checks each one); `published_value` keeps the
@@ -67,6 +68,7 @@ def write_database(pkg: Package, path: Path) -> None:
             marks = ", ".join("?" * len(names))
             con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({marks})",
                             ([_sql(row.get(n)) for n in names] for row in pkg.rows.get(res["name"], [])))
+        write_dictionary(con, pkg)
         con.commit()
         broken = con.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
@@ -75,6 +77,24 @@ def write_database(pkg: Package, path: Path) -> None:
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def write_dictionary(con: sqlite3.Connection, pkg: Package) -> None:
+    """The data dictionary inside the file: `_resources` and `_fields` (the leading "_" keeps them apart from
+    the package's resources), so whoever opens the database alone can read what each column means."""
+    con.execute('CREATE TABLE "_resources" ("resource" TEXT PRIMARY KEY, "title" TEXT, "description" TEXT, '
+                '"primary_key" TEXT, "source_csv" TEXT)')
+    con.execute('CREATE TABLE "_fields" ("resource" TEXT NOT NULL REFERENCES "_resources" ("resource"), '
+                '"position" INTEGER NOT NULL, "field" TEXT NOT NULL, "type" TEXT NOT NULL, "sql_type" TEXT NOT NULL, '
+                '"description" TEXT, PRIMARY KEY ("resource", "field"))')
+    for res in pkg.descriptor["resources"]:
+        schema = res["schema"]
+        con.execute('INSERT INTO "_resources" VALUES (?, ?, ?, ?, ?)',
+                    (res["name"], res.get("title"), res.get("description"),
+                     ", ".join(_list(schema.get("primaryKey", []))) or None, res.get("path")))
+        con.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?)',
+                        [(res["name"], i, f["name"], f["type"], SQL_TYPE[f["type"]], f.get("description"))
+                         for i, f in enumerate(schema["fields"], 1)])
 
 
 def _sql(v):
