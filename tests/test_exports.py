@@ -409,6 +409,23 @@ def test_one_failing_workbook_leaves_the_others_and_stale_files_go(tmp_path, pkg
         assert (out / workbook_path(d["doc_id"])).read_bytes() == (pkg / workbook_path(d["doc_id"])).read_bytes()
 
 
+def test_a_failing_database_leaves_the_other_downloads(tmp_path, pkg, monkeypatch):
+    import pipeline.exports.database as database
+
+    out = tmp_path / "datapackage"
+    shutil.copytree(pkg, out)
+
+    def broken(pkg_, path):
+        raise ValueError("planted: 3 rows break a foreign key")
+
+    monkeypatch.setattr(database, "write_database", broken)
+    problems, _ = write_exports(out)
+    assert len(problems) == 1 and "database not written" in problems[0] and "planted" in problems[0]
+    listed = {e["kind"] for e in read_manifest(out)}
+    assert listed == {"xlsx", "fiscal-data-package"}
+    assert not (out / EXPORTS / "fiscal-disclosures.sqlite").exists()  # the earlier build's is not left behind
+
+
 def test_site_lists_downloads_with_checksums_and_links_each_workbook(tmp_path, pkg, rows):
     from pipeline.site import generate
 

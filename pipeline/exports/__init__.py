@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 from datetime import datetime, timezone
@@ -86,19 +87,27 @@ def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[
     timings["xlsx"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    db = inside(out, DATABASE)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    write_database(pkg, db)
-    entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite", "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
+    try:
+        db = inside(out, DATABASE)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        write_database(pkg, db)
+        entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
+                             "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
+    except (OSError, ValueError, sqlite3.Error) as exc:  # the other downloads are still written
+        problems.append(f"{root / EXPORTS / DATABASE}: database not written: {type(exc).__name__}: {exc}")
     timings["sqlite"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    for name, data in fiscal_package(pkg).items():
-        entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", data, "fiscal-data-package",
-                             "Fiscal Data Package（facts 金额视图 / amounts view）"))
+    try:
+        for name, data in fiscal_package(pkg).items():
+            entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", data, "fiscal-data-package",
+                                 "Fiscal Data Package（facts 金额视图 / amounts view）"))
+    except (OSError, ValueError, KeyError) as exc:
+        problems.append(f"{root / EXPORTS / FISCAL_DIR}: Fiscal Data Package not written: {type(exc).__name__}: {exc}")
     timings["fiscal"] = time.perf_counter() - start
 
     manifest = {"created": pkg.descriptor.get("created"), "downloads": entries}
+    out.mkdir(parents=True, exist_ok=True)
     inside(out, MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return problems, timings
 
