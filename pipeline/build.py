@@ -329,7 +329,7 @@ def run_stages(results, timings: dict[str, float] | None = None) -> None:
         r.extra["findings"] = validate(r)
         r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
 
-    stages = [("projects", projects, ("projects", "indicators", "projects_unread")),
+    stages = [("projects", projects, ("projects", "indicators", "projects_unread", "project_funds")),
               ("validation", validation, ("findings", "quality", "rule_outcomes", "text_figures"))]
     for r in results:
         for name, stage, keys in stages:

@@ -1,9 +1,11 @@
 """Stage: performance forms (绩效目标表 / 绩效自评表 / 部门整体支出绩效目标申报表) → `projects` and `indicators`.
 
 `extract_projects(result)` → (projects, indicators), the rows of the two resources.
-`extract_forms(result)` → the same plus `unread`: one dict per form row that no field could take
-({doc_id, table_id, source_line, text}); every such row is still in `cells`. Each project also carries
-`unread_rows` (how many of its own rows were not read) and `unread_lines`.
+`extract_forms(result)` → (projects, indicators, unread, funds): `unread` has one dict per form row that no
+field could take ({doc_id, table_id, source_line, text}; every such row is still in `cells`); `funds` has one
+project_funds row per amount printed in a form's fund block (period, side, source, measure, value, as
+printed, line and column). `projects` keeps what describes a project and `funds_total`, the one amount that
+names its size (also a row of `funds`). Each project also carries `unread_rows` and `unread_lines`.
 
 Layouts read (all by what the cells say, not by fixed columns):
 - one form per project, possibly continued in the next table (a 年度绩效目标表 after its 申报表): a table
@@ -49,10 +51,11 @@ def _kind(title: str, rows_keys: list[str]) -> str:
     return "target"
 
 
-def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[dict]]:
+def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     doc = result.document
     doc_id = doc["doc_id"]
     doc_unit = doc.get("unit") or ""
+    year = str(doc.get("fiscal_year") or "")
     found: list[tuple[dict, list[dict]]] = []  # in document order
     unread: list[dict] = []
     reader: FormReader | None = None
@@ -90,7 +93,7 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
         unit = t.block.unit_text or (t.unit if not t.unit_inferred else "") or doc_unit
         if any(is_big_table_header(tk) for tk in toks_by_row):
             close()
-            big = BigTableReader(doc_id, unit, doc.get("agency") or "")
+            big = BigTableReader(doc_id, unit, doc.get("agency") or "", year)
             for r in rows:
                 big.feed(r)
             projs, bad = big.finish()
@@ -111,7 +114,7 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
                                         or reader.s.indicators):
                 close()
             if reader is None:
-                reader = FormReader(doc_id, unit, _kind(t.title, all_keys))
+                reader = FormReader(doc_id, unit, _kind(t.title, all_keys), year, doc.get("kind") or "")
             if not reader_tables or reader_tables[-1] != t.table_id:
                 reader_tables.append(t.table_id)
             reader.feed(r)
@@ -119,6 +122,7 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
 
     projects: list[dict] = []
     indicators: list[dict] = []
+    funds: list[dict] = []
     ids: list[str] = []
     for n, (p, inds) in enumerate(found, start=1):
         pid = f"{doc_id}-p{n:03d}"
@@ -132,17 +136,22 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
             p.setdefault("parent_project_id", "")
         p["indicator_count"] = len(inds)
         p["table_ids"] = " ".join(p["table_ids"]) if isinstance(p["table_ids"], list) else p["table_ids"]
+        for f in p.pop("_funds", []):
+            funds.append({"project_id": p["project_id"], "doc_id": doc_id, **f})
         projects.append(p)
         for i, ind in enumerate(inds, start=1):
             ind["project_id"] = p["project_id"]
             ind["indicator_no"] = i
             indicators.append(ind)
-    return projects, indicators, unread
+    return projects, indicators, unread, funds
 
 
 def extract_projects(result: DocumentResult) -> tuple[list[dict], list[dict]]:
-    projects, indicators, unread = extract_forms(result)
+    """(projects, indicators); the form's printed amounts go to result.extra["project_funds"] and the rows
+    no field could take to result.extra["projects_unread"]."""
+    projects, indicators, unread, funds = extract_forms(result)
     result.extra["projects_unread"] = unread
+    result.extra["project_funds"] = funds
     return projects, indicators
 
 

@@ -33,6 +33,7 @@ CONTRACT = {
     "cells": "doc_id table_id row col text source_line",
     "findings": "doc_id rule_id severity message expected actual difference table_ids source_lines",
     "projects": "project_id doc_id name department implementing_unit funds_total source_line",
+    "project_funds": "project_id doc_id period source measure value published_value unit source_line page",
     "indicators": "project_id doc_id level1 level2 name operator target_value target_unit target_text "
                   "actual_text weight score source_line",
     "sections": "doc_id heading_path text line_start line_end",

@@ -25,6 +25,15 @@ def inds_of(indicators, project):
     return [i for i in indicators if i["project_id"] == project["project_id"]]
 
 
+def fund(funds, project, source, measure="budget", period="year", side="income"):
+    """The project's printed amount (project_funds) of one source and measure; period "year" = the form's year."""
+    got = [f["value"] for f in funds if f["project_id"] == project["project_id"] and f["source"] == source
+           and f["measure"] == measure and f["side"] == side
+           and (f["period"] != "implementation" if period == "year" else f["period"] == period)]
+    assert len(got) <= 1, got
+    return got[0] if got else None
+
+
 @pytest.fixture(scope="module")
 def docs():
     return {n: extract_forms(parse_document(D / n)) for n in (F000, F001, F002, F003, F004)}
@@ -72,11 +81,11 @@ def test_checkbox_choice_and_money():
 # ------------------------------------------------------------------ 000: one form per project, shifted cells
 def test_000_form_slice_names_funds_hierarchy(tmp_path):
     head = "中卫市人力资源和社会保障局\n\n2024 年部门预算\n\n九、部门项目支出预算绩效目标表\n"
-    projects, indicators, unread = forms(slice_doc(tmp_path, F000, [(391, 440)], head))
+    projects, indicators, unread, funds = forms(slice_doc(tmp_path, F000, [(391, 440)], head))
     assert [p["name"] for p in projects] == ["取消劳动能力鉴定收费市级补助专项业务经费", "劳动人事争议仲裁办案专项业务经费"]
     p = projects[1]
     assert p["funds_total"] == Decimal("100000") and isinstance(p["funds_total"], Decimal)
-    assert p["funds_fiscal"] == Decimal("100000") and p["funds_other"] == Decimal("0")
+    assert fund(funds, p, "fiscal") == Decimal("100000") and fund(funds, p, "other") == Decimal("0")
     assert p["attribute"] == "一年期项目" and p["period"] == "2024年"
     assert p["department_code"] == "310" and p["implementing_unit"].endswith("局机关")
     assert p["source_line"] > 0 and p["kind"] == "target"
@@ -91,7 +100,7 @@ def test_000_form_slice_names_funds_hierarchy(tmp_path):
 
 
 def test_000_whole_document(docs):
-    projects, indicators, unread = docs[F000]
+    projects, indicators, unread, funds = docs[F000]
     assert len(projects) == 21 and all(p["name"] and p["funds_total"] is not None for p in projects)
     by = {p["name"]: p for p in projects}
     assert by["全民创业发展资金"]["funds_total"] == Decimal("27000000")
@@ -108,13 +117,14 @@ def test_000_whole_document(docs):
 # ------------------------------------------------------------------ 001: self-evaluations
 def test_001_self_evaluation_slice(tmp_path):
     head = "宁夏回族自治区人力资源和社会保障厅\n\n2024 年度部门决算\n"
-    projects, indicators, _ = forms(slice_doc(tmp_path, F001, [(671, 715)], head))
+    projects, indicators, _, funds = forms(slice_doc(tmp_path, F001, [(671, 715)], head))
     (p,) = projects
     assert p["kind"] == "self_evaluation" and p["name"] == "人力资源信息系统运行维护费"
-    assert p["funds_budget_start"] == Decimal("4798000") and p["funds_budget_full"] == Decimal("4798000")
-    assert p["funds_spent"] == Decimal("3453500") and p["funds_total"] == Decimal("4798000")
-    assert p["execution_rate"] == Decimal("71.98") and p["funds_score"] == Decimal("7.20")
-    assert p["funds_fiscal"] == Decimal("3200000") and p["funds_carryover"] == Decimal("1598000")
+    assert fund(funds, p, "total", "budget_start") == Decimal("4798000") == fund(funds, p, "total", "budget_full")
+    assert fund(funds, p, "total", "spent") == Decimal("3453500") and p["funds_total"] == Decimal("4798000")
+    assert fund(funds, p, "total", "rate") == Decimal("71.98") and fund(funds, p, "total", "score") == Decimal("7.20")
+    assert fund(funds, p, "fiscal", "budget_full") == Decimal("3200000")
+    assert fund(funds, p, "carryover", "budget_full") == Decimal("1598000")
     assert p["score"] == Decimal("90.00") and p["department_code"] == "303" and p["implementing_unit_code"] == "303001"
     assert p["goals"].startswith("按照自治区党委信息化建设相关要求") and p["goals_actual"].startswith("2024年开展了OA")
     got = {(i["level2"], i["name"]): i for i in indicators}
@@ -130,14 +140,14 @@ def test_001_self_evaluation_slice(tmp_path):
 
 
 def test_001_whole_document(docs):
-    projects, indicators, unread = docs[F001]
+    projects, indicators, unread, funds = docs[F001]
     assert len(projects) == 26 and all(p["kind"] == "self_evaluation" for p in projects)
     # a blank 年初预算数 is not printed: the amounts fill the columns from the right
     car = next(p for p in projects if p["name"] == "公务用车采购")
-    assert car["funds_budget_start"] is None and car["funds_budget_full"] == Decimal("179800")
-    assert car["funds_spent"] == Decimal("179800") and car["execution_rate"] == Decimal("100")
+    assert fund(funds, car, "total", "budget_start") is None and fund(funds, car, "total", "budget_full") == Decimal("179800")
+    assert fund(funds, car, "total", "spent") == Decimal("179800") and fund(funds, car, "total", "rate") == Decimal("100")
     first = projects[0]
-    assert first["funds_budget_start"] == Decimal("10516800") and first["score"] == Decimal("92.87")
+    assert fund(funds, first, "total", "budget_start") == Decimal("10516800") and first["score"] == Decimal("92.87")
     assert all(p["score"] is not None for p in projects)
     assert {u["text"] for u in unread} >= {"指标2:", "双指标"}
 
@@ -145,7 +155,7 @@ def test_001_whole_document(docs):
 # ------------------------------------------------------------------ 002: one table, many projects
 def test_002_one_big_table_slice(tmp_path):
     head = "海东市人力资源和社会保障局\n\n2024 年部门预算\n"
-    projects, indicators, _ = forms(slice_doc(tmp_path, F002, [(499, 541)], head))
+    projects, indicators, _, funds = forms(slice_doc(tmp_path, F002, [(499, 541)], head))
     assert [p["name"] for p in projects] == ["劳动维权工作经费", "编制外长期聘用人员支出", "职业技能提升培训工作经费"]
     a, b, c = projects
     assert a["project_code"] == "63020000023T000000040" and a["category"] == "3-特定目标类"
@@ -164,7 +174,7 @@ def test_002_one_big_table_slice(tmp_path):
 
 
 def test_002_whole_document_adds_up(docs):
-    projects, indicators, _ = docs[F002]
+    projects, indicators, _, funds = docs[F002]
     assert len(projects) == 36
     assert sum(p["funds_total"] for p in projects) == Decimal("12660800") == projects[0]["table_total"]
     names = {p["name"] for p in projects}
@@ -178,11 +188,11 @@ def test_002_whole_document_adds_up(docs):
 # ------------------------------------------------------------------ 003: whole-department sheet and checkbox forms
 def test_003_checkbox_form_with_its_annual_table(tmp_path):
     head = "通城县人力资源和社会保障局\n\n2024 年部门预算\n"
-    projects, indicators, _ = forms(slice_doc(tmp_path, F003, [(234, 268)], head))
+    projects, indicators, _, funds = forms(slice_doc(tmp_path, F003, [(234, 268)], head))
     (p,) = projects
     assert p["name"] == "事业单位公开招聘工作人员及引进高层次人才考试招聘费"
     assert p["attribute"] == "新增性项目" and p["project_type"] == "一般公共预算"
-    assert p["funds_total"] == Decimal("500000") and p["funds_fiscal"] == Decimal("500000")
+    assert p["funds_total"] == Decimal("500000") and fund(funds, p, "fiscal") == Decimal("500000")
     assert len(p["table_ids"].split()) == 2  # the 年度绩效目标表 is a separate table of the same project
     assert p["goals"].startswith("积极做好招工录用") and p["goals_long_term"].startswith("做好机关事业单位公开招聘")
     phases = {i["phase"] for i in indicators}
@@ -192,13 +202,19 @@ def test_003_checkbox_form_with_its_annual_table(tmp_path):
 
 
 def test_003_whole_document(docs):
-    projects, indicators, _ = docs[F003]
+    projects, indicators, _, funds = docs[F003]
     dept = [p for p in projects if p["kind"] == "department_overall"]
     (d,) = dept
-    assert d["funds_total"] == Decimal("345356900") and d["funds_project"] == Decimal("327760000")
+    assert d["funds_total"] == Decimal("345356900")
+    spending = {(f["source"], f["period"], f["row_label"]): f["value"] for f in funds
+                if f["project_id"] == d["project_id"] and f["side"] == "spending" and f["measure"] == "budget"}
+    assert spending[("project", "2024", "项目支出")] == Decimal("327760000")
     items = [p for p in projects if p["kind"] == "department_list_item"]
     assert len(items) == 25 and all(p["parent_project_id"] == d["project_id"] for p in items)
-    assert sum(p["funds_total"] for p in items) == d["funds_list_total"] == Decimal("327760000")
+    # the list's 合计 prints both columns (项目总预算, 项目本年度预算), each the sum of the items' own
+    assert sum(p["funds_total"] for p in items) == spending[("project", "2024", "合计")] == Decimal("327760000")
+    assert sum(fund(funds, p, "total", period="implementation") for p in items) \
+        == spending[("project", "implementation", "合计")]
     assert len([p for p in projects if p["kind"] == "target"]) == 4
     di = inds_of(indicators, d)
     sat = next(i for i in di if i["phase"] == "长期" and i["level2"] == "服务对象满意度指标")
@@ -210,11 +226,12 @@ def test_003_whole_document(docs):
 # ------------------------------------------------------------------ 004: 元, 实施期 and 年度 side by side
 def test_004_side_by_side_slice(tmp_path):
     head = "兴县人力资源和社会保障局\n\n2023 年部门预算\n"
-    projects, indicators, _ = forms(slice_doc(tmp_path, F004, [(1494, 1528)], head))
+    projects, indicators, _, funds = forms(slice_doc(tmp_path, F004, [(1494, 1528)], head))
     (p,) = projects
     assert p["name"] == "2023年企业退休人员烤火费(2022年后退休人员)"
-    assert p["funds_total"] == Decimal("1381888") and p["funds_period_total"] == Decimal("1381888")
-    assert p["funds_local"] == Decimal("1381888") and p["funds_central"] == Decimal("0")
+    assert p["funds_total"] == Decimal("1381888") and fund(funds, p, "total", period="implementation") == Decimal("1381888")
+    assert fund(funds, p, "local") == Decimal("1381888") and fund(funds, p, "central") == Decimal("0")
+    assert fund(funds, p, "fiscal") is None  # not printed: not summed from its parts either
     assert p["attribute"] == "一次性项目(1年结束)" and p["period"] == "1年" and p["department_code"] == "035"
     annual = [i for i in indicators if i["phase"] == "年度"]
     period = [i for i in indicators if i["phase"] == "实施期"]
@@ -224,7 +241,7 @@ def test_004_side_by_side_slice(tmp_path):
 
 
 def test_004_whole_document(docs):
-    projects, indicators, unread = docs[F004]
+    projects, indicators, unread, funds = docs[F004]
     assert len(projects) == 40  # two of them in tables the parser typed `other` (title misread)
     assert all(p["funds_total"] is not None and p["funds_unit"] == "元" for p in projects)
     # a form without an indicator header row, columns drifting row by row
@@ -239,6 +256,8 @@ def test_extract_projects_contract(docs):
     r = parse_document(D / F000)
     projects, indicators = extract_projects(r)
     assert unread_count(r) == 0
+    assert r.extra["project_funds"] and {f["project_id"] for f in r.extra["project_funds"]} <= {p["project_id"] for p in projects}
+    assert all(not k.startswith("funds_") or k in ("funds_total", "funds_unit") for p in projects for k in p)
     for p in projects:
         assert p["project_id"].startswith(p["doc_id"] + "-p") and p["source_line"] <= p["line_end"]
     for i in indicators:
@@ -269,9 +288,12 @@ def test_reader_on_a_compact_head_and_a_new_cost_framework():
     for n, cells in enumerate(rows, start=1):
         reader.feed(Row(n, cells))
     p, inds, _, unread = reader.finish()
+    p["project_id"] = "x"
+    funds = [{"project_id": "x", **f} for f in p["_funds"]]
     assert (p["name"], p["department"], p["department_code"]) == ("示范项目", "某某局", "101")
     assert (p["implementing_unit"], p["implementing_unit_code"], p["attribute"]) == ("某某中心", "101001", "延续项目")
-    assert (p["funds_total"], p["funds_fiscal"], p["funds_other"]) == (Decimal("125000"), Decimal("100000"), Decimal("25000"))
+    assert (p["funds_total"], fund(funds, p, "fiscal"), fund(funds, p, "other")) == (Decimal("125000"), Decimal("100000"), Decimal("25000"))
+    assert [(f["source_line"], f["grid_col"], f["published_value"]) for f in funds] == [(3, 3, "12.5"), (4, 3, "10"), (5, 3, "2.5")]
     got = {i["name"]: i for i in inds}
     assert (got["发放证书"]["level1"], got["发放证书"]["level2"], got["发放证书"]["target_value"]) == ("产出指标", "数量指标", Decimal("180"))
     assert (got["人均培训成本"]["level1"], got["人均培训成本"]["level2"]) == ("成本指标", "经济成本指标")

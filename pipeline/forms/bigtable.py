@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..model import Row
-from .form import Group, Tok, new_project, set_levels, split_unit, tokens
+from .form import Group, Tok, fund_entry, new_project, set_levels, split_unit, tokens
 from ..text import unit_in
 from .vocab import OPERATOR_CELLS, key, level_of, money, norm_decimal, norm_op, number, parse_target
 
@@ -25,8 +25,8 @@ def is_big_table_header(toks: list[Tok]) -> bool:
 
 
 class BigTableReader:
-    def __init__(self, doc_id: str, unit: str, department: str):
-        self.doc_id, self.unit, self.department = doc_id, unit, department
+    def __init__(self, doc_id: str, unit: str, department: str, year: str = ""):
+        self.doc_id, self.unit, self.department, self.year = doc_id, unit, department, year
         self.projects: list[tuple[dict, list[dict]]] = []
         self.unread: list[tuple[int, str]] = []
         self.cols: dict[str, int] = {}
@@ -100,9 +100,11 @@ class BigTableReader:
         self.group = Group("年度")
         after = toks[cat + 1:]
         if after:
-            amount, _ = money(after[0].text, self.unit)
+            amount, published_unit = money(after[0].text, self.unit)
             if amount is not None:
                 p["funds_total"] = norm_decimal(amount)
+                p["_funds"].append(fund_entry(row.line, after[0], p["funds_total"], "yuan", published_unit, "total",
+                                              "budget", self.year, "income", "预算数"))
                 after = after[1:]
         if after and level_of(after[0].text) is None and key(after[0].text) not in OPERATOR_CELLS:
             p["goals"] = after[0].text

@@ -93,6 +93,9 @@ class FormState:
     groups: list[Group] = field(default_factory=list)
     phase: str = "年度"
     dept_section: str = ""
+    dept_cols: dict[int, tuple[str, str]] = field(default_factory=dict)  # column → (period, measure)
+    year: str = ""  # the document's fiscal year: the period of the year's funds
+    doc_kind: str = ""  # budget | final_accounts
     list_items: list[dict] = field(default_factory=list)
     last_line: int = 0
 
@@ -102,15 +105,23 @@ def new_project(doc_id: str, kind: str) -> dict:
         "doc_id": doc_id, "kind": kind, "name": "", "department": "", "department_code": "",
         "implementing_unit": "", "implementing_unit_code": "", "attribute": "", "project_type": "",
         "period": "", "category": "", "project_code": "", "funds_unit": "",
-        "funds_total": None, "funds_fiscal": None, "funds_other": None, "funds_carryover": None,
-        "funds_period_total": None, "funds_central": None, "funds_provincial": None, "funds_local": None,
-        "funds_self_raised": None, "funds_budget_start": None, "funds_budget_full": None, "funds_spent": None,
-        "execution_rate": None, "funds_weight": None, "funds_score": None, "score_weight": None, "score": None,
-        "funds_basic": None, "funds_project": None,
+        "funds_total": None, "score_weight": None, "score": None,
         "goals": "", "goals_long_term": "", "goals_period": "", "goals_actual": "",
         "overview": "", "basis": "", "necessity": "", "measures": "", "plan": "", "functions": "", "tasks": "",
         "table_ids": [], "source_line": None, "line_end": None, "unread_rows": 0, "unread_lines": "",
+        "_funds": [],  # the form's printed amounts: project_funds rows without their project_id yet
     }
+
+
+IMPLEMENTATION = "implementation"  # the period of a project's whole implementation (实施期, 项目总预算)
+
+
+def fund_entry(line: int, tok: Tok, value: Decimal | None, unit: str, published_unit: str, source: str,
+               measure: str, period: str, side: str, label: str) -> dict:
+    """A project_funds row (without project_id / doc_id): one amount as printed, where it was printed."""
+    return {"period": period, "side": side, "source": source, "measure": measure, "value": value,
+            "published_value": tok.raw.strip(), "unit": unit, "published_unit": published_unit,
+            "row_label": label, "source_line": line, "grid_col": tok.col + 1}
 
 
 _CODE_TAIL = re.compile(r"^(?P<name>.*?\D)\s*(?P<code>\d{3,})$")
@@ -170,8 +181,8 @@ _NUMBERING = re.compile(r"^指标\d+[:：]")  # 指标1：培训人员满意度 
 
 
 class FormReader:
-    def __init__(self, doc_id: str, unit: str, kind: str):
-        self.s = FormState(doc_id, unit, kind, new_project(doc_id, kind))
+    def __init__(self, doc_id: str, unit: str, kind: str, year: str = "", doc_kind: str = ""):
+        self.s = FormState(doc_id, unit, kind, new_project(doc_id, kind), year=year, doc_kind=doc_kind)
 
     # ----------------------------------------------------------- entry
     def feed(self, row: Row) -> None:
@@ -187,8 +198,6 @@ class FormReader:
         s = self.s
         p = s.project
         p["line_end"] = s.last_line
-        if p["funds_fiscal"] is None and any(p[f] is not None for f in ("funds_central", "funds_provincial", "funds_local")):
-            p["funds_fiscal"] = sum((p[f] or Decimal(0)) for f in ("funds_central", "funds_provincial", "funds_local"))
         for f in list(p):
             if isinstance(p[f], Decimal):
                 p[f] = norm_decimal(p[f])
@@ -221,7 +230,7 @@ class FormReader:
                 s.fund_roles = [r for r in roles if r]
                 return True
             if len(toks) > 1:
-                return self._fund_row(toks[1:])
+                return self._fund_row(row, toks[1:])
             return True
         if s.mode == "dept_funds" or k0 in ("部门总体资金情况", "总体资金情况"):
             if self._dept_funds(toks):
@@ -230,7 +239,7 @@ class FormReader:
         if k0 == "项目支出情况" or s.mode == "dept_list":
             return self._dept_list(toks)
         if any(fund_field(t.key) for t in toks[:2]) and s.mode in ("head", "funds"):
-            return self._fund_row(toks)
+            return self._fund_row(row, toks)
         if k0 in DESCRIPTIVE:
             p[DESCRIPTIVE[k0]] = " ".join(t.text for t in toks[1:])
             return True
@@ -306,8 +315,33 @@ class FormReader:
     def _unit(self) -> str:
         return self.s.project["funds_unit"] or self.s.unit
 
-    def _fund_row(self, toks: list[Tok]) -> bool:
+    def _record(self, tok: Tok, source: str, measure: str, *, period: str | None = None, side: str = "income",
+                label: str = "") -> Decimal | None:
+        """One amount printed in the form's fund block → a project_funds row (value in 元, or a percentage or
+        points for 执行率 / 分值 / 得分). None, and nothing recorded, when the cell holds no such value."""
         s, p = self.s, self.s.project
+        published_unit = ""
+        if measure == "rate" or measure == "share":
+            value, unit, published_unit = percent(tok.text), "percent", "%"
+        elif measure in ("weight", "score"):
+            value, unit = number(tok.text), "points"
+        else:
+            value, published_unit = money(tok.text, self._unit())
+            unit = "yuan"
+        if value is None:
+            return None
+        value = norm_decimal(value)
+        period = s.year if period is None else period
+        p["_funds"].append(fund_entry(s.last_line, tok, value, unit, published_unit, source, measure, period,
+                                      side, label))
+        if (source, measure, period, side) in (("total", "budget", s.year, "income"),
+                                               ("total", "budget_full", s.year, "income")) \
+                and p["funds_total"] is None:
+            p["funds_total"] = value  # the one amount that names the project's size
+        return value
+
+    def _fund_row(self, row: Row, toks: list[Tok]) -> bool:
+        s = self.s
         s.mode = "funds"
         labels = [(i, fund_field(t.key)) for i, t in enumerate(toks) if fund_field(t.key)]
         if not labels:
@@ -322,96 +356,113 @@ class FormReader:
                 if len(labels) >= 2 and n == 0:
                     f = "period_" + f  # the 实施期 half: kept apart from the year's funds
             if s.fund_roles and f in ("total", "fiscal", "carryover", "other"):
-                self._fund_roles(f, vals)
+                next_col = toks[labels[n + 1][0]].col if n + 1 < len(labels) else len(row.cells)
+                self._fund_roles(f, row, toks[i], vals, next_col)
                 continue
-            for v in vals:
-                amount, u = money(v.text, self._unit())
-                if amount is not None:
-                    if f.startswith("period_") and f != "period_total":
-                        p.setdefault("funds_" + f, amount)
-                    elif p.get("funds_" + f) is None:
-                        p["funds_" + f] = amount
+            period = IMPLEMENTATION if f.startswith("period_") else None
+            source = "total" if f == "period_total" else f.removeprefix("period_")
+            for v in vals:  # the first amount after its label (a label names one cell)
+                if self._record(v, source, "budget", period=period, label=toks[i].text) is not None:
                     break
         return True
 
-    def _fund_roles(self, f: str, vals: list[Tok]) -> None:
-        """A self-evaluation's fund line: 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分. Blank cells
-        are not always printed, so the line is read by content: the leading amounts fill the budget columns
-        from the right (a blank 年初预算数 is the usual gap), the percentage is the 执行率 between 分值 and 得分."""
-        p = self.s.project
+    def _fund_roles(self, f: str, row: Row, label: Tok, vals: list[Tok], next_col: int) -> None:
+        """A self-evaluation's fund line: 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分.
+
+        When the line prints exactly one cell (blank or not) per header column after its label, each cell is
+        read under its column: a 其他资金 line printing only 年初预算数 and 全年预算数 leaves 全年执行数 blank.
+        Otherwise blank cells were not printed, and the line is read by content: the leading amounts fill the
+        budget columns from the right (a blank 年初预算数 is the usual gap), the percentage is the 执行率
+        between 分值 and 得分."""
+        roles = self.s.fund_roles
+        cells = row.cells[label.col + 1:next_col]
+        while len(cells) > len(roles) and not cells[-1].strip():
+            cells = cells[:-1]  # blank cells printed past the last column
+        if len(cells) == len(roles):
+            for j, (role, text) in enumerate(zip(roles, cells), start=label.col + 1):
+                if text.strip():  # '—' under 分值 / 得分 is no value: _record takes none
+                    self._record(Tok(j, text, squash(text), key(text)), f, role, label=label.text)
+            return
         unit = self._unit()
-        amounts: list = []
+        lead_cells: list[Tok] = []
         pct_at = next((j for j, t in enumerate(vals) if t.text.replace(" ", "").endswith("%")), None)
         lead = vals[: pct_at - 1] if pct_at else vals
         i = 0
-        while i < len(lead) and len(amounts) < 3 and money(lead[i].text, unit)[0] is not None:
-            amounts.append(money(lead[i].text, unit)[0])
+        while i < len(lead) and len(lead_cells) < 3 and money(lead[i].text, unit)[0] is not None:
+            lead_cells.append(lead[i])
             i += 1
         tail = vals[i:]
-        names = ["start", "full", "spent"][3 - len(amounts):] if amounts else []
-        got = dict(zip(names, amounts))
-        if f == "total":
-            p["funds_budget_start"] = got.get("start")
-            p["funds_budget_full"] = got.get("full")
-            p["funds_spent"] = got.get("spent")
-            p["funds_total"] = p["funds_budget_full"]
-            pct = next((j for j, t in enumerate(tail) if t.text.replace(" ", "").endswith("%")), None)
-            if pct is not None:
-                p["execution_rate"] = percent(tail[pct].text)
-                if pct > 0:
-                    p["funds_weight"] = number(tail[pct - 1].text)
-                if pct + 1 < len(tail):
-                    p["funds_score"] = number(tail[pct + 1].text)
-            else:
-                nums = [number(t.text) for t in tail]
-                if len(nums) >= 1:
-                    p["funds_weight"] = nums[0]
-                if len(nums) >= 3:
-                    p["execution_rate"], p["funds_score"] = nums[1], nums[2]
-        else:
-            if "full" in got:
-                p["funds_" + f] = got["full"]
-            if "start" in got:
-                p["funds_" + f + "_start"] = got["start"]
-            if "spent" in got:
-                p["funds_" + f + "_spent"] = got["spent"]
+        names = ["budget_start", "budget_full", "spent"][3 - len(lead_cells):] if lead_cells else []
+        for measure, tok in zip(names, lead_cells):
+            self._record(tok, f, measure, label=label.text)
+        pct = next((j for j, t in enumerate(tail) if t.text.replace(" ", "").endswith("%")), None)
+        if pct is not None:
+            self._record(tail[pct], f, "rate", label=label.text)
+            if pct > 0:
+                self._record(tail[pct - 1], f, "weight", label=label.text)
+            if pct + 1 < len(tail):
+                self._record(tail[pct + 1], f, "score", label=label.text)
+        elif len(tail) >= 3:
+            for tok, measure in zip(tail, ("weight", "rate", "score")):
+                self._record(tok, f, measure, label=label.text)
+        elif tail:
+            self._record(tail[0], f, "weight", label=label.text)
 
     # ----------------------------------------------------------- whole-department sheet
     def _dept_funds(self, toks: list[Tok]) -> bool:
-        s, p = self.s, self.s.project
+        """部门总体资金情况: 收入构成 (财政拨款 / 其他资金 / 合计) and 支出构成 (基本支出 / 项目支出 / 合计), with
+        当年金额, 占比 and the amounts of the two years before (近两年收支金额 over 2022 年 | 2023 年). The columns
+        are named by the header rows; an amount under no named column is left to cells (and the coverage
+        test), not guessed."""
+        s = self.s
         s.mode = "dept_funds"
         read = False
+        header = {t.key: t.col for t in toks}
+        if "当年金额" in header:
+            s.dept_cols = {header["当年金额"]: (s.year, "budget" if s.doc_kind != "final_accounts" else "spent")}
+            if "占比" in header:
+                s.dept_cols[header["占比"]] = (s.year, "share")
+            return True
+        if toks and all(re.fullmatch(r"\d{4}年", t.key) for t in toks):
+            for t in toks:
+                s.dept_cols[t.col] = (t.key[:4], "amount")
+            return True
         for i, t in enumerate(toks):
             if t.key in ("收入构成", "支出构成"):
                 s.dept_section = t.key
                 read = True
-            f = {"财政拨款": "fiscal", "其他资金": "other", "基本支出": "basic", "项目支出": "project",
-                 "合计": "total"}.get(t.key)
-            if f:
-                if f == "total" and s.dept_section == "支出构成":
-                    f = "spending_total"
+            source = {"财政拨款": "fiscal", "其他资金": "other", "基本支出": "basic", "项目支出": "project",
+                      "合计": "total"}.get(t.key)
+            if source:
+                side = "spending" if s.dept_section == "支出构成" else "income"
                 for v in toks[i + 1:]:
-                    amount, _ = money(v.text, self._unit())
-                    if amount is not None:
-                        if p.get("funds_" + f) is None:
-                            p["funds_" + f] = amount
+                    if v.key in ("财政拨款", "其他资金", "基本支出", "项目支出", "合计"):
                         break
+                    if s.dept_cols:
+                        if v.col in s.dept_cols:
+                            period, measure = s.dept_cols[v.col]
+                            self._record(v, source, measure, period=period, side=side, label=t.text)
+                    elif self._record(v, source, "budget", side=side, label=t.text) is not None:
+                        break  # no header named the columns: only the first amount, the year's
                 read = True
             elif t.key in ("部门总体资金情况", "总体资金情况", "当年金额", "占比", "近两年收支金额") or re.match(r"^\d{4}年$", t.key):
                 read = True
         return read
 
     def _dept_list(self, toks: list[Tok]) -> bool:
+        """项目支出情况: the projects a whole-department sheet lists (项目名称 | 项目类型 | 项目总预算 |
+        项目本年度预算 | 用途), each a project of its own, and their 合计."""
         s = self.s
         if toks[0].key == "项目支出情况":
             s.mode = "dept_list"
             s.list_header = [t.key for t in toks[1:]]
             return True
         if toks[0].key in ("合计", "小计"):
-            amounts = [money(t.text, self._unit())[0] for t in toks[1:]]
-            amounts = [a for a in amounts if a is not None]
-            if amounts:
-                s.project["funds_list_total"] = amounts[-1]
+            amounts = [t for t in toks[1:] if money(t.text, self._unit())[0] is not None]
+            # the 合计 of the list's two amount columns: 项目总预算, then 项目本年度预算
+            periods = [IMPLEMENTATION, s.year] if len(amounts) == 2 else [s.year] * len(amounts)
+            for t, period in zip(amounts, periods):
+                self._record(t, "project", "budget", period=period, side="spending", label=toks[0].text)
             s.mode = "head"
             return True
         if toks[0].key.startswith(("整体绩效", "长期目标", "年度目标")) or self._is_indicator_header(toks):
@@ -425,12 +476,15 @@ class FormReader:
         if amts[0] >= 2:
             name = toks[0].text
             kind = " ".join(t.text for t in toks[1: amts[0]])
-        year_amount = money(toks[amts[1]].text, self._unit())[0] if len(amts) > 1 else money(toks[amts[0]].text, self._unit())[0]
-        total_amount = money(toks[amts[0]].text, self._unit())[0]
         purpose = " ".join(t.text for t in toks[amts[-1] + 1:])
-        s.list_items.append({"name": name, "attribute": kind, "funds_total": norm_decimal(year_amount),
-                             "funds_project_total": norm_decimal(total_amount), "goals": purpose,
-                             "source_line": s.last_line})
+        funds = []
+        picks = [(amts[0], IMPLEMENTATION), (amts[1], s.year)] if len(amts) > 1 else [(amts[0], s.year)]
+        for i, period in picks:  # 项目总预算 (the whole period), 项目本年度预算 (the year)
+            amount, u = money(toks[i].text, self._unit())
+            funds.append(fund_entry(s.last_line, toks[i], norm_decimal(amount), "yuan", u, "total", "budget", period,
+                                    "income", ""))
+        s.list_items.append({"name": name, "attribute": kind, "funds_total": funds[-1]["value"], "goals": purpose,
+                             "source_line": s.last_line, "_funds": funds})
         return True
 
     # ----------------------------------------------------------- goals

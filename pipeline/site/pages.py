@@ -65,6 +65,9 @@ class Generator:
         self.glossary = pkg.by_doc("glossary")
         self.projects = pkg.by_doc("projects")
         self.indicators = pkg.by_doc("indicators")
+        self.funds: dict[str, list[dict]] = {}  # project_id → its project_funds rows, as printed in order
+        for f in pkg["project_funds"]:
+            self.funds.setdefault(f.get("project_id", ""), []).append(f)
         self.findings = pkg.by_doc("findings")
         self.table_by_id = {t["table_id"]: t for t in pkg["tables"]}
         # agency → slug, one page per agency
@@ -454,6 +457,12 @@ class Generator:
         return ("".join(head) + '<div class="table-wrap" data-search-exclude><table class="published">' + caption
                 + (f"<thead>{thead}</thead>" if thead else "") + f"<tbody>{tbody}</tbody></table></div>")
 
+    @staticmethod
+    def _enum_zh(resource: str, name: str) -> dict[str, str]:
+        """enum value → its Chinese name, from the schema's enum_labels ("年初预算数 / Budget at …")."""
+        from ..schema import field
+        return {k: v.split(" / ")[0] for k, v in field(resource, name).get("enum_labels", {}).items()}
+
     def _field_labels(self, resource: str) -> dict[str, tuple[str, bool]]:
         """field → (Chinese label from the schema, is money in 元)."""
         out = {}
@@ -498,9 +507,11 @@ class Generator:
 
     def project_block(self, p: dict, inds: dict, kids: list[dict], labels: dict, root: str, did: str) -> str:
         kind = p.get("kind", "")
+        rows_f = self.funds.get(p.get("project_id", ""), [])
         funds = dec(p.get("funds_total"))
-        if funds is None:
-            funds = dec(p.get("funds_budget_full")) or dec(p.get("funds_spending_total"))
+        if funds is None:  # a sheet printing only its spending side: its total
+            funds = next((dec(f["value"]) for f in rows_f if f.get("source") == "total" and f.get("unit") == "yuan"
+                          and f.get("period") != "implementation"), None)
         summary = (f'<span class="pname">{esc(p.get("name") or "（未注明名称）")}</span>'
                    f'<span class="pkind">{esc(PROJECT_KIND_ZH.get(kind, kind))}</span>')
         if funds is not None:
@@ -523,9 +534,22 @@ class Generator:
             unread = " ".join(prov_link(root, did, ln, ln) for ln in re.findall(r"\d+", p.get("unread_lines", ""))[:20])
             dl.append(f'<dt>未能读入的行</dt><dd>{unread}</dd>')
         body = f'<dl class="pmeta">{"".join(dl)}</dl>'
+        if rows_f:  # every amount the form prints (project_funds), each linked to its line
+            measure = self._enum_zh("project_funds", "measure")
+            body += "<p>资金：</p>" + table(
+                ["项目", "口径", "期间", "金额", "原文行"],
+                [[esc(f.get("row_label")), esc(measure.get(f.get("measure", ""), f.get("measure"))),
+                  esc("实施期" if f.get("period") == "implementation" else f.get("period")),
+                  esc(wan(dec(f["value"])) if f.get("unit") == "yuan" and dec(f.get("value")) is not None
+                      else f"{f.get('value')}%" if f.get("unit") == "percent" else f.get("value") or "—"),
+                  prov_link(root, did, f.get("source_line"), esc(f.get("source_line")))] for f in rows_f],
+                cls="data", numeric={3})
         if kids:
-            rows = [[esc(k.get("name")), esc(wan(dec(k.get("funds_project_total") or k.get("funds_total"))))
-                     if dec(k.get("funds_project_total") or k.get("funds_total")) is not None else "—",
+            def kid_amount(k: dict):
+                whole = next((dec(f["value"]) for f in self.funds.get(k.get("project_id", ""), [])
+                              if f.get("period") == "implementation" and f.get("source") == "total"), None)
+                return whole if whole is not None else dec(k.get("funds_total"))
+            rows = [[esc(k.get("name")), esc(wan(kid_amount(k))) if kid_amount(k) is not None else "—",
                      prov_link(root, did, k.get("source_line"), esc(k.get("source_line")))] for k in kids]
             body += "<p>所列项目：</p>" + table(["项目", "金额", "原文行"], rows, cls="data", numeric={1})
         rows_ = inds.get(p.get("project_id", ""), [])

@@ -424,8 +424,12 @@ _BASIC_FORM = re.compile(r"^(?:公用经费|人员类|人员经费|基本支出)
 
 def _form_amount(doc: Doc, p: dict):
     """A form's year funds: in final accounts the executed amount (自评表 全年执行数), else 年度资金总额."""
-    if doc.kind == "final_accounts" and p.get("funds_spent") is not None:
-        return p["funds_spent"]
+    if doc.kind == "final_accounts":
+        spent = next((f["value"] for f in doc.result.extra.get("project_funds", []) or []
+                      if f["project_id"] == p.get("project_id") and f["source"] == "total" and f["measure"] == "spent"
+                      and f["side"] == "income" and f["period"] != "implementation"), None)
+        if spent is not None:
+            return spent
     return p.get("funds_total")
 
 
