@@ -10,6 +10,7 @@ from .rules_tables import (check_budget_units, check_code_hierarchy, check_colum
                            check_summary_year_total)
 from .rules_claims import check_changes, check_comparisons
 from .rules_document import check_dates, check_empty_against_text, check_placeholders
+from .rules_forms import check_form_sources, check_form_spent
 from .rules_text import check_operating_costs, check_text_figures
 
 ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数即 n × 0.005，按印出单位折元）：在此内为 info（舍入），超出为 error"
@@ -96,6 +97,15 @@ RULES: list[Rule] = [
          "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
          "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", "warning", check_projects,
          name_zh="项目表资金与项目支出一致"),
+    Rule("form.sources_sum", "cross", "绩效表资金总额 = 其下各来源之和", "A form's total = its fund sources",
+         "绩效目标表和自评表的年度资金总额（合计）是其下财政拨款、上年结转、其他资金（或中央、省级、市县财政资金和"
+         "单位自筹）之和，年初预算数、全年预算数、全年执行数各自成立；部门整体表的支出合计是基本支出与项目支出之和。"
+         "某一口径未列出各来源时不核对。",
+         PAIR_ROUNDING.replace("两数", "各数"), "error", check_form_sources, name_zh="绩效表资金来源之和"),
+    Rule("form.spent_within_budget", "cross", "自评表全年执行数 ≤ 全年预算数", "A self-evaluation spends within its budget",
+         "绩效自评表中，资金总额及每一来源的全年执行数不超过其全年预算数（执行率不超过 100%）；超出多为数字错列。",
+         "超出不到两数末位的一半之和为 info（舍入），超出更多为 warning", "warning", check_form_spent,
+         name_zh="执行数不超过预算数"),
     Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
          "情况说明引用的总收入、财政拨款、各类支出、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
          "必须与公开表中的同一数字一致；总计、合计不论措辞（收支总计、收入支出总计、收入预算总额 …）都与其所指的表的"
