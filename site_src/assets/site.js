@@ -1,27 +1,30 @@
-/* Filters for the data-quality page: our own few lines, no library. */
+/* Client-side filters (the agency index, the data-quality page): our own few lines, no library.
+   A box `.filters[data-filter-for=ID]` holds <select data-key=K>; each row of the table(s) inside element ID
+   carries data-K (several values separated by "|"); a row shows when every chosen value is among its own. */
 (function () {
-  function setup() {
-    var box = document.getElementById("finding-filters");
-    if (!box) return;
-    var doc = document.getElementById("filter-doc");
-    var sev = document.getElementById("filter-severity");
-    var count = document.getElementById("filter-count");
-    var rows = document.querySelectorAll("table.findings tbody tr");
+  function setup(box) {
+    var scope = document.getElementById(box.getAttribute("data-filter-for"));
+    if (!scope) return;
+    var selects = box.querySelectorAll("select[data-key]");
+    var count = box.querySelector(".filter-count");
+    var rows = scope.matches("table") ? scope.querySelectorAll("tbody tr") : scope.querySelectorAll("table tbody tr");
     box.hidden = false;
     function apply() {
       var shown = 0;
       rows.forEach(function (tr) {
-        var ok = (!doc.value || tr.getAttribute("data-doc") === doc.value) &&
-                 (!sev.value || tr.getAttribute("data-severity") === sev.value);
+        var ok = true;
+        selects.forEach(function (s) {
+          if (s.value && (tr.getAttribute("data-" + s.getAttribute("data-key")) || "").split("|").indexOf(s.value) < 0) ok = false;
+        });
         tr.hidden = !ok;
         if (ok) shown += 1;
       });
-      count.textContent = "显示 " + shown + " / " + rows.length + " 条";
+      if (count) count.textContent = "显示 " + shown + " / " + rows.length + " 条";
     }
-    doc.addEventListener("change", apply);
-    sev.addEventListener("change", apply);
+    selects.forEach(function (s) { s.addEventListener("change", apply); });
     apply();
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
-  else setup();
+  function init() { document.querySelectorAll(".filters[data-filter-for]").forEach(setup); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();
