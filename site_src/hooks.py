@@ -31,3 +31,14 @@ def on_config(config, **kwargs):
     for w in words:
         jieba.add_word(w, freq=200000)
     return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    """The about page says where errors are reported: the repository's issue list when `repo_url` is set
+    (the published site), else the repository in general (a local build does not know its address)."""
+    if "<!-- report-errors -->" not in markdown:
+        return markdown
+    repo = (config.get("repo_url") or "").rstrip("/")
+    where = (f"并在项目的[问题列表]({repo}/issues)中报告（请写明页面地址、数字和原文行号）。" if repo
+             else "并在项目仓库的问题列表中报告（请写明页面地址、数字和原文行号）。")
+    return markdown.replace("<!-- report-errors -->", where)

@@ -166,6 +166,14 @@ def test_no_page_passes_250_kb_of_html(built):
     assert sizes[-1][0] <= 250 * 1024, sizes[-5:]
 
 
+def test_about_page_links_where_errors_are_reported(package, tmp_path, monkeypatch):
+    """With repo_url set (the workflow sets it from GitHub), the about page links the repository's issues."""
+    monkeypatch.setenv("REPO_URL", "https://example.org/owner/fiscal")
+    site, _ = build_site(package, tmp_path)
+    about = (site / "about" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/owner/fiscal/issues"' in about and "报告" in about
+
+
 def test_every_page_states_the_licence_in_its_footer(built):
     for page in html_files(built["site"]):
         text = page.read_text(encoding="utf-8")
