@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
@@ -333,7 +333,8 @@ class Generator:
         self.quality_page()
         nav = [
             {"首页": "index.md"},
-            {"各部门": ["agency/index.md"] + [{name: f"agency/{self.slug[name]}.md"} for name in self.agencies]},
+            # the theme prints nav titles as markup: an agency's name goes in escaped
+            {"各部门": ["agency/index.md"] + [{str(escape(name)): f"agency/{self.slug[name]}.md"} for name in self.agencies]},
             {"数据下载": "data.md"},
             {"数据质量": "quality.md"},
             {"名词解释": "glossary.md"},
