@@ -681,6 +681,47 @@ def test_rule_names_and_finding_amounts_are_shown_in_chinese_and_wan_yuan(built,
     assert amounts and all(re.fullmatch(r"−?-?[\d,]+\.\d\d 万元", a) for a in amounts), amounts[:5]
 
 
+def test_the_economic_drill_down_reads_every_lane_of_its_table(package):
+    """A basic-expenditure table printed in lanes (人员经费 | 公用经费 side by side) is drawn whole: the chart's
+    total is 人员经费 + 公用经费 of the same table, and its 类 are those of both lanes."""
+    from pipeline.site.figures import DocFacts, drilldown
+    from pipeline.site.load import load_package
+
+    pkg = load_package(package)
+    tables, facts = pkg.by_doc("tables"), pkg.by_doc("facts")
+    checked = 0
+    for d in pkg["documents"]:
+        df = DocFacts(d, tables.get(d["doc_id"], []), facts.get(d["doc_id"], []))
+        h = df.headline()
+        nodes, cols, _ = drilldown(df, "economic")
+        if not nodes or h["personnel"].value is None or h["public"].value is None:
+            continue
+        assert sum(n.value for n in nodes) == h["personnel"].value + h["public"].value, (d["doc_id"], cols)
+        assert {"301", "302"} <= {n.code for n in nodes}, d["doc_id"]
+        checked += 1
+    assert checked >= 4
+
+
+def test_a_final_accounts_headline_never_shows_the_budget_its_text_states(package):
+    """普陀's text states its 三公 年初预算 (0.95 万元): that is not the year's 决算 figure, so it never fills a
+    final account's headline; the figures the text states for the year do."""
+    from pipeline.site.figures import DocFacts
+    from pipeline.site.load import load_package
+
+    pkg = load_package(package)
+    if "text_figures" not in pkg.rows:
+        pytest.skip("the package has no text_figures resource")
+    stated = pkg.by_doc("text_figures")
+    budgets = 0
+    for d in pkg["documents"]:
+        rows = stated.get(d["doc_id"], [])
+        budgets += sum(1 for r in rows if r.get("budget_in_final_accounts") == "true")
+        figs = DocFacts(d, [], []).headline(rows)  # no tables: every figure the text can give
+        for f in figs.values():
+            assert f.text is None or f.text.get("budget_in_final_accounts") != "true", (d["doc_id"], f.key, f.text)
+    assert budgets >= 1  # the case exists in the corpus
+
+
 def test_region_and_level_come_from_the_name_or_stay_empty():
     from pipeline.site.pages import region_level
 

@@ -262,7 +262,9 @@ class DocFacts:
             if fig is None or fig.value is not None:
                 continue
             for m in measures:
-                rows = sorted((t for t in text_figures if t.get("measure") == m and dec(t.get("value")) is not None),
+                # a final account's text stating its 年初预算 is not the year's figure
+                rows = sorted((t for t in text_figures if t.get("measure") == m and dec(t.get("value")) is not None
+                               and str(t.get("budget_in_final_accounts", "")).lower() != "true"),
                               key=lambda t: int_or_none(t.get("source_line")) or 0)
                 if rows:
                     fig.value, fig.text = dec(rows[0]["value"]), rows[0]
@@ -282,57 +284,6 @@ class DocFacts:
             figs["project_share"] = Figure("project_share", "项目支出占比", project.value * 100 / s)
         return figs
 
-    # --- chart series -----------------------------------------------------------------------------
-    def by_class(self, kind: str) -> tuple[list[tuple[str, str, Decimal, list[dict]]], str, str | None]:
-        """[(code, name, value in 元, facts)] by 3-digit 类 of the functional or economic classification
-        (largest first), a note on how it was read, and the table_id. Where a table prints only 款/项 codes,
-        they are added up by their 类 (the note says so)."""
-        ttypes = (("general_budget_expenditure", "expenditure") if kind == "functional"
-                  else ("general_budget_basic_expenditure",))
-        names = FUNCTIONAL_NAMES if kind == "functional" else ECONOMIC_NAMES
-        for ttype in ttypes:
-            facts = self._first_table(self.of(ttype))
-            coded: list[tuple[str, dict]] = []
-            for f in facts:
-                code = f.get("code", "")
-                if not code and kind == "economic":
-                    code = economic_class(f.get("row_label", ""))
-                ck = f.get("code_kind", "")
-                if not code.isdigit() or len(code) not in (3, 5, 7) or ck == "budget_unit" or (ck and ck != kind):
-                    continue
-                if f.get("value_unit") != "yuan" or dec(f.get("value")) is None:
-                    continue
-                coded.append((code, f))
-            if not coded:
-                continue
-            level = min(len(c) for c, _ in coded)  # the coarsest level printed: 类, else 款, else 项
-            by_code: dict[str, list[dict]] = {}
-            for code, f in coded:
-                if len(code) == level:
-                    by_code.setdefault(code, []).append(f)
-            sums: dict[str, list] = {}
-            cols = set()
-            for code, fs in by_code.items():
-                col = best_column(fs, self.year, self.kind)
-                if col is None:
-                    continue
-                cols.add(col)
-                cls = code[:3]
-                name = label_key(fs[0].get("row_label", "")) if level == 3 else names.get(cls, cls)
-                entry = sums.setdefault(cls, [cls, name or names.get(cls, cls), Decimal(0), []])
-                for f in fs:
-                    if f.get("column_label") == col:
-                        entry[2] += dec(f["value"])
-                        entry[3].append(f)
-            series = sorted((tuple(e) for e in sums.values() if e[2] != 0), key=lambda e: -e[2])
-            if series:
-                note = "列：" + "、".join(sorted(cols))
-                if level != 3:
-                    note += "；原表未列类级科目，按{}级科目编码前三位汇总".format("款" if level == 5 else "项")
-                return series, note, facts[0].get("table_id")
-        return [], "", None
-
-
 
 @dataclass
 class Node:
@@ -345,11 +296,12 @@ class Node:
     summed: bool = False  # not printed at this level: the sum of the level below
 
 
-def drilldown(dfacts: "DocFacts", kind: str) -> tuple[list[Node], str, str | None]:
+def drilldown(dfacts: "DocFacts", kind: str) -> tuple[list[Node], list[str], str | None]:
     """The classification tree of the document's general-budget (else all-funds) expenditure table, by
     functional code (类/款/项), or of its basic-expenditure table by economic code (类/款), in the table's
-    current-year total column. A code printed in several budget units is their sum; a code printed twice
-    in one unit counts once. Returns (top-level nodes, the column read, table_id)."""
+    current-year total column (per code: a table printed in lanes, 人员经费 | 公用经费, has one per lane). A code
+    printed in several budget units is their sum; a code printed twice in one unit counts once. Returns
+    (top-level nodes, the columns read, table_id)."""
     ttypes = (("general_budget_expenditure", "expenditure") if kind == "functional"
               else ("general_budget_basic_expenditure",))
     names = FUNCTIONAL_NAMES if kind == "functional" else ECONOMIC_NAMES
@@ -365,15 +317,24 @@ def drilldown(dfacts: "DocFacts", kind: str) -> tuple[list[Node], str, str | Non
                     or f.get("value_unit") != "yuan" or dec(f.get("value")) is None):
                 continue
             coded.append((code, f))
-        col = best_column([f for _, f in coded], dfacts.year, dfacts.kind)
-        if col is None:
-            continue
+        by_code: dict[str, list[dict]] = {}
+        for code, f in coded:
+            by_code.setdefault(code, []).append(f)
         printed: dict[str, dict[str, dict]] = {}  # code → budget unit → fact
         labels: dict[str, str] = {}
-        for code, f in coded:
-            if f.get("column_label") == col:
-                printed.setdefault(code, {}).setdefault(f.get("budget_unit", ""), f)
-                labels.setdefault(code, re.sub(r"\s+", "", f.get("row_label", "")))
+        cols: list[str] = []
+        for code, fs in by_code.items():
+            col = best_column(fs, dfacts.year, dfacts.kind)
+            if col is None:
+                continue
+            if col not in cols:
+                cols.append(col)
+            for f in fs:
+                if f.get("column_label") == col:
+                    printed.setdefault(code, {}).setdefault(f.get("budget_unit", ""), f)
+                    labels.setdefault(code, re.sub(r"\s+", "", f.get("row_label", "")))
+        if not printed:
+            continue
 
         def node(code: str) -> Node:
             kids = [] if len(code) == levels[-1] else [
@@ -391,5 +352,5 @@ def drilldown(dfacts: "DocFacts", kind: str) -> tuple[list[Node], str, str | Non
         tops = [node(c) for c in sorted({c[:3] for c in printed})]
         tops = sorted((n for n in tops if n.value != 0), key=lambda n: -n.value)
         if tops:
-            return tops, col, facts[0].get("table_id")
-    return [], "", None
+            return tops, cols, facts[0].get("table_id")
+    return [], [], None

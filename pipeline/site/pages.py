@@ -444,8 +444,8 @@ class Generator:
     def chart_views(self, d: dict, views: list[dict]) -> list[dict]:
         out = []
         for kind, title, level_names in CHART_KINDS:
-            nodes, col, tid = drilldown(self.doc_facts[d["doc_id"]], kind)
-            chart = {"kind": kind, "title": title, "table_title": "", "column": col, "rows": [], "nodes": [],
+            nodes, cols, tid = drilldown(self.doc_facts[d["doc_id"]], kind)
+            chart = {"kind": kind, "title": title, "table_title": "", "columns": cols, "rows": [], "nodes": [],
                      "csv": ""}
             if nodes:
                 total = sum((n.value for n in nodes), Decimal(0))
