@@ -361,3 +361,12 @@ def test_the_parts_of_a_three_public_change_against_the_table(parsed, tmp_path, 
     r = reparse(tmp_path, ZW, text.replace(old, new))
     got = new_findings(r, parsed[ZW], "text.change")
     assert len(got) == 1 and got[0]["table_ids"]
+
+
+@pytest.mark.parametrize("heading", ["七、2023年度部门整体支出绩效评价情况", "八、2021—2025年人才发展规划",
+                                     "九、2023年度预算执行情况与上年对比"])
+def test_headings_that_name_other_years_on_purpose_stay_silent(parsed, tmp_path, heading):
+    text = source(NX)
+    r = reparse(tmp_path, NX, text.replace("七、财政拨款“三公”经费支出决算情况说明",
+                                           heading + "\n\n七、财政拨款“三公”经费支出决算情况说明", 1))
+    assert not new_findings(r, parsed[NX], "text.dates")

@@ -88,7 +88,9 @@ def is_title(s) -> bool:
 
 
 # a heading or title that compares years names the other year on purpose
-_COMPARES = re.compile(r"上年|上一年|对比|比较|相比|变动|增减|执行|与\s*20\d\d|较\s*20\d\d|比\s*20\d\d")
+_COMPARES = re.compile(r"上年|上一年|对比|比较|相比|变动|增减|执行|与\s*20\d\d|较\s*20\d\d|比\s*20\d\d"
+                       # an evaluation or a plan names the years it covers; a range names two
+                       r"|评价|规划|计划|20\d\d\s*年?\s*[-—–~～至到]\s*20\d\d")
 _ANY_YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
 
 
