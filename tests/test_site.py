@@ -722,6 +722,36 @@ def test_a_final_accounts_headline_never_shows_the_budget_its_text_states(packag
     assert budgets >= 1  # the case exists in the corpus
 
 
+def test_source_url_and_publication_date_are_shown_with_a_link_to_the_original(package, tmp_path):
+    """The sidecar's source_url and published (documents) appear on the agency page and the source page; a
+    URL that is not http(s) is never made a link."""
+    from pipeline.site import generate
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("*.parquet", "*.zip", "docs", "exports"))
+    path = pkg / "documents.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = list(reader.fieldnames), list(reader)
+    for name in ("source_url", "published"):
+        if name not in fields:
+            fields.append(name)
+    rows[0].update(source_url="https://example.gov.cn/xxgk/2024/yusuan.html", published="2024-02-05")
+    rows[1].update(source_url="javascript:alert(1)", published="")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    docs_dir = tmp_path / "docs"
+    generate(pkg, docs_dir)
+    first = (docs_dir / "agency" / f"{rows[0]['agency_id']}.md").read_text(encoding="utf-8")
+    assert 'href="https://example.gov.cn/xxgk/2024/yusuan.html"' in first and "发布日期 2024-02-05" in first
+    source = (docs_dir / "sources" / rows[0]["doc_id"] / "index.md").read_text(encoding="utf-8")
+    assert 'href="https://example.gov.cn/xxgk/2024/yusuan.html"' in source
+    second = (docs_dir / "agency" / f"{rows[1]['agency_id']}.md").read_text(encoding="utf-8")
+    assert "javascript:" not in second
+
+
 def test_region_and_level_come_from_the_name_or_stay_empty():
     from pipeline.site.pages import region_level
 
