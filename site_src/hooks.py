@@ -3,7 +3,17 @@ files in docs_dir, so `mkdocs build --strict` alone gives the same site as `pyth
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.search")
+SEARCH_PAGE = """# 搜索
+
+按词语查找表格、项目（含绩效指标）、数据质量检查结果和情况说明；可按机构、年度、预算或决算、结果类型筛选。
+
+<div id="site-search"></div>
+"""
 
 # Words jieba must keep whole, so that a search for them finds them (Material segments Chinese text with
 # jieba at build time when jieba is installed).
@@ -42,3 +52,28 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     where = (f"并在项目的[问题列表]({repo}/issues)中报告（请写明页面地址、数字和原文行号）。" if repo
              else "并在项目仓库的问题列表中报告（请写明页面地址、数字和原文行号）。")
     return markdown.replace("<!-- report-errors -->", where)
+
+
+# --- search (issue 15): Pagefind, see pipeline/search.py -------------------------------------------------
+def on_files(files, config, **kwargs):
+    from mkdocs.structure.files import File
+
+    if files.get_file_from_path("search.md") is None:
+        files.append(File.generated(config, "search.md", content=SEARCH_PAGE))
+    return files
+
+
+def on_post_build(config, **kwargs):
+    repo = Path(__file__).resolve().parents[1]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from pipeline import search
+
+    package = Path(config["docs_dir"]) / "downloads" / "package"
+    if not (package / "documents.csv").exists():
+        log.warning("search: no package at %s; the site has no search index", package)
+        return
+    n, seconds, problems = search.build(Path(config["site_dir"]), package)
+    for p in problems:
+        log.warning(p)
+    log.info("search: %d records indexed in %.1f s", n, seconds)
