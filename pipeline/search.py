@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -50,6 +51,8 @@ def records(package: Path, where: dict[str, str]) -> tuple[list[dict], list[str]
     out: list[dict] = []
     problems: list[str] = []
 
+    pages = set(where.values())
+
     def add(doc_id: str, typ: str, title: str, content: str, ids: list[str]) -> None:
         d = docs.get(doc_id)
         if d is None:
@@ -60,15 +63,19 @@ def records(package: Path, where: dict[str, str]) -> tuple[list[dict], list[str]
             if anchor in where:
                 url = f"{where[anchor]}#{anchor}"
                 break
+            if anchor in pages:   # a whole page (the agency's)
+                url = anchor
+                break
         else:
             problems.append(f"search: {doc_id}: no page of the site holds {candidates[0]!r} or the document; not indexed")
             return
         year, kind = d.get("fiscal_year", ""), KIND.get(d.get("kind", ""), d.get("kind", ""))
         agency = d.get("agency") or doc_id
         out.append({
-            "url": url, "content": f"{title}\n{content}", "language": "zh",
+            "url": url, "title": title, "content": content, "language": "zh",
             "meta": {"title": f"{agency} · {year}年{kind} · {TYPE[typ]}：{title}"},
             "filters": {"机构": [agency], "年度": [year], "类别": [kind], "结果类型": [TYPE[typ]]},
+            "weight": 10 if typ == "agency" else 7,
         })
 
     cells: dict[str, list[str]] = defaultdict(list)
@@ -102,19 +109,24 @@ def records(package: Path, where: dict[str, str]) -> tuple[list[dict], list[str]
         add(s["doc_id"], "text", title, s.get("heading_path", "") + "\n" + s["text"], [f"{s['doc_id']}-sections"])
 
     for doc_id, d in docs.items():
-        add(doc_id, "agency", d.get("title") or d.get("agency") or doc_id, d.get("agency", ""), [])
+        add(doc_id, "agency", d.get("title") or d.get("agency") or doc_id, d.get("agency", ""),
+            [f"agency/{d['agency_id']}/"] if d.get("agency_id") else [])
     return out, problems
 
 
 def _page(r: dict) -> str:
     """One record as a page for Pagefind. Its address on the site travels as the `url` meta (the page
-    itself is never published); filters and title as Pagefind's data attributes; text escaped."""
+    itself is never published); filters and title as Pagefind's data attributes; the record's own name as
+    its heading, which Pagefind weighs above the text (an agency's page the most: its name is in every one
+    of its records); text escaped."""
     meta = "".join(f'<span data-pagefind-meta="{k}">{html.escape(v)}</span>'
                    for k, v in {**r["meta"], "url": r["url"]}.items())
     filters = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(v)}</span>'
                       for k, vs in r["filters"].items() for v in vs)
     return (f'<!doctype html><html lang="{r["language"]}"><head><meta charset="utf-8"></head><body>'
-            f'<div hidden>{meta}{filters}</div><main data-pagefind-body>{html.escape(r["content"])}</main>'
+            f'<div hidden>{meta}{filters}</div><main data-pagefind-body>'
+            f'<h1 data-pagefind-weight="{r.get("weight", 7)}">{html.escape(r["title"])}</h1>'
+            f'<p>{html.escape(r["content"])}</p></main>'
             "</body></html>\n")
 
 
@@ -135,10 +147,21 @@ def _write(site: Path, recs: list[dict], work: Path) -> None:
         raise RuntimeError(f"pagefind failed ({proc.returncode}): {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
+def _write_agencies(site: Path, recs: list[dict]) -> None:
+    """agencies.json beside the index: each agency's name and page, so that a query naming an agency lists
+    its page first. Pagefind cannot promise it: the browser segments the query (Intl.Segmenter) differently
+    from the index, and a name like 兴县 comes apart into 兴 and 县."""
+    agencies = sorted({(r["filters"]["机构"][0], r["url"]) for r in recs if r["filters"]["结果类型"] == [TYPE["agency"]]})
+    (site / BUNDLE / "agencies.json").write_text(
+        json.dumps([{"name": n, "url": u} for n, u in agencies], ensure_ascii=False, separators=(",", ":")),
+        encoding="utf-8")
+
+
 def build(site: Path, package: Path) -> tuple[int, float, list[str]]:
     """Write the index into `site`/pagefind. Returns (records, seconds, problems)."""
     start = time.perf_counter()
     recs, problems = records(package, anchors(site))
     with tempfile.TemporaryDirectory(prefix="search-records-") as work:
         _write(site, recs, Path(work))
+    _write_agencies(site, recs)
     return len(recs), time.perf_counter() - start, problems

@@ -71,7 +71,8 @@ def on_post_build(config, **kwargs):
 
     package = Path(config["docs_dir"]) / "downloads" / "package"
     if not (package / "documents.csv").exists():
-        log.warning("search: no package at %s; the site has no search index", package)
+        # a bare `mkdocs build` of hand-written pages: there is nothing to index
+        log.info("search: no package at %s; the site has no search index", package)
         return
     n, seconds, problems = search.build(Path(config["site_dir"]), package)
     for p in problems:

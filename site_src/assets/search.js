@@ -44,6 +44,32 @@
     });
     var q = new URLSearchParams(location.search).get("q");
     if (q) ui.triggerSearch(q);
+    agencies(box);
   };
   document.head.appendChild(js);
+
+  // Agencies whose name holds the query, listed above the results (the index's own segmentation may split
+  // a name the query gives whole); the list is fetched once, when the search page opens.
+  function agencies(box) {
+    var list = document.createElement("ul");
+    list.className = "site-search-agencies";
+    box.parentNode.insertBefore(list, box);
+    fetch(new URL("pagefind/agencies.json", base).href).then(function (r) { return r.json(); }).then(function (all) {
+      var input = box.querySelector("input");
+      function show() {
+        var q = (input.value || "").trim();
+        list.textContent = "";
+        if (!q) return;
+        all.filter(function (a) { return a.name.indexOf(q) >= 0; }).slice(0, 5).forEach(function (a) {
+          var li = document.createElement("li"), link = document.createElement("a");
+          link.href = new URL(a.url, base).href;
+          link.textContent = "机构：" + a.name;
+          li.appendChild(link);
+          list.appendChild(li);
+        });
+      }
+      input.addEventListener("input", show);
+      show();
+    });
+  }
 })();
