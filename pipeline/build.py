@@ -189,12 +189,14 @@ def document_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[s
 
 
 def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | None = None,
-                workers: int | None = None, parts_dir: Path | None = None) -> tuple[list[DocumentOutline], list[Message]]:
+                workers: int | None = None, parts_dir: Path | None = None,
+                scheduler: str | None = None) -> tuple[list[DocumentOutline], list[Message]]:
     """Every file through every per-document stage, its package rows written to a part (package.write_part)
     in `parts_dir`, as `build_documents` does (workers, same bytes once, ids made distinct). A part is kept
     under a key made of the sha256 of its source, its sidecar and the pipeline's code, so a rebuild runs
     again only the documents that changed; the cache never changes the output. Without `parts_dir` the
-    parts go to a temporary folder."""
+    parts go to a temporary folder. With `scheduler` (a dask.distributed address) the documents run on
+    that cluster instead of local processes; `parts_dir` must then be a folder its workers share."""
     if parts_dir is None:
         parts_dir = Path(tempfile.mkdtemp(prefix="pipeline-parts-"))
     parts_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +210,8 @@ def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | N
         return (path, shown, cache_dir, rename, parts_dir / key if key else None)
 
     jobs = [job(path, shown_path(path, root), None) for path in paths]
-    outcomes = _run_cached(jobs, workers)
+    run = dask_runner(scheduler) if scheduler else None
+    outcomes = _run_cached(jobs, workers, run)
     results = [o for o in outcomes if isinstance(o, DocumentOutline)]
     failures = [o for o in outcomes if isinstance(o, Message)]
     results, dropped = _drop_duplicates(results)
@@ -216,20 +219,35 @@ def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | N
     job_of = {j[1]: j for j in jobs}
     again = {i: job(job_of[r.source_path][0], r.source_path, rename)
              for i, rename in _made_distinct(results).items() for r in [results[i]]}
-    for i, outcome in zip(again, _run_cached(list(again.values()), workers)):
+    for i, outcome in zip(again, _run_cached(list(again.values()), workers, run)):
         if isinstance(outcome, Message):
             failures.append(outcome)
         results[i] = outcome
     return [r for r in results if isinstance(r, DocumentOutline)], failures
 
 
-def _run_cached(jobs: list[tuple], workers: int | None) -> list:
-    """The outline of each job's part: read from the cache where its part is there, else made by a worker."""
+def _run_cached(jobs: list[tuple], workers: int | None, run=None) -> list:
+    """The outline of each job's part: read from the cache where its part is there, else made by a worker
+    (local processes, or `run`, which maps part_job over jobs elsewhere and returns in the jobs' order)."""
     outcomes: list = [_cached(job[4]) for job in jobs]
     todo = [i for i, o in enumerate(outcomes) if o is None]
-    for i, outcome in zip(todo, _run_jobs([jobs[i] for i in todo], workers, part_job)):
+    todo_jobs = [jobs[i] for i in todo]
+    made = run(part_job, todo_jobs) if run and todo_jobs else _run_jobs(todo_jobs, workers, part_job)
+    for i, outcome in zip(todo, made):
         outcomes[i] = outcome
     return outcomes
+
+
+def dask_runner(address: str):
+    """Map a job function over jobs on the dask.distributed cluster at `address`; results in the jobs'
+    order, whatever order the cluster finishes them in. The same function runs as with local processes."""
+    from distributed import Client
+
+    def run(fn, jobs: list[tuple]) -> list:
+        with Client(address) as client:
+            return client.gather(client.map(fn, *zip(*jobs), pure=False))
+
+    return run
 
 
 OUTLINE = "outline.pickle"

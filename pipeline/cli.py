@@ -93,8 +93,12 @@ def cmd_build(args) -> int:
         return 1
     start = time.perf_counter()
     try:
+        if args.executor == "dask" and not args.scheduler:
+            print("error: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
+            return 1
         results, failures = build_parts(discover(sources), Path.cwd(), Path(args.cache) if args.cache else None,
-                                        args.workers, Path(args.parts) if args.parts else None)
+                                        args.workers, Path(args.parts) if args.parts else None,
+                                        args.scheduler if args.executor == "dask" else None)
     except SchemaError as exc:  # an undeclared field or resource: a fault of the code, not of one document
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -191,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="folder of cached PDF extractions (keyed by the file's sha256); '' for none")
     b.add_argument("--workers", type=int, default=None,
                    help="worker processes for the per-document stages (default: one per core; 1: none)")
+    b.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where the per-document stages run: local worker processes, or a dask.distributed cluster")
+    b.add_argument("--scheduler", default=None,
+                   help="the dask scheduler's address (with --executor dask); --parts must be a folder its "
+                        "workers share")
     b.add_argument("--parts", default="build/parts",
                    help="folder of each document's rows (parts), kept as a cache keyed by the sha256 of the "
                         "source, its sidecar and the pipeline's code; '' for a temporary one")

@@ -302,6 +302,7 @@ def _json(obj) -> bytes:
 # the CSV lines without header, the typed rows as Arrow IPC, and the document's slice. The package is then
 # assembled by streaming the parts in doc_id order, so memory does not grow with the number of documents.
 PART_DONE = "part.json"  # written last: a folder without it is not a part
+_IPC = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 def write_part(result, folder: Path) -> Message | None:
@@ -324,14 +325,12 @@ def write_part(result, folder: Path) -> Message | None:
         if res["name"] not in typed:
             continue
         columns = typed[res["name"]]
-        body = csv_bytes(res, text_columns(res, columns), header=False)
-        (folder / f"{res['name']}.csv").write_bytes(body)
+        data = csv_bytes(res, text_columns(res, columns))  # its lines after the header go to the package's CSV
+        (folder / "slice" / f"{res['name']}.csv").write_bytes(data)
         with pa.OSFile(str(folder / f"{res['name']}.arrow"), "wb") as sink:
             table = arrow_table(res, columns)
-            with pa.ipc.new_file(sink, table.schema) as writer:
+            with pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
                 writer.write_table(table)
-        data = csv_header(res) + body
-        (folder / "slice" / f"{res['name']}.csv").write_bytes(data)
         descriptors.append(resource_descriptor(res, data, None))
     (folder / "slice" / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
     for data in extracted_texts([result]).values():  # a PDF source: the text its lines count
@@ -392,7 +391,7 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
             digest, size = hashlib.sha256(data), len(data)
             pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
         else:
-            digest, size = _stream_csv(inside(out, f"{name}.csv"), res, [p / f"{name}.csv" for _, p in heads])
+            digest, size = _stream_csv(inside(out, f"{name}.csv"), res, [p / "slice" / f"{name}.csv" for _, p in heads])
             _stream_parquet(inside(out, f"{name}.parquet"), res, [p / f"{name}.arrow" for _, p in heads])
         names += [f"{name}.csv", f"{name}.parquet"]
         descriptors.append(resource_descriptor(res, None, f"{name}.parquet", digest.hexdigest(), size))
@@ -421,16 +420,17 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                 shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _stream_csv(target: Path, res: dict, bodies: list[Path]):
-    digest = hashlib.sha256()
-    size = 0
+def _stream_csv(target: Path, res: dict, slices: list[Path]):
+    """The resource's CSV: its header, then the lines of each document's slice after the same header."""
+    header = csv_header(res)
+    digest = hashlib.sha256(header)
+    size = len(header)
     with open(target, "wb") as dst:
-        for chunk in [csv_header(res)]:
-            dst.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-        for body in bodies:
-            with open(body, "rb") as src:
+        dst.write(header)
+        for part in slices:
+            with open(part, "rb") as src:
+                if src.read(len(header)) != header:
+                    raise SchemaError(f"{part}: a part written for another schema; delete the parts folder")
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
                     digest.update(chunk)

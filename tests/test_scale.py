@@ -82,3 +82,14 @@ def test_the_cache_never_changes_the_output_and_a_change_remakes_only_its_part(t
     assert len(new) == 1  # only the changed document ran again
     assert warm == build("fresh")  # parts in a temporary folder, nothing cached
     assert warm != cold
+
+
+def test_a_build_on_a_dask_cluster_gives_the_same_bytes(builds, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is pinned in requirements.lock")
+    src = corpus(tmp_path / "src")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert main(["build", "--sources", str(src), "--out", str(tmp_path / "dask"), "--cache", "",
+                     "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                     "--parts", str(tmp_path / "parts")]) == 0
+    assert files(tmp_path / "dask") == builds[1]
