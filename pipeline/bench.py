@@ -85,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="build a generated corpus of this many documents (distinct agencies) and print "
                          "wall time and peak memory per stage")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    ap.add_argument("--no-downloads", action="store_true", help="--scale without the exports stage")
     args = ap.parse_args(argv)
     if args.scale:
-        return scale(Path(args.sources), args.scale, args.workers)
+        return scale(Path(args.sources), args.scale, args.workers, not args.no_downloads)
     paths = discover(Path(args.sources))
     if not paths:
         print(f"no disclosures in {args.sources}")
@@ -163,7 +164,7 @@ def peak_mib() -> tuple[float, float]:
     return own, child
 
 
-def scale(sources: Path, n: int, workers: int | None = None) -> int:
+def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = True) -> int:
     """Build a generated corpus of `n` documents as `python -m pipeline build` does, cold (no parts), then
     again after a change to one file (its part made again, the others from the cache)."""
     from .build import build_parts, default_workers
@@ -195,8 +196,9 @@ def scale(sources: Path, n: int, workers: int | None = None) -> int:
         start = time.perf_counter()
         build("cold")
         total = time.perf_counter() - start
-        write_exports(tmp / "datapackage")
-        mark("downloads (exports stage)")
+        if downloads:
+            write_exports(tmp / "datapackage")
+            mark("downloads (exports stage)")
         changed = paths[n // 2]
         changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
         last = start_change = time.perf_counter()
