@@ -302,7 +302,7 @@ def _json(obj) -> bytes:
 # the CSV lines without header, the typed rows as Arrow IPC, and the document's slice. The package is then
 # assembled by streaming the parts in doc_id order, so memory does not grow with the number of documents.
 PART_DONE = "part.json"  # written last: a folder without it is not a part
-_IPC = pa.ipc.IpcWriteOptions(compression="zstd")
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")  # zstd packs 20% tighter at 2.5x the time
 
 
 def write_part(result, folder: Path) -> Message | None:
