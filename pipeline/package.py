@@ -365,7 +365,8 @@ def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
     out = Path(out)
     meta, resources = load_schema()
     heads = [(json.loads((p / PART_DONE).read_text(encoding="utf-8")), p) for p in parts]
-    heads.sort(key=lambda h: h[0]["document"]["doc_id"])
+    heads.sort(key=lambda h: (h[0]["document"]["doc_id"], h[0]["document"]["source_sha256"]))
+    heads = _one_per_doc_id(heads, failures)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
@@ -373,6 +374,24 @@ def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
         _move_into_place(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _one_per_doc_id(heads: list[tuple[dict, Path]], failures: list[Message]) -> list[tuple[dict, Path]]:
+    """doc_id is the primary key and names the slice's folder: a document whose id another already has (a
+    sidecar pinning it) is left out with a located error. Which one stays depends on the bytes (heads are
+    sorted by doc_id, then sha256), never on the file order."""
+    kept: dict[str, dict] = {}
+    out = []
+    for head in heads:
+        doc = head[0]["document"]
+        first = kept.setdefault(doc["doc_id"], doc)
+        if first is doc:
+            out.append(head)
+        else:
+            failures.append(Message(str(doc.get("source_file")), None, "error",
+                                    f"document not published: its doc_id {doc['doc_id']!r} is already that of "
+                                    f"{first.get('source_file')}; pin another in its sidecar"))
+    return out
 
 
 ROW_GROUP = 200_000  # rows per Parquet row group: groups cut by row count alone, so the bytes never depend on the parts

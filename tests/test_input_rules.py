@@ -122,3 +122,16 @@ def test_a_failed_build_leaves_the_previous_package_intact(tmp_path, two_results
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["pkg"]  # no temporary folder left behind
+
+
+def test_a_doc_id_already_taken_is_not_published_twice(tmp_path, two_results):
+    first, second = copy.deepcopy(two_results)
+    second.document["doc_id"] = first.document["doc_id"]  # e.g. pinned in a sidecar to another's id
+    for n, order in enumerate(([first, second], [second, first])):
+        out = tmp_path / str(n)
+        write_package(order, [], out)
+        assert _published_docs(out) == [first.document["doc_id"]]
+        kept = pd.read_csv(out / "documents.csv")["source_sha256"].tolist()
+        assert kept == [min(first.document["source_sha256"], second.document["source_sha256"])]  # not by order
+        report = pd.read_csv(out / "build_report.csv").to_dict("records")
+        assert len(report) == 1 and "already that of" in report[0]["message"]
