@@ -231,6 +231,8 @@ def _desc(item: dict) -> str:
 
 def field_descriptor(field: dict) -> dict:
     d = {"name": field["name"], "type": field["type"], "description": _desc(field)}
+    if "unit" in field:
+        d["unit"] = field["unit"]  # a money field says so (yuan), for the site and for users
     cons = {k: field[k] for k in ("required", "unique", "enum", "pattern", "minimum", "maximum", "maxLength") if k in field}
     if cons:
         d["constraints"] = cons
@@ -565,15 +567,18 @@ def data_dictionary_markdown() -> str:
                 cons.append(f"≤ {f['maximum']}")
             if "maxLength" in f:
                 cons.append(f"≤ {f['maxLength']} characters")
+            if "unit" in f:
+                cons.append(f"unit: {f['unit']}")
             if "separator" in f:
                 cons.append(f"list separated by {f['separator']!r}")
             out.append(f"| `{f['name']}` | {f['type']} | {'是 yes' if f.get('required') else ''} | "
                        f"{_md(f['zh'])} | {_md(f['en'])} | {_md('; '.join(cons))} |")
         out.append("")
         for f in res["fields"]:
-            if "enum_labels" in f:  # what each coded value means, in the words the disclosures use
+            labels = f.get("enum_labels") or {v: " / ".join(n) for v, n in (f.get("enum_names") or {}).items()}
+            if labels:  # what each coded value means, in the words the disclosures use
                 out += [f"`{f['name']}` 取值 / values:", "", "| 取值 Value | 含义 Meaning |", "|---|---|"]
-                out += [f"| `{v}` | {_md(f['enum_labels'][v])} |" for v in f["enum"]]
+                out += [f"| `{v}` | {_md(labels[v])} |" for v in f["enum"]]
                 out.append("")
     return "\n".join(out)
 

@@ -29,6 +29,23 @@ def field(resource: str, name: str) -> dict:
     return next(f for f in res["fields"] if f["name"] == name)
 
 
+def enum_names(resource: str, name: str) -> dict[str, tuple[str, str]]:
+    """Each value of an enum field → its short (zh, en) name, as declared once in the schema's enum_names:
+    enum_names("tables", "table_type")["income"] is the income table's (zh, en) name."""
+    f = field(resource, name)
+    names = f.get("enum_names") or {}
+    missing = [v for v in f.get("enum", []) if v not in names]
+    if missing:
+        raise KeyError(f"{resource}.{name}: enum values without a name in enum_names: {missing}")
+    return {v: (names[v][0], names[v][1]) for v in f["enum"]}
+
+
+def money_fields(resource: str) -> set[str]:
+    """The fields of a resource that hold 元: declared with "unit": "yuan" in the schema, nowhere else."""
+    res = next(r for r in load_schema()[1] if r["name"] == resource)
+    return {f["name"] for f in res["fields"] if f.get("unit") == "yuan"}
+
+
 @lru_cache(maxsize=64)
 def _pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern)

@@ -616,9 +616,9 @@ class Generator:
     # --- projects pages -----------------------------------------------------------------------------------
     @staticmethod
     def _enum_zh(resource: str, name: str) -> dict[str, str]:
-        """enum value → its Chinese name, from the schema's enum_labels ("年初预算数 / Budget at …")."""
-        from ..schema import field
-        return {k: v.split(" / ")[0] for k, v in field(resource, name).get("enum_labels", {}).items()}
+        """enum value → its short Chinese name, as the schema declares it (enum_names)."""
+        from ..schema import enum_names
+        return {k: zh for k, (zh, _) in enum_names(resource, name).items()}
 
     def _field_labels(self, resource: str) -> dict[str, tuple[str, bool]]:
         """field → (Chinese label from the schema, is money in 元)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from ..schema import enum_names
 from ..text import UNIT_FACTOR
 from .core import ZERO, Doc, finding, fmt
 
@@ -17,11 +18,8 @@ from .core import ZERO, Doc, finding, fmt
 PARTS_BY_FUND = ("fiscal", "carryover", "other", "self_raised")
 PARTS_BY_LEVEL = ("central", "provincial", "local", "self_raised")
 PARTS_OF_SPENDING = ("basic", "project")
-SOURCE_ZH = {"total": "资金总额", "fiscal": "财政拨款", "carryover": "上年结转", "other": "其他资金",
-             "self_raised": "单位自筹", "central": "中央财政", "provincial": "省级财政", "local": "市县财政",
-             "basic": "基本支出", "project": "项目支出"}
-MEASURE_ZH = {"budget": "预算数", "budget_start": "年初预算数", "budget_full": "全年预算数", "spent": "全年执行数",
-              "amount": "收支金额"}
+SOURCE_ZH = {v: zh for v, (zh, _) in enum_names("project_funds", "source").items()}
+MEASURE_ZH = {v: zh for v, (zh, _) in enum_names("project_funds", "measure").items()}
 
 
 def half_printed(row: dict) -> Decimal:
@@ -82,7 +80,7 @@ def check_form_sources(doc: Doc) -> list[dict] | None:
             listed = " + ".join(f"{SOURCE_ZH.get(p['source'], p['source'])} {_printed(p)}" for p in parts)
             out.append(finding(
                 doc, "form.sources_sum", sev,
-                f"绩效表“{_name(doc, pid)}”{period} 年{what}：{SOURCE_ZH['total']} {_printed(total)}"
+                f"绩效表“{_name(doc, pid)}”{period} 年{what}：资金总额 {_printed(total)}"
                 f"，而其下各来源之和为 {fmt(expected)} 元（{listed}）",
                 expected=expected, actual=total["value"], tables=_tables(doc, pid),
                 lines=[total["source_line"]] + [p["source_line"] for p in parts], tolerance=tol,

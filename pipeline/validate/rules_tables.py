@@ -7,22 +7,13 @@ from collections import defaultdict
 
 from ..classify import STANDARD_SETS
 from ..facts import EMPTY_NOTE
+from ..schema import enum_names
 from .core import Doc, TRow, compare_sum, finding
 from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, last_part, norm,
                      ordinal_level, side_of)
 from .lookup import dedup, is_current, top_rows, total_row
 
-TYPE_NAMES = {
-    "income_expenditure_summary": ("收支总表", "income and expenditure summary"),
-    "income": ("收入总表", "income table"),
-    "expenditure": ("支出总表", "expenditure table"),
-    "fiscal_grant_summary": ("财政拨款收支总表", "fiscal grant summary"),
-    "general_budget_expenditure": ("一般公共预算支出表", "general public budget expenditure table"),
-    "general_budget_basic_expenditure": ("一般公共预算基本支出表", "general budget basic expenditure table"),
-    "three_public_costs": ("“三公”经费支出表", "'three public costs' table"),
-    "government_fund": ("政府性基金预算支出表", "government fund table"),
-    "state_capital": ("国有资本经营预算支出表", "state capital operation table"),
-}
+TYPE_NAMES = enum_names("tables", "table_type")  # type → (zh, en) short name, declared in the schema
 # words the explanations use when a kind of funds is absent (无政府性基金预算财政拨款收支 …)
 _TYPE_WORD = {"government_fund": "政府性基金", "state_capital": "国有资本经营", "three_public_costs": "三公"}
 _ELSEWHERE = re.compile(r"另附|另行公开|单独公开|另册公开|另行发布")
