@@ -1,8 +1,5 @@
 """One vocabulary (issue 12): the names of coded values and the mark of a money field are declared once, in
-datapackage/schema/resources.json, and the code reads them from there.
-
-pipeline/site/ still holds its own copies (TABLE_TYPE_ZH, the money regex on descriptions) until the site's
-rewrite (issue 13) lands and reads these declarations; the scans below skip it for that reason only."""
+datapackage/schema/resources.json, and the code reads them from there."""
 from __future__ import annotations
 
 import re
@@ -13,13 +10,11 @@ from pipeline.schema import enum_names, load_schema, money_fields
 from pipeline.validate import rules_forms, rules_tables
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
-PENDING = ("site",)  # issue 13's rewrite
 
 
 def modules():
     for path in sorted(PIPELINE.rglob("*.py")):
-        if path.relative_to(PIPELINE).parts[0] not in PENDING:
-            yield path, path.read_text(encoding="utf-8")
+        yield path, path.read_text(encoding="utf-8")
 
 
 def test_every_coded_value_with_names_is_named():
@@ -53,3 +48,8 @@ def test_money_fields_carry_their_unit():
     # nothing decides "money" from a field's wording any more
     regex = re.compile(r"，元\$|（元）\$")
     assert not [p.name for p, text in modules() if regex.search(text)]
+
+
+def test_severity_names_come_from_the_schema():
+    copy = re.compile(r"""[\"']error[\"']\s*:\s*[\"']错误[\"']""")
+    assert not [p.name for p, text in modules() if copy.search(text)]

@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from ..schema import enum_names
 from ..package import load_schema
 from ..spreadsheet import neutralise
 from ..tables import header_paths
@@ -30,7 +31,7 @@ from ..text import UNIT_FACTOR
 from .source import Package
 
 KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 MONEY = "#,##0.00"
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from ..schema import enum_names
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
 from ..safepath import UnsafePath, inside
@@ -30,19 +31,12 @@ from .load import Package, int_or_none
 from .render import environment, pct, wan
 
 KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
 HEADLINE = (("income", "总收入"), ("expenditure", "总支出"), ("basic", "基本支出"), ("project", "项目支出"),
             ("three_public", "三公经费"), ("personnel", "人员经费"), ("public", "公用经费"))
 # the glossary term each headline label links to (the disclosures' own 名词解释 name them so)
 GLOSSARY_TERMS = {"basic": ("基本支出",), "project": ("项目支出",), "three_public": ("“三公”经费", "三公经费"),
                   "personnel": ("人员经费",), "public": ("公用经费",)}
-TABLE_TYPE_ZH = {
-    "income_expenditure_summary": "收支总表", "income": "收入表", "expenditure": "支出表",
-    "fiscal_grant_summary": "财政拨款收支总表", "general_budget_expenditure": "一般公共预算支出表",
-    "general_budget_basic_expenditure": "一般公共预算基本支出表", "three_public_costs": "“三公”经费表",
-    "government_fund": "政府性基金预算表", "state_capital": "国有资本经营预算表", "operating_costs": "机关运行经费表",
-    "project_expenditure": "项目支出表", "performance": "绩效目标/自评表", "other": "其他表格",
-}
 STATUS_ZH = {"parsed": "已解析", "empty": "空表", "unrecognized": "未识别（仅保留原样单元格）"}
 PROJECT_FIELDS_ZH = {
     "department": "主管部门", "implementing_unit": "实施单位", "code": "项目编码", "department_code": "部门编码",
@@ -621,13 +615,14 @@ class Generator:
         return {k: zh for k, (zh, _) in enum_names(resource, name).items()}
 
     def _field_labels(self, resource: str) -> dict[str, tuple[str, bool]]:
-        """field → (Chinese label from the schema, is money in 元)."""
+        """field → (Chinese label from the schema, is money in 元: the field's declared unit)."""
         out = {}
         r = self.pkg.resource(resource) or {}
         for f in (r.get("schema") or {}).get("fields", []):
             zh = (f.get("description") or f["name"]).split(" / ")[0].strip()
-            money = f.get("type") in ("number", "integer") and bool(re.search(r"，元$|（元）$", zh))
-            zh = re.sub(r"，元$|（元）$", "", zh)
+            money = f.get("unit") == "yuan"
+            if money:  # the amount is shown formatted in 元 / 万元: the label need not say 元 again
+                zh = zh.removesuffix("，元").removesuffix("（元）")
             out[f["name"]] = (zh, money)
         return out
 
