@@ -125,9 +125,9 @@ def _is_punctuation(text: str) -> bool:
 
 def _opens_body(cells: list[str], run_rows: list[list[str]]) -> bool:
     """The first row after a note: a body row, or the table's header printed again, continues the table."""
-    from .tables import _starts_body  # tables reads rows; segment only asks whether one starts a body
+    from .tables import starts_body  # tables reads rows; segment only asks whether one starts a body
 
-    if any(is_amount(c) for c in cells) or _starts_body([""] + cells) or _starts_body(cells):
+    if any(is_amount(c) for c in cells) or starts_body(cells):
         return True
     key = [squash(c) for c in cells if c.strip()]
     return any(key == [squash(c) for c in r if c.strip()] for r in run_rows[:6])

@@ -95,7 +95,7 @@ def _first_data_row(rows: list[Row]) -> int | None:
     return None
 
 
-def _starts_body(cells: list[str]) -> bool:
+def starts_body(cells: list[str]) -> bool:
     """A row that starts like a body row: a code, an ordinal (一、 （一）), or a total (合计) standing in the
     first column with nothing but amounts beside it. 小计/合计 elsewhere are header words."""
     filled = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
@@ -116,7 +116,7 @@ def find_header(rows: list[Row]) -> int:
     limit = first_data if first_data is not None else len(rows)
     # a row that starts like a body row (code, 一、, 合计 …) ends the header even before any amount
     for i in range(1, min(limit, 8)):
-        if _starts_body(rows[i].cells):
+        if starts_body(rows[i].cells):
             return i
     if first_data is None:
         return min(limit, 8) if limit <= 8 else 0
