@@ -7,6 +7,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DISCLOSURES = ROOT / "disclosures"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +32,22 @@ def parsed(disclosure_paths):
 # chromium is absent. Skips are easy to miss among dots, so the run ends with a line naming them, and in
 # CI (the CI environment variable, which .ci/run and GitHub Actions set) the run fails instead.
 BROWSER_FIXTURE = "browser_context"
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    """The one chromium of the test session (Debian's, driven by Playwright): every browser test opens its
+    pages here, so it is counted below, and two Playwright instances never overlap."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent (Debian: apt-get install chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, viewport={"width": 1280, "height": 900})
+        yield ctx
+        ctx.close()
 _browser = {"collected": set(), "not_run": {}}  # nodeid; nodeid → skip reason
 
 

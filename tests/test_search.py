@@ -7,14 +7,13 @@ import http.server
 import re
 import statistics
 import threading
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from package_build import session_package
 from search_queries import QUERIES, is_hit
-from test_site import CHROMIUM, CHROMIUM_ARGS, build_site
+from test_site import build_site
 
 
 @pytest.fixture(scope="module")
@@ -88,23 +87,9 @@ def server(site):
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent (Debian: apt-get install chromium; .ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-search")), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-            headless=True, viewport={"width": 1280, "height": 900})
-        yield ctx
-        ctx.close()
-
-
 @pytest.fixture
-def page(browser, server):
-    pg = browser.new_page()
+def page(browser_context, server):
+    pg = browser_context.new_page()
     pg.problems, pg.fetched = [], []
     pg.on("console", lambda m: pg.problems.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.problems.append(str(e)))
