@@ -171,17 +171,9 @@ def cmd_serve(args) -> int:
 
 
 def _quiet_libraries(verbose: bool) -> None:
-    """jieba (used by the site's search plugin) logs its dictionary loading at DEBUG to stderr on every
-    build; only -v shows it, and -v also shows the INFO messages of MkDocs and the others."""
+    """Only -v shows the INFO messages of MkDocs and the other libraries."""
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-        logging.getLogger("jieba").propagate = False  # it prints through a handler of its own
-        return
-    try:
-        import jieba
-    except ImportError:
-        return
-    jieba.setLogLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
-"""MkDocs hooks for the generated site: the navigation and the search words come from the generator's
-files in docs_dir, so `mkdocs build --strict` alone gives the same site as `python -m pipeline site`."""
+"""MkDocs hooks for the generated site: the navigation comes from the generator's
+file in docs_dir, so `mkdocs build --strict` alone gives the same site as `python -m pipeline site`."""
 from __future__ import annotations
 
 import json
@@ -15,31 +15,12 @@ SEARCH_PAGE = """# 搜索
 <div id="site-search"></div>
 """
 
-# Words jieba must keep whole, so that a search for them finds them (Material segments Chinese text with
-# jieba at build time when jieba is installed).
-DOMAIN_WORDS = (
-    "三公经费", "“三公”经费", "机关运行经费", "人员经费", "公用经费", "基本支出", "项目支出", "财政拨款",
-    "一般公共预算", "政府性基金", "国有资本经营预算", "社会保险", "社会保障", "社会保障和就业", "就业补助",
-    "公务接待费", "公务用车", "因公出国", "绩效目标", "绩效自评", "部门预算", "部门决算", "人社局",
-    "人力资源和社会保障局", "人力资源和社会保障厅", "政府采购", "国有资产", "名词解释",
-)
-
 
 def on_config(config, **kwargs):
     docs = Path(config["docs_dir"])
     nav = docs / ".nav.json"
     if nav.exists():
         config["nav"] = json.loads(nav.read_text(encoding="utf-8"))
-    try:
-        import jieba
-    except ImportError:
-        return config
-    words = list(DOMAIN_WORDS)
-    extra = docs / ".jieba-words.txt"
-    if extra.exists():
-        words += [w.strip() for w in extra.read_text(encoding="utf-8").splitlines() if w.strip()]
-    for w in words:
-        jieba.add_word(w, freq=200000)
     return config
 
 

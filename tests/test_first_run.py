@@ -110,17 +110,6 @@ def test_a_document_left_out_by_the_package_is_counted_and_printed(tmp_path):
     assert line.startswith("published 1 of 2 documents") and "1 left out" in line
 
 
-def test_library_chatter_is_silenced(capfd):
-    import jieba
-
-    from pipeline.cli import _quiet_libraries
-
-    _quiet_libraries(verbose=False)
-    jieba.Tokenizer().initialize()  # a fresh dictionary load, which jieba announces at DEBUG
-    out, err = capfd.readouterr()
-    assert "Prefix dict" not in out + err and "Loading model" not in out + err
-
-
 # --- make serve -------------------------------------------------------------------------------------
 def test_serve_prints_an_address_that_serves_the_home_page(tmp_path):
     site = tmp_path / "site"

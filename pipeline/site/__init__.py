@@ -20,7 +20,6 @@ DOCS_DIR = SITE_SRC / "docs"
 CONFIG = REPO / "mkdocs.yml"
 MARKER = ".generated-by-pipeline-site"
 NAV_FILE = ".nav.json"
-JIEBA_WORDS = ".jieba-words.txt"
 
 
 def generate(package: Path, docs_dir: Path = DOCS_DIR) -> list[str]:
@@ -43,8 +42,6 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR) -> list[str]:
     gen = Generator(pkg, docs_dir, REPO)
     info = gen.generate()
     (docs_dir / NAV_FILE).write_text(json.dumps(info["nav"], ensure_ascii=False, indent=1), encoding="utf-8")
-    words = set(info["agencies"]) | {d.get("agency", "") for d in pkg["documents"]}
-    (docs_dir / JIEBA_WORDS).write_text("\n".join(sorted(w for w in words if w)) + "\n", encoding="utf-8")
     return gen.warnings
 
 
