@@ -55,7 +55,7 @@ def best_of(n: int, fn, *args) -> tuple[float, object]:
 
 def _later_stages(results, failures) -> None:
     """Projects, validation, package and site for the same documents, each timed once."""
-    from .cli import run_stages
+    from .build import run_stages
     from .package import write_package
 
     stages: dict[str, float] = {}

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .build import build_parts, discover, run_stages  # noqa: F401 - run_stages: tests call it here
+from .build import build_parts, discover
 from .model import DocumentOutline, Message
 
 # control characters (ESC …) a hostile file could carry into a terminal through a name or a message

@@ -96,8 +96,8 @@ def test_control_characters_from_a_file_do_not_reach_the_terminal(tmp_path):
 
 
 def test_a_document_left_out_by_the_package_is_counted_and_printed(tmp_path):
-    from pipeline.build import parse_document
-    from pipeline.cli import closing, run_stages
+    from pipeline.build import parse_document, run_stages
+    from pipeline.cli import closing
     from pipeline.package import write_package
 
     good, bad = (parse_document(p, f"disclosures/{p.name}") for p in DISCLOSURES[:2])

@@ -205,7 +205,7 @@ def test_damaged_cache_entry_is_redone(tmp_path):
 
 
 def test_package_byte_identical_with_cache_cold_or_warm(tmp_path):
-    from pipeline.cli import run_stages
+    from pipeline.build import run_stages
     from pipeline.package import write_package
 
     src = tmp_path / "src"

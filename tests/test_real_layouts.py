@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.build import parse_document
 from pipeline.classify import MONEY_TYPES
-from pipeline.cli import run_stages
+from pipeline.build import run_stages
 
 ROOT = Path(__file__).resolve().parent.parent
 PDFS = sorted((ROOT / "disclosures").glob("*.pdf"))

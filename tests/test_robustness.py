@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from pipeline.build import parse_document
-from pipeline.cli import run_stages
+from pipeline.build import run_stages
 
 
 def test_cut_and_shuffled_disclosures_do_not_crash(disclosure_paths, tmp_path):
