@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import csv
 import functools
-import http.server
 import io
 import os
 import re
 import subprocess
 import sys
-import threading
 import uuid
 import zipfile
 from html.parser import HTMLParser
@@ -29,6 +27,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from serve import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "002_ddb67f563ca0ac16.txt"  # a real disclosure with many facts
@@ -417,21 +416,14 @@ def test_no_live_attribute_or_script_in_any_page(hostile):
 
 
 def test_nothing_runs_in_the_browser(hostile, browser_context):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
     site = hostile["site"]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    urls = [base + "/" + p.parent.relative_to(site).as_posix() + "/" for p in sorted(site.rglob("index.html"))
-            if p.parent != site] + [base + "/"]
+    paths = ["/" + p.parent.relative_to(site).as_posix() + "/" for p in sorted(site.rglob("index.html"))
+             if p.parent != site] + ["/"]
     pg = browser_context.new_page()
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
-        for url in urls:
+    with serve(site) as base:
+        for url in (base + p for p in paths):
             pg.goto(url, wait_until="load")
             pg.keyboard.press("Tab")  # move focus, as a reader would: onfocus would fire now
             pg.wait_for_timeout(50)
@@ -439,12 +431,9 @@ def test_nothing_runs_in_the_browser(hostile, browser_context):
                 [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))
                     .filter(n => n.startsWith('on') || n === 'autofocus')]""")
             assert live == [False, []], (url, live)
-        assert not dialogs, dialogs
-        assert len(urls) > 10
-    finally:
-        pg.close()
-        httpd.shutdown()
-        httpd.server_close()
+    pg.close()
+    assert not dialogs, dialogs
+    assert len(paths) > 10
 
 
 def test_the_site_escapes_ids_even_from_a_tampered_package(hostile, tmp_path):

@@ -2,16 +2,14 @@
 Checked on the records themselves and in a browser against the site built from the five disclosures."""
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import statistics
-import threading
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from package_build import session_package
+from serve import serve
 from search_queries import QUERIES, is_hit
 from test_site import build_site
 
@@ -73,18 +71,10 @@ def test_the_index_is_written_in_pieces(site):
 
 
 # --- in a browser -----------------------------------------------------------------------------------
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site["site"])))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(site["site"]) as base:
+        yield base
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from package_build import ROOT, session_package
+from serve import serve
 
 PLANT = "<script>alert(1)</script>"
 PLANT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -341,20 +340,10 @@ def test_workflow_passes_actionlint():
 
 
 # --- in a browser -----------------------------------------------------------------------------------
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(built):
-    handler = functools.partial(_Quiet, directory=str(built["site"]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(built["site"]) as base:
+        yield base
 
 
 @pytest.fixture
@@ -748,24 +737,17 @@ def test_region_and_level_come_from_the_name_or_stay_empty():
 
 
 def test_planted_script_never_runs_in_the_browser(planted, browser_context, tmp_path):
-    handler = functools.partial(_Quiet, directory=str(planted["site"]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
     pg = browser_context.new_page()
     dialogs = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
+    with serve(planted["site"]) as base:
         for p in [x for kind in ("agency", "tables", "sources") for x in sorted(planted["site"].glob(f"{kind}/*/index.html"))]:
             pg.goto(f"{base}/{p.parent.relative_to(planted['site']).as_posix()}/", wait_until="load")
             pg.wait_for_timeout(100)
             pg.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             assert "<script>alert(1)</script>" in pg.locator("article").inner_text()
-        assert not dialogs
-    finally:
-        pg.close()
-        httpd.shutdown()
-        httpd.server_close()
+    pg.close()
+    assert not dialogs
 
 
 def test_projects_show_as_collapsible_blocks_with_their_indicators(built, server, page):
