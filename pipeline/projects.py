@@ -19,18 +19,18 @@ Amounts are Decimal 元 (万元 × 10000, exactly); percentages stay percentages
 from __future__ import annotations
 
 from .forms.bigtable import BigTableReader, is_big_table_header
-from .forms.form import FormReader, new_project, tokens
+from .forms.form import FormReader, Tok, new_project, tokens
 from .model import DocumentResult, Table
 
 PROJECT_KINDS = ("target", "self_evaluation", "department_overall", "department_list_item")
 
 
-def _is_form_table(t: Table) -> bool:
+def _is_form_table(t: Table, toks_by_row: list[list[Tok]]) -> bool:
     if t.table_type == "performance":
         return True
     if t.table_type != "other":
         return False
-    keys = [tok.key for r in t.block.rows for tok in tokens(r)]
+    keys = [tok.key for tk in toks_by_row for tok in tk]
     return ("项目名称" in keys or any(k.startswith("项目名称") for k in keys)) and any("指标" in k for k in keys)
 
 
@@ -81,21 +81,22 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
             unread.append({"doc_id": doc_id, "table_id": _table_of(line), "source_line": line, "text": text})
         reader, reader_tables = None, []
 
-    tables = [t for t in result.tables if _is_form_table(t)]
-    spans = [(t.block.rows[0].line, t.block.rows[-1].line, t.table_id) for t in tables if t.block.rows]
+    candidates = [(t, [tokens(r) for r in t.block.rows]) for t in result.tables
+                  if t.table_type in ("performance", "other")]  # each row tokenised once
+    tables = [(t, toks_by_row) for t, toks_by_row in candidates if _is_form_table(t, toks_by_row)]
+    spans = [(t.block.rows[0].line, t.block.rows[-1].line, t.table_id) for t, _ in tables if t.block.rows]
 
     def _table_of(line: int) -> str:
         return next((tid for a, b, tid in spans if a <= line <= b), "")
 
-    for t in tables:
+    for t, toks_by_row in tables:
         rows = t.block.rows
-        toks_by_row = [tokens(r) for r in rows]
         unit = t.block.unit_text or (t.unit if not t.unit_inferred else "") or doc_unit
         if any(is_big_table_header(tk) for tk in toks_by_row):
             close()
             big = BigTableReader(doc_id, unit, doc.get("agency") or "", year)
-            for r in rows:
-                big.feed(r)
+            for r, tk in zip(rows, toks_by_row):
+                big.feed(r, tk)
             projs, bad = big.finish()
             for p, inds in projs:
                 p["table_ids"] = [t.table_id]
@@ -117,7 +118,7 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
                 reader = FormReader(doc_id, unit, _kind(t.title, all_keys), year, doc.get("kind") or "")
             if not reader_tables or reader_tables[-1] != t.table_id:
                 reader_tables.append(t.table_id)
-            reader.feed(r)
+            reader.feed(r, tk)
     close()
 
     projects: list[dict] = []

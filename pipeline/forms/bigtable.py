@@ -35,8 +35,9 @@ class BigTableReader:
         self.header_seen = False
 
     # ------------------------------------------------------------------
-    def feed(self, row: Row) -> None:
-        toks = tokens(row)
+    def feed(self, row: Row, toks: list[Tok] | None = None) -> None:
+        """Read one row; `toks` are its tokens when the caller has them already."""
+        toks = tokens(row) if toks is None else toks
         if not toks:
             return
         if not self._row(row, toks):

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from ..model import Row
 from ..text import squash, unit_in
-from .vocab import (DESCRIPTIVE, FOOTER, IGNORED_IN_INDICATORS, LEVEL2_PARENT, PHASE_LABELS, checked, goal_head,
+from .vocab import (DESCRIPTIVE, cell, FOOTER, IGNORED_IN_INDICATORS, LEVEL2_PARENT, PHASE_LABELS, checked, goal_head,
                     key, level_of, money, norm_decimal, number, parse_target, percent, role_of)
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     col: int
     raw: str
@@ -26,15 +27,16 @@ class Tok:
 
 
 def tokens(row: Row) -> list[Tok]:
+    """The row's printed (non-blank) cells, each squashed and keyed once."""
     out = []
     for i, c in enumerate(row.cells):
-        if c and c.strip():
-            t = squash(c)
-            out.append(Tok(i, c, t, key(c)))
+        if c and not c.isspace():
+            out.append(Tok(i, c, *cell(c)))
     return out
 
 
 # ------------------------------------------------------------------ fund rows
+@lru_cache(maxsize=4096)
 def fund_field(k: str) -> str | None:
     if "年度资金总额" in k or k in ("资金总额", "年度资金"):
         return "total"
@@ -61,6 +63,7 @@ FUND_ROLE = [("年初预算", "budget_start"), ("全年预算", "budget_full"), 
              ("执行率", "rate"), ("分值", "weight"), ("得分", "score")]
 
 
+@lru_cache(maxsize=4096)
 def fund_role(k: str) -> str | None:
     for w, r in FUND_ROLE:
         if w in k:
@@ -166,6 +169,7 @@ _HEAD_LABELS = [("项目名称", "name"), ("主管部门及代码", "department"
                 ("项目编码", "project_code"), ("项目代码", "project_code")] + [(w, "period") for w in _PERIOD]
 
 
+@lru_cache(maxsize=4096)
 def _head_label(k: str) -> tuple[str, str] | None:
     """('主管部门及代码', 'department') for a head-of-form label cell, alone or followed by its value."""
     for label, fieldname in _HEAD_LABELS:
@@ -185,10 +189,11 @@ class FormReader:
         self.s = FormState(doc_id, unit, kind, new_project(doc_id, kind), year=year, doc_kind=doc_kind)
 
     # ----------------------------------------------------------- entry
-    def feed(self, row: Row) -> None:
+    def feed(self, row: Row, toks: list[Tok] | None = None) -> None:
+        """Read one row; `toks` are its tokens when the caller has them already."""
         s = self.s
         s.last_line = row.line
-        toks = tokens(row)
+        toks = tokens(row) if toks is None else toks
         if not toks:
             return
         if not self._row(row, toks):
@@ -381,7 +386,7 @@ class FormReader:
         if len(cells) == len(roles):
             for j, (role, text) in enumerate(zip(roles, cells), start=label.col + 1):
                 if text.strip():  # '—' under 分值 / 得分 is no value: _record takes none
-                    self._record(Tok(j, text, squash(text), key(text)), f, role, label=label.text)
+                    self._record(Tok(j, text, *cell(text)), f, role, label=label.text)
             return
         unit = self._unit()
         lead_cells: list[Tok] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ..text import UNIT_FACTOR, parse_amount, squash
 
@@ -24,6 +25,20 @@ _ANNOT = re.compile(r"[（(][^（）()]*[)）]")  # （必填）(50分)（选填
 _COLON = re.compile(r"[:：]+$")
 
 
+# The readers ask the same questions of the same cells many times over (a form's labels and level names
+# repeat across rows, forms and documents), so the answers of these pure functions of one cell's text are
+# kept (bounded; every answer is immutable: str, tuple, Decimal or None).
+_SEEN = 1 << 15
+
+
+@lru_cache(maxsize=_SEEN)
+def cell(raw: str) -> tuple[str, str]:
+    """(text, key) of a printed cell: its wrap undone (squash), and its key as compared."""
+    text = squash(raw)
+    return text, key(text)
+
+
+@lru_cache(maxsize=_SEEN)
 def key(text: str) -> str:
     """A label as compared: wrap spaces and trailing colons removed."""
     return _COLON.sub("", squash(text).replace(" ", ""))
@@ -34,6 +49,7 @@ def _bare(text: str) -> str:
     return re.sub(r"[（(].*$", "", t)  # an annotation cut by the wrap: 产出指标(50
 
 
+@lru_cache(maxsize=_SEEN)
 def level_of(text: str) -> tuple[str, str] | None:
     """('1', name) for a 一级指标 cell, ('2', name) for a 二级指标 cell, ('1?', '成本指标') for 成本指标
     (either level), ('-', '') for a fragment of a level name left by the wrap; None for anything else."""
@@ -85,6 +101,7 @@ GOAL_HEADS = {
 }
 
 
+@lru_cache(maxsize=_SEEN)
 def goal_head(k: str) -> str | None:
     if k in GOAL_HEADS:
         return GOAL_HEADS[k]
@@ -135,6 +152,7 @@ def norm_op(text: str) -> str:
     return _OPS.get(text.strip(), text.strip())
 
 
+@lru_cache(maxsize=_SEEN)
 def parse_target(text: str) -> tuple[str, Decimal | None, str]:
     """'≥90%' → ('≥', 90, '%'); '1300 件' → ('', 1300, '件'); '有效提升' → ('', None, '')."""
     t = squash(text)
@@ -166,6 +184,7 @@ def parse_target(text: str) -> tuple[str, Decimal | None, str]:
         return "", None, ""
 
 
+@lru_cache(maxsize=_SEEN)
 def number(text: str) -> Decimal | None:
     """A bare number (分值, 得分); '—' and text → None."""
     t = squash(text).replace(" ", "")
@@ -174,6 +193,7 @@ def number(text: str) -> Decimal | None:
     return parse_amount(t)
 
 
+@lru_cache(maxsize=_SEEN)
 def percent(text: str) -> Decimal | None:
     t = squash(text).replace(" ", "")
     if not t.endswith("%"):
@@ -183,6 +203,7 @@ def percent(text: str) -> Decimal | None:
 
 # ---------------------------------------------------------------- money
 _MONEY = re.compile(r"^(?P<num>[-−]?[\d,]*\d(?:\.\d+)?)(?P<unit>万元|元)?$")
+@lru_cache(maxsize=_SEEN)
 def money(text: str, unit: str) -> tuple[Decimal | None, str]:
     """An amount cell → (value in 元, unit used). '50 万元' carries its own unit."""
     t = squash(text).replace(" ", "")
