@@ -21,6 +21,8 @@ from __future__ import annotations
 from .forms.bigtable import BigTableReader, is_big_table_header
 from .forms.form import FormReader, Tok, new_project, tokens
 from .model import DocumentResult, Table
+from .vocabulary import (DEPARTMENT_NAME, DEPARTMENT_TITLE, FORM_HAS, FORM_NAME, NOT_A_FORM_START,
+                         SELF_EVALUATION_CELL, SELF_EVALUATION_TITLE)
 
 PROJECT_KINDS = ("target", "self_evaluation", "department_overall", "department_list_item")
 
@@ -31,22 +33,22 @@ def _is_form_table(t: Table, toks_by_row: list[list[Tok]]) -> bool:
     if t.table_type != "other":
         return False
     keys = [tok.key for tk in toks_by_row for tok in tk]
-    return ("项目名称" in keys or any(k.startswith("项目名称") for k in keys)) and any("指标" in k for k in keys)
+    return any(k.startswith(FORM_NAME) for k in keys) and any(FORM_HAS in k for k in keys)
 
 
 def _starts_project(toks) -> bool:
     if not toks:
         return False
     k0 = toks[0].key
-    if k0 == "项目名称" and len(toks) >= 2 and not any(t.key in ("一级指标", "项目类别", "单位名称") for t in toks):
+    if k0 == FORM_NAME and len(toks) >= 2 and not any(t.key in NOT_A_FORM_START for t in toks):
         return True
-    return k0.startswith(("部门(单位)名称", "部门（单位）名称"))
+    return k0.startswith(DEPARTMENT_NAME)
 
 
 def _kind(title: str, rows_keys: list[str]) -> str:
-    if "自评" in title or any(("实际完成值" in k or "全年执行数" in k) for k in rows_keys):
+    if any(w in title for w in SELF_EVALUATION_TITLE) or any(w in k for k in rows_keys for w in SELF_EVALUATION_CELL):
         return "self_evaluation"
-    if "部门整体" in title or "整体支出" in title or any(k.startswith(("部门(单位)名称", "部门（单位）名称")) for k in rows_keys):
+    if any(w in title for w in DEPARTMENT_TITLE) or any(k.startswith(DEPARTMENT_NAME) for k in rows_keys):
         return "department_overall"
     return "target"
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.forms.vocab import FOOTER, OPERATOR_CELLS, key
+from pipeline.forms.vocab import key
+from pipeline.vocabulary import FOOTER, OPERATOR_CELLS
 from pipeline.projects import extract_forms
 
 NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|万元|元)?$")

@@ -2,9 +2,11 @@
 datapackage/schema/resources.json, and the code reads them from there."""
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
+from pipeline import classify, vocabulary
 from pipeline.package import field_descriptor
 from pipeline.schema import enum_names, load_schema, money_fields
 from pipeline.validate import rules_forms, rules_tables
@@ -53,3 +55,51 @@ def test_money_fields_carry_their_unit():
 def test_severity_names_come_from_the_schema():
     copy = re.compile(r"""[\"']error[\"']\s*:\s*[\"']错误[\"']""")
     assert not [p.name for p, text in modules() if copy.search(text)]
+
+
+# ---- the words read from disclosures (classification keywords, form labels): data in pipeline/vocabulary.py
+WORD_READERS = ("classify.py", "projects.py", "forms")  # the modules that read those words
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _strings(path: Path):
+    """(line, value) of every string constant of a module that is not a docstring."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(n, clean=False)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.lineno, node.value
+
+
+def test_the_vocabulary_module_is_data_only():
+    tree = ast.parse((PIPELINE / "vocabulary.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree)
+    for stmt in tree.body[1:]:
+        assert isinstance(stmt, ast.Assign), f"vocabulary.py line {stmt.lineno}: only assignments of data"
+        ast.literal_eval(stmt.value)  # raises on anything but literals: no calls, names or logic
+    assert vocabulary.TITLE_PATTERNS[0][0] == "other" and re.search(vocabulary.TITLE_PATTERNS[0][1], "目 录")
+
+
+def test_no_word_is_written_out_again_where_it_is_read():
+    readers = [p for p in sorted(PIPELINE.rglob("*.py"))
+               if p.relative_to(PIPELINE).parts[0] in WORD_READERS]
+    assert {p.name for p in readers} >= {"classify.py", "projects.py", "form.py", "bigtable.py", "vocab.py"}
+    found = [f"{p.relative_to(PIPELINE)}:{line} {value!r}" for p in readers for line, value in _strings(p)
+             if CJK.search(value)]
+    assert not found, "a Chinese word in code, not in pipeline/vocabulary.py: " + "; ".join(found)
+
+
+def test_the_readers_use_the_vocabulary(monkeypatch):
+    """The words are read from the data, not copied: a table title or a form label the vocabulary gains is
+    recognised, and one it loses is not."""
+    from pipeline.forms import form
+    assert classify.table_type("某某项目绩效表") == "performance"
+    assert classify.table_type("机关运行经费支出表") == "operating_costs"
+    rules = [(kind, re.compile(p)) for kind, p in vocabulary.TITLE_PATTERNS if kind != "operating_costs"]
+    monkeypatch.setattr(classify, "RULES", rules)
+    assert classify.table_type("机关运行经费支出表") == "expenditure"
+    form.fund_field.cache_clear()
+    monkeypatch.setattr(form, "FUND_SOURCES", vocabulary.FUND_SOURCES + [("other", ("社会捐赠",))])
+    assert form.fund_field("社会捐赠资金") == "other"
+    form.fund_field.cache_clear()

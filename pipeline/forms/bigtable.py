@@ -8,20 +8,22 @@ import re
 from ..model import Row
 from .form import Group, Tok, fund_entry, new_project, set_levels, split_unit, tokens
 from ..text import unit_in
-from .vocab import OPERATOR_CELLS, key, level_of, money, norm_decimal, norm_op, number, parse_target
+from ..vocabulary import (BIG_TABLE_BUDGET, BIG_TABLE_COLUMNS, BIG_TABLE_GOAL, BIG_TABLE_INDICATOR_COLUMNS,
+                          BIG_TABLE_LIST_COLUMNS, BIG_TABLE_NAME_COLUMN, BIG_TABLE_NOTE, BIG_TABLE_TOTAL, CATEGORY,
+                          NATURE, NATURE_QUANTITATIVE, OPERATOR_CELLS, PHASE_YEAR)
+from .vocab import key, level_of, money, norm_decimal, norm_op, number, parse_target
 
-_CATEGORY = re.compile(r"^\d{1,2}-\S{0,12}类$")
+_CATEGORY = re.compile(CATEGORY)
 _UNIT_ROW = re.compile(r"^\d{6}\s*-")
 _CODENAME = re.compile(r"^(?P<code>[0-9A-Za-z]+)-(?P<name>.*)$")
 _CODE_ONLY = re.compile(r"^[0-9A-Za-z]{8,}$")
 _CODE_CONT = re.compile(r"^[0-9A-Za-z]*\d-\S")
-_NATURE = {"定性", "定量"}
 
 
 def is_big_table_header(toks: list[Tok]) -> bool:
     ks = {t.key for t in toks}
-    return "项目名称" in ks and bool(ks & {"一级指标", "绩效目标", "三级指标"}) and bool(
-        ks & {"项目类别", "单位名称", "预算数(万元)", "预算数(元)", "预算数"} or any(k.startswith("预算数") for k in ks))
+    return BIG_TABLE_NAME_COLUMN in ks and bool(ks.intersection(BIG_TABLE_INDICATOR_COLUMNS)) and bool(
+        ks.intersection(BIG_TABLE_LIST_COLUMNS) or any(k.startswith(BIG_TABLE_BUDGET) for k in ks))
 
 
 class BigTableReader:
@@ -49,18 +51,18 @@ class BigTableReader:
         if is_big_table_header(toks):
             self.header_seen = True
             for t in toks:
-                for name in ("单位名称", "项目名称", "项目类别", "绩效目标", "一级指标"):
+                for name in BIG_TABLE_COLUMNS:
                     if t.key == name:
                         self.cols[name] = t.col
-                if t.key.startswith("预算数"):
-                    self.cols["预算数"] = t.col
+                if t.key.startswith(BIG_TABLE_BUDGET):
+                    self.cols[BIG_TABLE_BUDGET] = t.col
                     self.unit = unit_in(t.text) or self.unit
             return True
         if not self.header_seen:
             return False
-        if toks[0].key.startswith("其中") and len(toks) == 1:
+        if toks[0].key.startswith(BIG_TABLE_NOTE) and len(toks) == 1:
             return True  # 其中：预算执行率权重10% (a header note)
-        if toks[0].key.startswith(("合计", "总计")):
+        if toks[0].key.startswith(BIG_TABLE_TOTAL):
             amounts = [money(t.text, self.unit)[0] for t in toks[1:]]
             amounts = [a for a in amounts if a is not None]
             if amounts:
@@ -98,14 +100,14 @@ class BigTableReader:
         p["_name_open"] = not m or len(p["name"]) <= 1  # the name goes on in the next row's first cells
         inds: list[dict] = []
         self.projects.append((p, inds))
-        self.group = Group("年度")
+        self.group = Group(PHASE_YEAR)
         after = toks[cat + 1:]
         if after:
             amount, published_unit = money(after[0].text, self.unit)
             if amount is not None:
                 p["funds_total"] = norm_decimal(amount)
                 p["_funds"].append(fund_entry(row.line, after[0], p["funds_total"], "yuan", published_unit, "total",
-                                              "budget", self.year, "income", "预算数"))
+                                              "budget", self.year, "income", BIG_TABLE_BUDGET))
                 after = after[1:]
         if after and level_of(after[0].text) is None and key(after[0].text) not in OPERATOR_CELLS:
             p["goals"] = after[0].text
@@ -116,7 +118,7 @@ class BigTableReader:
 
     def _more(self, row: Row, toks: list[Tok]) -> bool:
         p, _ = self.projects[-1]
-        name_col = self.cols.get("项目名称", 1)
+        name_col = self.cols.get(BIG_TABLE_NAME_COLUMN, 1)
         rest = []
         for t in toks:
             if t.col <= name_col and level_of(t.text) is None and re.search(r"[\u4e00-\u9fff]", t.key) and (
@@ -140,8 +142,8 @@ class BigTableReader:
 
     def _indicator_tokens(self, row: Row, toks: list[Tok], allow_goal: bool) -> bool:
         p, inds = self.projects[-1]
-        goal_col = self.cols.get("绩效目标", 4)
-        op_at = next((i for i, t in enumerate(toks) if t.key in OPERATOR_CELLS or t.key in _NATURE), None)
+        goal_col = self.cols.get(BIG_TABLE_GOAL, 4)
+        op_at = next((i for i, t in enumerate(toks) if t.key in OPERATOR_CELLS or t.key in NATURE), None)
         pre = toks if op_at is None else toks[:op_at]
         post = [] if op_at is None else toks[op_at:]
         levels, names, goal = [], [], []
@@ -172,7 +174,7 @@ class BigTableReader:
             ind = inds[-1]  # the target of the previous (name-only) indicator, printed one row down
         else:
             ind = {
-                "doc_id": self.doc_id, "phase": "年度", "level1": self.group.level1, "level2": self.group.level2,
+                "doc_id": self.doc_id, "phase": PHASE_YEAR, "level1": self.group.level1, "level2": self.group.level2,
                 "level1_inferred": getattr(self.group, "level1_inferred", False), "name": "".join(names),
                 "operator": "", "target_value": None, "target_unit": "", "target_text": "", "actual_text": "",
                 "weight": None, "score": None, "deviation_reason": "", "basis": "", "prior_values": "",
@@ -190,16 +192,16 @@ class BigTableReader:
             value = re.sub(r"(?<=\d) (?=\d)", "", tail[0]) if tail else ""  # 500 0: a number wrapped in its cell
             unit = "".join(tail[1:]) if len(tail) > 1 else ""
             ind["weight"] = weight
-            if key(op) in _NATURE:
+            if key(op) in NATURE:
                 ind["nature"] = key(op)
                 ind["target_text"] = value
                 ind["target_unit"] = unit
-                o, v, u = parse_target(value + unit) if key(op) == "定量" else ("", None, "")
+                o, v, u = parse_target(value + unit) if key(op) == NATURE_QUANTITATIVE else ("", None, "")
                 ind["operator"], ind["target_value"] = o, v
                 if v is not None:
                     ind["target_unit"] = u
             else:
-                ind["nature"] = "定量"
+                ind["nature"] = NATURE_QUANTITATIVE
                 o = norm_op(op)
                 text = f"{o}{value}{unit}"
                 _, v, _ = parse_target(value)

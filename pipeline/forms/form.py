@@ -14,8 +14,16 @@ from functools import lru_cache
 
 from ..model import Row
 from ..text import squash, unit_in
-from .vocab import (DESCRIPTIVE, cell, FOOTER, IGNORED_IN_INDICATORS, LEVEL2_PARENT, PHASE_LABELS, checked, goal_head,
-                    key, level_of, money, norm_decimal, number, parse_target, percent, role_of)
+from ..vocabulary import (DEPARTMENT_CURRENT, DEPARTMENT_FUNDS, DEPARTMENT_LIST, DEPARTMENT_NAME,
+                          DEPARTMENT_NAME_EXACT, DEPARTMENT_PRIOR, DEPARTMENT_SHARE, DEPARTMENT_SIDES,
+                          DEPARTMENT_SOURCES, DESCRIPTIVE, FOOTER, FUND_MEASURES, FUND_SOURCES, FUNDS_BLOCK,
+                          GOAL_HEAD_PREFIXES, GOAL_STARTS, HEAD_LABEL_AND, HEAD_LABELS, IGNORED_IN_INDICATORS,
+                          IMPLEMENTING_UNIT_LABELS, INDICATOR_HEADER_NAMES, LEVEL1_HEADER, LEVEL2_HEADER,
+                          LEVEL2_PARENT, LEVEL_COST, LEVEL_SATISFACTION, LEVEL_SUFFIX, LIST_ENDS, LIST_TOTAL,
+                          NAME_HEADERS, NUMBERING, PERIOD_LABELS, PHASE_IMPLEMENTATION, PHASE_LABELS, PHASE_YEAR,
+                          PLACEHOLDER, PRIOR_YEAR_COLUMN, SCORE_TOTAL, TARGET_SPLIT, YEAR_COLUMN, YEAR_LINE)
+from .vocab import (cell, checked, goal_head, key, level_of, money, norm_decimal, number, parse_target, percent,
+                    role_of)
 
 
 @dataclass(slots=True)
@@ -36,39 +44,21 @@ def tokens(row: Row) -> list[Tok]:
 
 
 # ------------------------------------------------------------------ fund rows
+def _has_words(k: str, words: tuple[str, ...]) -> bool:
+    """Every word is in the key ("=w": the key is exactly w)."""
+    return all(k == w[1:] if w.startswith("=") else w in k for w in words)
+
+
 @lru_cache(maxsize=4096)
 def fund_field(k: str) -> str | None:
-    if "年度资金总额" in k or k in ("资金总额", "年度资金"):
-        return "total"
-    if "实施期资金总额" in k:
-        return "period_total"
-    if "中央财政" in k:
-        return "central"
-    if "省级财政" in k:
-        return "provincial"
-    if "市县" in k and "财政" in k:
-        return "local"
-    if "单位自筹" in k:
-        return "self_raised"
-    if "财政拨款" in k:
-        return "fiscal"
-    if "上年结转" in k:
-        return "carryover"
-    if "其他资金" in k:
-        return "other"
-    return None
-
-
-FUND_ROLE = [("年初预算", "budget_start"), ("全年预算", "budget_full"), ("全年执行", "spent"),
-             ("执行率", "rate"), ("分值", "weight"), ("得分", "score")]
+    """The fund source a fund row's label names (FUND_SOURCES), or None."""
+    return next((source for source, words in FUND_SOURCES if _has_words(k, words)), None)
 
 
 @lru_cache(maxsize=4096)
 def fund_role(k: str) -> str | None:
-    for w, r in FUND_ROLE:
-        if w in k:
-            return r
-    return None
+    """The measure a self-evaluation's fund column header names (FUND_MEASURES), or None."""
+    return next((measure for word, measure in FUND_MEASURES if word in k), None)
 
 
 # ------------------------------------------------------------------ indicator context
@@ -94,7 +84,7 @@ class FormState:
     roles: list[str] = field(default_factory=list)
     split_col: int | None = None
     groups: list[Group] = field(default_factory=list)
-    phase: str = "年度"
+    phase: str = PHASE_YEAR
     dept_section: str = ""
     dept_cols: dict[int, tuple[str, str]] = field(default_factory=dict)  # column → (period, measure)
     year: str = ""  # the document's fiscal year: the period of the year's funds
@@ -160,13 +150,7 @@ def _label_value(toks: list[Tok], i: int, label: str) -> tuple[str, str]:
     return "", ""
 
 
-_DEPT = ("主管部门",)
-_IMPL = ("实施单位", "项目实施单位")
-_PERIOD = ("项目期", "实施期", "项目周期", "执行期", "项目日期", "项目实施期")
-_HEAD_LABELS = [("项目名称", "name"), ("主管部门及代码", "department"), ("主管部门", "department"),
-                ("项目实施单位", "implementing_unit"), ("实施单位", "implementing_unit"),
-                ("项目属性", "attribute"), ("项目类型", "project_type"), ("项目类别", "category"),
-                ("项目编码", "project_code"), ("项目代码", "project_code")] + [(w, "period") for w in _PERIOD]
+_HEAD_LABELS = HEAD_LABELS + [(w, "period") for w in PERIOD_LABELS]
 
 
 @lru_cache(maxsize=4096)
@@ -174,14 +158,16 @@ def _head_label(k: str) -> tuple[str, str] | None:
     """('主管部门及代码', 'department') for a head-of-form label cell, alone or followed by its value."""
     for label, fieldname in _HEAD_LABELS:
         if k == label or (k.startswith(label) and len(k) > len(label) and fieldname in (
-                "name", "department", "implementing_unit") and not k.startswith(label + "及")):
+                "name", "department", "implementing_unit") and not k.startswith(label + HEAD_LABEL_AND)):
             return label, fieldname
     return None
 
 
-_YEAR_LINE = re.compile(r"^[（(]?\d{4}\s*年度?[)）]?$")
-_PLACEHOLDER = re.compile(r"^(指标\d*[:：]?无?|[.。…·]+|—+|-+)$")
-_NUMBERING = re.compile(r"^指标\d+[:：]")  # 指标1：培训人员满意度 (the template's numbering)
+_YEAR_LINE = re.compile(YEAR_LINE)
+_PLACEHOLDER = re.compile(PLACEHOLDER)
+_NUMBERING = re.compile(NUMBERING)
+_YEAR_COLUMN = re.compile(YEAR_COLUMN)
+_PRIOR_YEAR_COLUMN = re.compile(PRIOR_YEAR_COLUMN)
 
 
 class FormReader:
@@ -214,7 +200,7 @@ class FormReader:
     def _row(self, row: Row, toks: list[Tok]) -> bool:
         s, p = self.s, self.s.project
         k0 = toks[0].key
-        if k0.startswith(("部门(单位)名称", "部门（单位）名称")) or k0 in ("部门名称", "单位名称"):
+        if k0.startswith(DEPARTMENT_NAME) or k0 in DEPARTMENT_NAME_EXACT:
             v, raw = _label_value(toks, 0, k0)
             p["name"] = v
             p["department"], p["department_code"] = split_unit(raw)
@@ -223,10 +209,10 @@ class FormReader:
         if _head_label(k0):
             self._head_row(row, toks)
             return True
-        if k0 in _PERIOD:
+        if k0 in PERIOD_LABELS:
             p["period"] = toks[1].text if len(toks) > 1 else ""
             return True
-        if k0.startswith("项目资金") or k0.startswith("资金情况"):
+        if k0.startswith(FUNDS_BLOCK):
             u = unit_in(toks[0].text)
             if u:
                 p["funds_unit"] = u
@@ -237,11 +223,11 @@ class FormReader:
             if len(toks) > 1:
                 return self._fund_row(row, toks[1:])
             return True
-        if s.mode == "dept_funds" or k0 in ("部门总体资金情况", "总体资金情况"):
+        if s.mode == "dept_funds" or k0 in DEPARTMENT_FUNDS:
             if self._dept_funds(toks):
                 return True
             s.mode = "head"
-        if k0 == "项目支出情况" or s.mode == "dept_list":
+        if k0 == DEPARTMENT_LIST or s.mode == "dept_list":
             return self._dept_list(toks)
         if any(fund_field(t.key) for t in toks[:2]) and s.mode in ("head", "funds"):
             return self._fund_row(row, toks)
@@ -280,7 +266,7 @@ class FormReader:
             elif x is not None and x[0] in ("2", "1?") and seen_value:
                 s.split_col = t.col
                 break
-        s.groups = [Group("实施期"), Group("年度")] if s.split_col is not None else [Group(s.phase)]
+        s.groups = [Group(PHASE_IMPLEMENTATION), Group(PHASE_YEAR)] if s.split_col is not None else [Group(s.phase)]
         return True
 
     def _head_row(self, row: Row, toks: list[Tok]) -> None:
@@ -310,7 +296,7 @@ class FormReader:
     def _impl(self, toks: list[Tok]) -> None:
         p = self.s.project
         for i, t in enumerate(toks):
-            for lab in _IMPL:
+            for lab in IMPLEMENTING_UNIT_LABELS:
                 if t.key.startswith(lab):
                     v, raw = _label_value(toks, i, lab)
                     p["implementing_unit"], p["implementing_unit_code"] = split_unit(raw)
@@ -423,25 +409,24 @@ class FormReader:
         s.mode = "dept_funds"
         read = False
         header = {t.key: t.col for t in toks}
-        if "当年金额" in header:
-            s.dept_cols = {header["当年金额"]: (s.year, "budget" if s.doc_kind != "final_accounts" else "spent")}
-            if "占比" in header:
-                s.dept_cols[header["占比"]] = (s.year, "share")
+        if DEPARTMENT_CURRENT in header:
+            s.dept_cols = {header[DEPARTMENT_CURRENT]: (s.year, "budget" if s.doc_kind != "final_accounts" else "spent")}
+            if DEPARTMENT_SHARE in header:
+                s.dept_cols[header[DEPARTMENT_SHARE]] = (s.year, "share")
             return True
-        if toks and all(re.fullmatch(r"\d{4}年", t.key) for t in toks):
+        if toks and all(_YEAR_COLUMN.fullmatch(t.key) for t in toks):
             for t in toks:
                 s.dept_cols[t.col] = (t.key[:4], "amount")
             return True
         for i, t in enumerate(toks):
-            if t.key in ("收入构成", "支出构成"):
+            if t.key in DEPARTMENT_SIDES:
                 s.dept_section = t.key
                 read = True
-            source = {"财政拨款": "fiscal", "其他资金": "other", "基本支出": "basic", "项目支出": "project",
-                      "合计": "total"}.get(t.key)
+            source = DEPARTMENT_SOURCES.get(t.key)
             if source:
-                side = "spending" if s.dept_section == "支出构成" else "income"
+                side = DEPARTMENT_SIDES.get(s.dept_section, "income")
                 for v in toks[i + 1:]:
-                    if v.key in ("财政拨款", "其他资金", "基本支出", "项目支出", "合计"):
+                    if v.key in DEPARTMENT_SOURCES:
                         break
                     if s.dept_cols:
                         if v.col in s.dept_cols:
@@ -450,7 +435,8 @@ class FormReader:
                     elif self._record(v, source, "budget", side=side, label=t.text) is not None:
                         break  # no header named the columns: only the first amount, the year's
                 read = True
-            elif t.key in ("部门总体资金情况", "总体资金情况", "当年金额", "占比", "近两年收支金额") or re.match(r"^\d{4}年$", t.key):
+            elif t.key in DEPARTMENT_FUNDS or t.key in (DEPARTMENT_CURRENT, DEPARTMENT_SHARE, DEPARTMENT_PRIOR) \
+                    or _YEAR_COLUMN.fullmatch(t.key):
                 read = True
         return read
 
@@ -458,11 +444,11 @@ class FormReader:
         """项目支出情况: the projects a whole-department sheet lists (项目名称 | 项目类型 | 项目总预算 |
         项目本年度预算 | 用途), each a project of its own, and their 合计."""
         s = self.s
-        if toks[0].key == "项目支出情况":
+        if toks[0].key == DEPARTMENT_LIST:
             s.mode = "dept_list"
             s.list_header = [t.key for t in toks[1:]]
             return True
-        if toks[0].key in ("合计", "小计"):
+        if toks[0].key in LIST_TOTAL:
             amounts = [t for t in toks[1:] if money(t.text, self._unit())[0] is not None]
             # the 合计 of the list's two amount columns: 项目总预算, then 项目本年度预算
             periods = [IMPLEMENTATION, s.year] if len(amounts) == 2 else [s.year] * len(amounts)
@@ -470,7 +456,7 @@ class FormReader:
                 self._record(t, "project", "budget", period=period, side="spending", label=toks[0].text)
             s.mode = "head"
             return True
-        if toks[0].key.startswith(("整体绩效", "长期目标", "年度目标")) or self._is_indicator_header(toks):
+        if toks[0].key.startswith(LIST_ENDS) or self._is_indicator_header(toks):
             s.mode = "head"
             return self._row(Row(s.last_line, [t.raw for t in toks]), toks)
         amts = [i for i, t in enumerate(toks) if money(t.text, self._unit())[0] is not None]
@@ -497,8 +483,8 @@ class FormReader:
         s = self.s
         k0 = toks[0].key
         heads = [goal_head(t.key) for t in toks]
-        starts_goal = k0 in ("年度总体目标", "总体目标", "整体绩效总目标", "项目总体目标", "绩效目标") or k0.startswith(
-            ("长期目标", "年度目标"))
+        prefixed = next((fieldname for prefix, fieldname in GOAL_HEAD_PREFIXES if k0.startswith(prefix)), None)
+        starts_goal = k0 in GOAL_STARTS or prefixed is not None
         if starts_goal and all(heads[1:]) and len(toks) > 1:  # 总体目标 | 年度绩效目标 | 长期绩效目标
             s.goal_heads = [h for h in heads[1:]]
             s.mode = "goals"
@@ -509,10 +495,8 @@ class FormReader:
             return True
         if starts_goal:
             texts = [t.text for t in toks[1:]]
-            if k0.startswith("长期目标"):
-                self._add_goal("goals_long_term", texts)
-            elif k0.startswith("年度目标"):
-                self._add_goal("goals", texts)
+            if prefixed:  # 长期目标 / 年度目标 …: the goal its label names
+                self._add_goal(prefixed, texts)
             else:
                 self._assign_goals(texts)
             s.mode = "head"
@@ -539,7 +523,7 @@ class FormReader:
     @staticmethod
     def _is_indicator_header(toks: list[Tok]) -> bool:
         ks = [t.key for t in toks]
-        return "一级指标" in ks or ("二级指标" in ks and ("三级指标" in ks or "指标名称" in ks))
+        return LEVEL1_HEADER in ks or (LEVEL2_HEADER in ks and any(k in INDICATOR_HEADER_NAMES for k in ks))
 
     def _indicator_header(self, toks: list[Tok]) -> bool:
         s = self.s
@@ -547,10 +531,10 @@ class FormReader:
         ks = [t.key for t in toks]
         if ks[0] in PHASE_LABELS:
             s.phase = PHASE_LABELS[ks[0]]
-        name_at = next((i for i, k in enumerate(ks) if k in ("三级指标", "指标名称", "指标内容")), None)
+        name_at = next((i for i, k in enumerate(ks) if k in NAME_HEADERS), None)
         if name_at is None:
-            name_at = max(i for i, k in enumerate(ks) if k in ("一级指标", "二级指标"))
-        second = [i for i, k in enumerate(ks) if k == "二级指标"]
+            name_at = max(i for i, k in enumerate(ks) if k in (LEVEL1_HEADER, LEVEL2_HEADER))
+        second = [i for i, k in enumerate(ks) if k == LEVEL2_HEADER]
         s.split_col = None
         end = len(toks)
         if len(second) >= 2:
@@ -560,7 +544,7 @@ class FormReader:
         if not s.roles:
             s.roles = ["target_text"]
         if s.split_col is not None:
-            s.groups = [Group("实施期"), Group("年度")]
+            s.groups = [Group(PHASE_IMPLEMENTATION), Group(PHASE_YEAR)]
         else:
             s.groups = [Group(s.phase)]
         return True
@@ -569,13 +553,13 @@ class FormReader:
         """近两年指标值 | 预期当年实现值 / 2022年 | 2023年 under a header: the target column splits."""
         s = self.s
         ks = [t.key for t in toks]
-        if "近两年指标值" in ks or "预期当年实现值" in ks:
+        if any(k in TARGET_SPLIT for k in ks):
             years = 2
             if "target_text" in s.roles:
                 i = s.roles.index("target_text")
                 s.roles = s.roles[:i] + ["prior"] * years + ["target_text"] + s.roles[i + 1:]
             return True
-        if all(re.match(r"^\d{4}年?$", k) for k in ks):
+        if all(_PRIOR_YEAR_COLUMN.match(k) for k in ks):
             n = len(ks)
             if s.roles.count("prior") != n and "target_text" in s.roles:
                 i = s.roles.index("target_text")
@@ -586,7 +570,7 @@ class FormReader:
 
     def _indicator_row(self, row: Row, toks: list[Tok]) -> bool:
         s, p = self.s, self.s.project
-        if toks[0].key in ("总分", "合计", "总计"):
+        if toks[0].key in SCORE_TOTAL:
             nums = [number(t.text) for t in toks[1:]]
             nums = [n for n in nums if n is not None]
             if nums:
@@ -630,7 +614,7 @@ class FormReader:
             real = [x for x in levels if x[0] != "-"]
             if lv[0] == "-" or not real or toks[0].key in raw_keys or (
                     len(real) == 1 and real[0][0] in ("1", "1?") and lv[0] in ("2", "1?")) or (
-                    lv[0] == "2" and real[-1][0] == "2" and toks[0].key.endswith("指标")):
+                    lv[0] == "2" and real[-1][0] == "2" and toks[0].key.endswith(LEVEL_SUFFIX)):
                 # (a further full 二级 name: the one before it labelled an empty block, 经济效益指标 | 社会效益指标)
                 if lv[0] != "-":
                     raw_keys.append(toks[0].key)
@@ -693,7 +677,7 @@ def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
             l1, l2 = n1, n2
     if len(levels) == 1:
         t, n = levels[0]
-        if n == "满意度指标" or t == "1":
+        if n == LEVEL_SATISFACTION or t == "1":
             l1 = n
         else:
             l2 = n
@@ -702,13 +686,13 @@ def set_levels(g: Group, levels: list[tuple[str, str]]) -> None:
             g.level1, g.level2 = l1, ""
         return
     parent = LEVEL2_PARENT.get(l2, "")
-    if l2 == "满意度指标":
-        parent = "满意度指标"
-    if l2 == "成本指标" and l1 == "成本指标":
-        parent = "成本指标"
+    if l2 == LEVEL_SATISFACTION:
+        parent = LEVEL_SATISFACTION
+    if l2 == LEVEL_COST and l1 == LEVEL_COST:
+        parent = LEVEL_COST
     printed = l1 or g.level1
-    if l2 == "成本指标" and printed == "成本指标":
-        parent = "成本指标"
+    if l2 == LEVEL_COST and printed == LEVEL_COST:
+        parent = LEVEL_COST
     g.level2 = l2
     g.level1 = parent if parent and printed != parent else printed
     g.level1_inferred = bool(parent and printed != parent)
