@@ -2,25 +2,36 @@
 with its indicators, finding and explanation section, each titled with its agency, year and kind and filtered
 by them. Records come from the package the site was drawn from (Load), are placed at the anchor the site gives
 them (Process) and handed to Pagefind, which segments the Chinese and splits the index into pieces that a
-query downloads as it needs them (Save). Pagefind's browser side ships inside the bundle: nothing from a CDN."""
+query downloads as it needs them (Save). Pagefind's browser side ships inside the bundle: nothing from a CDN.
+
+Beside Pagefind's files the bundle holds what the search page (site_src/assets/search.js) loads in small
+pieces, keyed by the first character (its code point modulo 256), so that a query's bytes do not grow with
+the site: `words/xx.json`, the index's own words with their frequency, for the page to cut a query into
+words the way the index was cut; `agencies/xx.json`, the agencies whose name starts with that character; and
+`filters.json`, the values of the small filters."""
 from __future__ import annotations
 
 import csv
 import html
 import json
+import math
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 BUNDLE = "pagefind"       # folder of the index inside the site
 KIND = {"budget": "预算", "final_accounts": "决算"}
 TYPE = {"table": "表格", "project": "项目", "finding": "检查结果", "text": "说明", "agency": "机构"}
 _ID = re.compile(r'\bid="([^"]+)"')
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")  # the runs Pagefind segments
+AGENCY = "机构"
+AGENCY_KEYS = 64          # the agency filter is split into this many Pagefind filters (see agency_filter)
+PIECES = 256
 csv.field_size_limit(sys.maxsize)
 
 
@@ -114,6 +125,19 @@ def records(package: Path, where: dict[str, str]) -> tuple[list[dict], list[str]
     return out, problems
 
 
+def piece(text: str) -> str:
+    """The piece (of words/, agencies/) a text belongs to: its first character's code point modulo 256, as two
+    hex digits. search.js computes the same."""
+    return f"{ord(text[0]) % PIECES:02x}"
+
+
+def agency_filter(agency: str) -> str:
+    """The Pagefind filter that holds this agency. Pagefind loads a filter whole, with the page list of each of
+    its values: one filter of a thousand agencies was 835 KB. Split in AGENCY_KEYS, narrowing by one agency
+    loads one 64th of it. The key travels in agencies/xx.json, so the page never computes it."""
+    return f"{AGENCY}{sum(map(ord, agency)) % AGENCY_KEYS:02d}"
+
+
 def _page(r: dict) -> str:
     """One record as a page for Pagefind. Its address on the site travels as the `url` meta (the page
     itself is never published); filters and title as Pagefind's data attributes; the record's own name as
@@ -121,8 +145,8 @@ def _page(r: dict) -> str:
     of its records); text escaped."""
     meta = "".join(f'<span data-pagefind-meta="{k}">{html.escape(v)}</span>'
                    for k, v in {**r["meta"], "url": r["url"]}.items())
-    filters = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(v)}</span>'
-                      for k, vs in r["filters"].items() for v in vs)
+    filters = "".join(f'<span data-pagefind-filter="{html.escape(agency_filter(v) if k == AGENCY else k)}">'
+                      f'{html.escape(v)}</span>' for k, vs in r["filters"].items() for v in vs)
     return (f'<!doctype html><html lang="{r["language"]}"><head><meta charset="utf-8"></head><body>'
             f'<div hidden>{meta}{filters}</div><main data-pagefind-body>'
             f'<h1 data-pagefind-weight="{r.get("weight", 7)}">{html.escape(r["title"])}</h1>'
@@ -130,31 +154,98 @@ def _page(r: dict) -> str:
             "</body></html>\n")
 
 
-def _write(site: Path, recs: list[dict], work: Path) -> None:
-    """Pagefind's own command on the records written as pages (its Python service waits 0.1 s per record)."""
+def _pagefind(site: Path, out: Path) -> None:
     from pagefind_bin_extended import get_executable
 
-    pages = work / "records"
-    shutil.rmtree(pages, ignore_errors=True)
-    pages.mkdir(parents=True)
-    for n, r in enumerate(recs):
-        (pages / f"r{n:07d}.html").write_text(_page(r), encoding="utf-8")
-    out = site / BUNDLE
     shutil.rmtree(out, ignore_errors=True)
-    proc = subprocess.run([str(get_executable()), "--site", str(pages), "--output-path", str(out.resolve())],
+    proc = subprocess.run([str(get_executable()), "--site", str(site), "--output-path", str(out.resolve())],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"pagefind failed ({proc.returncode}): {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
-def _write_agencies(site: Path, recs: list[dict]) -> None:
-    """agencies.json beside the index: each agency's name and page, so that a query naming an agency lists
-    its page first. Pagefind cannot promise it: the browser segments the query (Intl.Segmenter) differently
-    from the index, and a name like 兴县 comes apart into 兴 and 县."""
-    agencies = sorted({(r["filters"]["机构"][0], r["url"]) for r in recs if r["filters"]["结果类型"] == [TYPE["agency"]]})
-    (site / BUNDLE / "agencies.json").write_text(
-        json.dumps([{"name": n, "url": u} for n, u in agencies], ensure_ascii=False, separators=(",", ":")),
-        encoding="utf-8")
+def _write(site: Path, recs: list[dict], work: Path) -> None:
+    """Pagefind's own command on the records written as pages (its Python service waits 0.1 s per record)."""
+    pages = work / "records"
+    shutil.rmtree(pages, ignore_errors=True)
+    pages.mkdir(parents=True)
+    for n, r in enumerate(recs):
+        (pages / f"r{n:07d}.html").write_text(_page(r), encoding="utf-8")
+    _pagefind(pages, site / BUNDLE)
+
+
+def vocabulary(recs: list[dict], work: Path) -> tuple[Counter, list[str]]:
+    """(the index's words with how often the records use them, problems). Pagefind's extended build cuts
+    each run of Chinese characters on its own (charabia's jieba, without context beyond the run), so the
+    records' distinct runs, written once each into one page and indexed by the same binary, come back cut
+    exactly as in the index: a second, small Pagefind run instead of reading every fragment back."""
+    runs: Counter = Counter()
+    for r in recs:
+        runs.update(_HAN.findall(r["title"]))
+        runs.update(_HAN.findall(r["content"]))
+    order = sorted(runs)
+    folder = work / "vocabulary"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "runs.html").write_text(
+        '<!doctype html><html lang="zh"><head><meta charset="utf-8"></head><body><main data-pagefind-body><p>'
+        + " ".join(order) + "</p></main></body></html>\n", encoding="utf-8")
+    _pagefind(folder, work / "vocabulary-index")
+    frag = next((work / "vocabulary-index" / "fragment").glob("*.pf_fragment"), None)
+    # Pagefind ends the paragraph with a full stop of its own
+    cut = _fragment(frag)["content"].rstrip(".\u200b ").split(" ") if frag else []
+    cut = [c.strip("\u200b") for c in cut]
+    words: Counter = Counter()
+    if len(cut) != len(order) or any(c.replace("\u200b", "") != run for c, run in zip(cut, order)):
+        return words, [f"search: the vocabulary came back from Pagefind cut into {len(cut)} runs, not "
+                       f"{len(order)}; queries are cut into characters"]
+    for c, run in zip(cut, order):
+        for w in c.split("\u200b"):
+            words[w] += runs[run]
+    return words, []
+
+
+def _fragment(path: Path) -> dict:
+    import gzip
+
+    data = gzip.decompress(path.read_bytes())
+    return json.loads(data[data.index(b"{"):])
+
+
+def _dump(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+
+
+def _write_words(out: Path, words: Counter) -> None:
+    """words/xx.json: {"unknown": cost, "words": {word: cost}}, cost = 10·ln(total / count), jieba's route
+    costs with the index's own counts; a character the index does not hold costs as if seen once. Every
+    piece is written, an empty one too, so the page never meets a missing file."""
+    total = sum(words.values()) + 1
+    pieces: dict[str, dict] = {f"{n:02x}": {} for n in range(PIECES)}
+    for w, n in words.items():
+        pieces[piece(w)][w] = round(10 * math.log(total / n))
+    unknown = round(10 * math.log(total))
+    for key, costs in pieces.items():
+        _dump(out / "words" / f"{key}.json", {"unknown": unknown, "words": costs})
+
+
+def _write_agencies(out: Path, recs: list[dict]) -> None:
+    """agencies/xx.json: [name, address, filter] of each agency whose name starts with a character of the
+    piece, for the agency filter (search as you type) and for listing an agency the query names above the
+    results. filters.json: the values of the year, kind and type filters."""
+    agency = TYPE["agency"]
+    pieces: dict[str, list] = {f"{n:02x}": [] for n in range(PIECES)}
+    for name, url in sorted({(r["filters"][AGENCY][0], r["url"]) for r in recs if r["filters"]["结果类型"] == [agency]}):
+        pieces[piece(name)].append([name, url, agency_filter(name)])
+    for key, rows in pieces.items():
+        _dump(out / "agencies" / f"{key}.json", rows)
+    values: dict[str, set] = defaultdict(set)
+    for r in recs:
+        for k, vs in r["filters"].items():
+            if k != AGENCY:
+                values[k].update(vs)
+    _dump(out / "filters.json", {k: sorted(vs, reverse=k == "年度") for k, vs in values.items()})
 
 
 def build(site: Path, package: Path) -> tuple[int, float, list[str]]:
@@ -163,5 +254,8 @@ def build(site: Path, package: Path) -> tuple[int, float, list[str]]:
     recs, problems = records(package, anchors(site))
     with tempfile.TemporaryDirectory(prefix="search-records-") as work:
         _write(site, recs, Path(work))
-    _write_agencies(site, recs)
+        words, trouble = vocabulary(recs, Path(work))
+    problems += trouble
+    _write_words(site / BUNDLE, words)
+    _write_agencies(site / BUNDLE, recs)
     return len(recs), time.perf_counter() - start, problems

@@ -385,15 +385,15 @@ def _search(page, server, query: str) -> list[str]:
     page.goto(f"{server}/", wait_until="load")
     page.locator(".site-search-form input").fill(query)
     page.locator(".site-search-form input").press("Enter")
-    page.wait_for_selector(".pagefind-ui__result", timeout=15000)
-    return page.eval_on_selector_all(".site-search-agencies a, .pagefind-ui__result a", "els => els.map(e => e.href)")
+    page.wait_for_selector(".search-result a", timeout=15000)
+    return page.eval_on_selector_all(".site-search-agencies a, .search-result a", "els => els.map(e => e.href)")
 
 
 def test_search_finds_three_public_costs_on_agency_pages(built, server, page):
     hrefs = _search(page, server, "三公经费")
     assert any("/agency/" in h for h in hrefs), hrefs
     n = next(i for i, h in enumerate(hrefs) if "/agency/" in h)
-    page.locator(".site-search-agencies a, .pagefind-ui__result a").nth(n).click()
+    page.locator(".site-search-agencies a, .search-result a").nth(n).click()
     page.wait_for_load_state("load")
     assert urlsplit(page.url).path == urlsplit(hrefs[n]).path and "/agency/" in page.url, page.url
     assert "三公经费" in page.locator("article").inner_text()
