@@ -9,13 +9,12 @@ tolerance (元) and basis, all declared in datapackage/schema/resources.json.
 from __future__ import annotations
 
 from ..model import DocumentResult
-from .catalogue import RULE_BY_ID, RULES, catalogue_markdown, rule_catalogue
-from .core import Doc
+from ..severity import FAILING, ORDER, Severity
+from .catalogue import RULES, catalogue_markdown, rule_catalogue
+from .core import CUT_SHORT, Doc
 from .rules_text import text_figure_rows
 
 __all__ = ["validate", "quality_summary", "rule_catalogue", "catalogue_markdown", "run_rules"]
-
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def run_rules(result: DocumentResult) -> tuple[list[dict], dict[str, str]]:
@@ -32,18 +31,15 @@ def run_rules(result: DocumentResult) -> tuple[list[dict], dict[str, str]]:
             continue
         findings += got
         # a cut-short cell is its own rule's failure: the sum that saw it did add up
-        bad = any(f["severity"] in ("error", "warning") and f["rule_id"] == rule.id for f in got)
+        bad = any(f["severity"] in FAILING and f["rule_id"] == rule.id for f in got)
         outcome[rule.id] = "failed" if bad else "passed"
     # value.cut_short has no check of its own: it ran wherever a sum of printed amounts was compared
     sums_ran = any(outcome.get(r.id) in ("passed", "failed") for r in RULES if r.group in ("table", "cross")
                    and r.check is not None)
-    cut = any(f["rule_id"] == "value.cut_short" for f in findings)
-    outcome["value.cut_short"] = "failed" if cut else ("passed" if sums_ran else "not_applicable")
+    cut = any(f["rule_id"] == CUT_SHORT.id for f in findings)
+    outcome[CUT_SHORT.id] = "failed" if cut else ("passed" if sums_ran else "not_applicable")
     findings = _dedup_cut_short(findings)
-    for f in findings:
-        rule = RULE_BY_ID.get(f["rule_id"])
-        f["basis"] = rule.basis if rule else ""
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["rule_id"], f["table_ids"], f["source_lines"]))
+    findings.sort(key=lambda f: (ORDER[f["severity"]], f["rule_id"], f["table_ids"], f["source_lines"]))
     return findings, outcome
 
 
@@ -52,7 +48,7 @@ def _dedup_cut_short(findings: list[dict]) -> list[dict]:
     seen = set()
     out = []
     for f in findings:
-        if f["rule_id"] == "value.cut_short":
+        if f["rule_id"] == CUT_SHORT.id:
             key = (f["table_ids"], f["actual"])
             if key in seen:
                 continue
@@ -79,7 +75,7 @@ def quality_summary(result: DocumentResult, findings: list[dict]) -> dict:
 
 
 def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, str]) -> dict:
-    by = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
+    by = {s: sum(1 for f in findings if f["severity"] == s) for s in Severity}
     failed = sorted(k for k, v in outcomes.items() if v == "failed")
     return {
         "doc_id": result.document["doc_id"],
@@ -88,7 +84,7 @@ def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, s
         "rules_passed": sum(1 for v in outcomes.values() if v == "passed"),
         "rules_failed": len(failed),
         "rules_not_applicable": sum(1 for v in outcomes.values() if v == "not_applicable"),
-        "errors": by["error"], "warnings": by["warning"], "infos": by["info"],
+        "errors": by[Severity.ERROR], "warnings": by[Severity.WARNING], "infos": by[Severity.INFO],
         "failed_rules": " ".join(failed),
-        "cut_short": sum(1 for f in findings if f["rule_id"] == "value.cut_short"),
+        "cut_short": sum(1 for f in findings if f["rule_id"] == CUT_SHORT.id),
     }

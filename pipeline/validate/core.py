@@ -13,22 +13,113 @@ from typing import Callable, Iterable
 from ..model import DocumentResult, Table
 from ..codes import economic_class
 from ..text import UNIT_FACTOR
+from ..severity import ERROR, FAILING, INFO, WARNING, Severity
 from .labels import norm, side_of
 
 ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One way a check can come out: its severity and its message templates (str.format), Chinese and
+    English. Besides the values a check passes, a template may use {expected}, {actual}, {difference} and
+    {tolerance}: the finding's own amounts, formatted as 1,234.50 (— when absent)."""
+
+    severity: Severity
+    zh: str
+    en: str
+
+
+@dataclass
 class Rule:
+    """A validation rule, declared once beside its check: id, titles, basis, tolerance, the severity of a
+    failure and the outcomes its check reports. A check reports through the rule (`RULE.fail(doc, ...)`,
+    `RULE.note(doc, "rounding", ...)`) and never writes an id, a severity or a message itself."""
+
     id: str
     group: str  # completeness | table | cross | text
     title_zh: str
     title_en: str
     basis: str  # one sentence: why the published figures must satisfy it
     tolerance: str
-    severity: str  # severity of a failure beyond tolerance
-    check: Callable[["Doc"], list[dict] | None] | None  # None: the rule is emitted by other checks
+    severity: Severity  # severity of a failure beyond tolerance
+    outcomes: dict[str, Outcome]
     name_zh: str = ""  # the rule's short Chinese name, as readers see it (site, findings page)
+    check: Callable[["Doc"], list[dict] | None] | None = None  # None: the rule is reported by other checks
+
+    def __post_init__(self) -> None:
+        for name, o in self.outcomes.items():
+            if not (isinstance(o.severity, Severity) and o.zh and o.en):
+                raise ValueError(f"rule {self.id}: outcome {name!r} needs a Severity and both templates")
+
+    def checks(self, fn: Callable[["Doc"], list[dict] | None]) -> Callable[["Doc"], list[dict] | None]:
+        """Decorator: `fn` is this rule's check."""
+        self.check = fn
+        return fn
+
+    def fail(self, doc: "Doc", outcome: str = "fail", /, **kw) -> dict:
+        """A finding that fails the rule: the outcome must be declared with severity error or warning."""
+        return self._finding(doc, outcome, FAILING, **kw)
+
+    def note(self, doc: "Doc", outcome: str = "note", /, **kw) -> dict:
+        """A finding that does not fail the rule (rounding, a stated absence): an outcome of severity info."""
+        return self._finding(doc, outcome, (INFO,), **kw)
+
+    def _finding(self, doc: "Doc", outcome: str, allowed: tuple, *, expected: Decimal | None = None,
+                 actual: Decimal | None = None, tables: Iterable[str] = (), lines: Iterable[int | None] = (),
+                 tolerance: Decimal | None = None, found_by: "Rule | None" = None, **values) -> dict:
+        o = self.outcomes[outcome]
+        if o.severity not in allowed:
+            raise ValueError(f"rule {self.id}: outcome {outcome!r} is {o.severity}, not one of {allowed}")
+        diff = actual - expected if expected is not None and actual is not None else None
+        amounts = {"expected": fmt(expected), "actual": fmt(actual), "difference": fmt(diff),
+                   "tolerance": fmt(tolerance)}
+        return {
+            "doc_id": doc.doc_id, "rule_id": self.id, "severity": o.severity,
+            "message": o.zh.format(**amounts, **values),
+            "expected": expected, "actual": actual, "difference": diff,
+            "table_ids": " ".join(sorted({t for t in tables if t})),
+            "source_lines": " ".join(str(n) for n in sorted({n for n in lines if n})),
+            "message_en": o.en.format(**amounts, **values), "found_by": (found_by or self).id,
+            "tolerance": tolerance, "basis": self.basis,
+        }
+
+
+# --------------------------------------------------------------------------- tolerances, as declared
+
+ROUNDING = "n 个印出数之和可差 Σ 各数末位的一半（两位小数即 n × 0.005，按印出单位折元）：在此内为 info（舍入），超出为 error"
+ROUNDING_EN = ("a sum of n printed amounts may differ by half the last printed digit of each (n × 0.005 at two "
+               "decimals, in the printed unit, converted to yuan): within it `info` (rounding), beyond it `error`")
+
+PAIR_ROUNDING = "两数末位的一半之和以内为 info（舍入），超出为 error"  # two printed amounts that should be equal
+PAIR_BOUND = "超出不到两数末位的一半之和为 info（舍入），超出更多为 error"  # one amount bounded by another
+
+# the outcomes of a printed total against the sum of its printed parts (compare_sum) …
+SUM_OUTCOMES = {
+    "fail": Outcome(ERROR, "{what}：印出 {actual} 元，组成部分之和 {expected} 元，相差 {difference} 元",
+                    "{what_en}: printed {actual} yuan, parts add up to {expected}, difference {difference}"),
+    "rounding": Outcome(INFO, "{what}：相差 {difference} 元，在 {n} 个印出数的舍入范围内（±{tolerance} 元）",
+                        "{what_en}: differs by {difference} yuan, within the rounding of {n} printed amounts "
+                        "(±{tolerance})"),
+}
+# … and of two printed figures that must be the same amount (compare_equal)
+PAIR_OUTCOMES = {
+    "fail": Outcome(ERROR, "{what}：{expected} 元 与 {actual} 元 不一致，相差 {difference} 元",
+                    "{what_en}: {expected} vs {actual} yuan, difference {difference}"),
+    "rounding": Outcome(INFO, "{what}：相差 {difference} 元，属舍入差（±{tolerance} 元）",
+                        "{what_en}: differs by {difference} yuan, rounding (±{tolerance})"),
+}
+
+CUT_SHORT = Rule(
+    "value.cut_short", "table", "印出的数少印了末位小数", "A printed amount cut short",
+    "表格列宽不足时，PDF 中的数字会被截去末位（1,234,567.8 而其组成部分之和为 1,234,567.83）；"
+    "此数不是作者的计算错误，但公开的数字不完整。",
+    "由上列求和类规则发现：印出位数少于组成部分、且等于其和截去（或舍入）到印出位数", WARNING,
+    {"sum": Outcome(WARNING, "{what}：印出的合计 {printed} 少印了末位小数，其组成部分之和为 {expected} 元",
+                    "{what_en}: the printed total {printed} is cut short; its parts add up to {expected} yuan"),
+     "pair": Outcome(WARNING, "{what}：{printed} 少印了末位小数，对应数为 {expected} 元",
+                     "{what_en}: {printed} is cut short of {expected} yuan")},
+    name_zh="金额少印末位")
 
 
 # --------------------------------------------------------------------------- tolerance
@@ -74,57 +165,32 @@ def fmt(amount: Decimal | None) -> str:
 # --------------------------------------------------------------------------- findings
 
 
-def finding(doc: "Doc", rule_id: str, severity: str, message: str, *, expected: Decimal | None = None,
-            actual: Decimal | None = None, tables: Iterable[str] = (), lines: Iterable[int | None] = (),
-            message_en: str = "", found_by: str = "", tolerance: Decimal | None = None) -> dict:
-    diff = actual - expected if expected is not None and actual is not None else None
-    return {
-        "doc_id": doc.doc_id, "rule_id": rule_id, "severity": severity, "message": message,
-        "expected": expected, "actual": actual, "difference": diff,
-        "table_ids": " ".join(sorted({t for t in tables if t})),
-        "source_lines": " ".join(str(n) for n in sorted({n for n in lines if n})),
-        "message_en": message_en, "found_by": found_by or rule_id,
-        "tolerance": tolerance,
-    }
-
-
-def compare_sum(doc: "Doc", rule_id: str, total: dict, parts: list[dict], what_zh: str, what_en: str,
+def compare_sum(doc: "Doc", rule: Rule, total: dict, parts: list[dict], what_zh: str, what_en: str,
                 tables: Iterable[str] = ()) -> list[dict]:
     """The printed total against the sum of its printed parts: nothing when equal, `info` within the
     rounding the printed precision allows, a `value.cut_short` warning when the total lost its last
-    digits, `error` otherwise."""
+    digits, `error` otherwise. The rule declares SUM_OUTCOMES."""
     expected = sum((val(p) for p in parts), ZERO)
     actual = val(total)
     if actual == expected:
         return []
     tol = half_unit(total) + sum((half_unit(p) for p in parts), ZERO)
-    tids = set(tables) | {total["table_id"]} | {p["table_id"] for p in parts}
-    lines = [total["source_line"]] + [p["source_line"] for p in parts]
-    diff = actual - expected
+    where = dict(expected=expected, actual=actual, tolerance=tol,
+                 tables=set(tables) | {total["table_id"]} | {p["table_id"] for p in parts},
+                 lines=[total["source_line"]] + [p["source_line"] for p in parts], what=what_zh, what_en=what_en)
     if cut_short(total, expected, parts):
-        return [finding(doc, "value.cut_short", "warning",
-                        f"{what_zh}：印出的合计 {total['published_value']} 少印了末位小数，其组成部分之和为 "
-                        f"{fmt(expected)} 元", expected=expected, actual=actual, tables=tids, lines=lines,
-                        message_en=f"{what_en}: the printed total {total['published_value']} is cut short; its "
-                                   f"parts add up to {fmt(expected)} yuan", found_by=rule_id, tolerance=tol)]
-    if abs(diff) <= tol:
-        return [finding(doc, rule_id, "info",
-                        f"{what_zh}：相差 {fmt(diff)} 元，在 {len(parts)} 个印出数的舍入范围内（±{fmt(tol)} 元）",
-                        expected=expected, actual=actual, tables=tids, lines=lines,
-                        message_en=f"{what_en}: differs by {fmt(diff)} yuan, within the rounding of "
-                                   f"{len(parts)} printed amounts (±{fmt(tol)})", tolerance=tol)]
-    return [finding(doc, rule_id, "error",
-                    f"{what_zh}：印出 {fmt(actual)} 元，组成部分之和 {fmt(expected)} 元，相差 {fmt(diff)} 元",
-                    expected=expected, actual=actual, tables=tids, lines=lines,
-                    message_en=f"{what_en}: printed {fmt(actual)} yuan, parts add up to {fmt(expected)}, "
-                               f"difference {fmt(diff)}", tolerance=tol)]
+        return [CUT_SHORT.fail(doc, "sum", found_by=rule, printed=total["published_value"], **where)]
+    if abs(actual - expected) <= tol:
+        return [rule.note(doc, "rounding", n=len(parts), **where)]
+    return [rule.fail(doc, **where)]
 
 
-def compare_equal(doc: "Doc", rule_id: str, a: dict | None, b: dict | None, what_zh: str, what_en: str,
+def compare_equal(doc: "Doc", rule: Rule, a: dict | None, b: dict | None, what_zh: str, what_en: str,
                   a_value: Decimal | None = None, b_value: Decimal | None = None,
                   a_facts: list[dict] | None = None, b_facts: list[dict] | None = None) -> list[dict]:
     """Two printed figures that must be the same amount (one table against another). `a` is taken as the
-    expected side. Either side may be a sum of facts (`*_facts`), then its rounding adds up too."""
+    expected side. Either side may be a sum of facts (`*_facts`), then its rounding adds up too. The rule
+    declares PAIR_OUTCOMES."""
     af = a_facts if a_facts is not None else ([a] if a else [])
     bf = b_facts if b_facts is not None else ([b] if b else [])
     av = a_value if a_value is not None else sum((val(f) for f in af), ZERO)
@@ -132,24 +198,13 @@ def compare_equal(doc: "Doc", rule_id: str, a: dict | None, b: dict | None, what
     if av == bv:
         return []
     tol = sum((half_unit(f) for f in af + bf), ZERO)
-    tids = {f["table_id"] for f in af + bf}
-    lines = [f["source_line"] for f in af + bf]
-    diff = bv - av
+    where = dict(expected=av, actual=bv, tolerance=tol, tables={f["table_id"] for f in af + bf},
+                 lines=[f["source_line"] for f in af + bf], what=what_zh, what_en=what_en)
     if len(bf) == 1 and cut_short(bf[0], av, af):
-        return [finding(doc, "value.cut_short", "warning",
-                        f"{what_zh}：{bf[0]['published_value']} 少印了末位小数，对应数为 {fmt(av)} 元",
-                        expected=av, actual=bv, tables=tids, lines=lines,
-                        message_en=f"{what_en}: {bf[0]['published_value']} is cut short of {fmt(av)} yuan",
-                        found_by=rule_id, tolerance=tol)]
-    if abs(diff) <= tol:
-        return [finding(doc, rule_id, "info", f"{what_zh}：相差 {fmt(diff)} 元，属舍入差（±{fmt(tol)} 元）",
-                        expected=av, actual=bv, tables=tids, lines=lines,
-                        message_en=f"{what_en}: differs by {fmt(diff)} yuan, rounding (±{fmt(tol)})",
-                        tolerance=tol)]
-    return [finding(doc, rule_id, "error", f"{what_zh}：{fmt(av)} 元 与 {fmt(bv)} 元 不一致，相差 {fmt(diff)} 元",
-                    expected=av, actual=bv, tables=tids, lines=lines,
-                    message_en=f"{what_en}: {fmt(av)} vs {fmt(bv)} yuan, difference {fmt(diff)}",
-                    tolerance=tol)]
+        return [CUT_SHORT.fail(doc, "pair", found_by=rule, printed=bf[0]["published_value"], **where)]
+    if abs(bv - av) <= tol:
+        return [rule.note(doc, "rounding", **where)]
+    return [rule.fail(doc, **where)]
 
 
 # --------------------------------------------------------------------------- rows

@@ -15,18 +15,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..text import is_current_year
-from .core import ZERO, Doc, finding, fmt, half_unit, val
+from ..severity import WARNING
+from .core import ZERO, Doc, Outcome, Rule, fmt, half_unit, val
 from .labels import col_parts, norm
 from .rules_cross import tpc_groups, tpc_item
 from .sentences import CODE_ITEM, MONEY, PERCENT, Number, Sentence, number, printed, quote, sentences
 
 HUNDRED = Decimal(100)
+TPC_TABLE_ZH = "三公经费表"  # how a message names a "三公" table printed without a title
 _UP, _DOWN, _SAME = 1, -1, 0
 _VERB = {"增加": _UP, "增长": _UP, "上升": _UP, "提高": _UP, "增": _UP,
          "减少": _DOWN, "下降": _DOWN, "降低": _DOWN, "减": _DOWN,
          "持平": _SAME, "无增减": _SAME, "无变化": _SAME, "不变": _SAME, "没有变化": _SAME}
 _RATE_WORD = {"增长": _UP, "上升": _UP, "增幅": _UP, "增长率": _UP, "提高": _UP, "增加": _UP,
               "下降": _DOWN, "降低": _DOWN, "减幅": _DOWN, "降幅": _DOWN, "下降率": _DOWN, "减少": _DOWN}
+# the direction a change went, in the words of the messages
+_WENT = {True: ("增加", "an increase"), False: ("减少", "a decrease")}
 _NUM = r"-?\d[\d,]*(?:\.\d+)?"
 # 比上年 · 较2024年度年初预算数 · 与 2023 年执行数（1582.12 万元） · 与上年度相比，(subject)
 CHANGE = re.compile(
@@ -199,21 +203,18 @@ def _check_change(doc: Doc, ch: Change) -> list[dict]:
     q = quote(s.text, ch.start, ch.end, 16)
     out = []
 
-    def warn(zh: str, en: str, expected=None, actual=None, tol=None, extra_lines=(), tables=()):
-        out.append(finding(doc, "text.change", "warning", f"说明中“{q}”：{zh}", expected=expected, actual=actual,
-                           tables=tables, lines=[line, *extra_lines], message_en=f"the text says “{q}”: {en}",
-                           tolerance=tol))
+    def warn(outcome: str, expected=None, actual=None, tol=None, **values):
+        out.append(CHANGES.fail(doc, outcome, q=q, expected=expected, actual=actual, lines=[line], tolerance=tol,
+                                **values))
 
     if ch.rate_direction is not None and ch.direction != _SAME and ch.rate_direction != ch.direction:
-        warn("增减额与增减率方向相反", "the change and its rate point in opposite directions")
+        warn("opposite_rate")
         return out
     if ch.direction == _SAME:
         if ch.a is not None and ch.c is not None:
             tol = ch.a.half + ch.c.half
             if abs(ch.c.value - ch.a.value) > tol:
-                warn(f"称持平，但前后两数 {fmt(ch.a.value)} 元与 {fmt(ch.c.value)} 元不同",
-                     f"says unchanged, but the two figures differ ({fmt(ch.a.value)} vs {fmt(ch.c.value)})",
-                     expected=ch.a.value, actual=ch.c.value, tol=tol)
+                warn("not_unchanged", expected=ch.a.value, actual=ch.c.value, tol=tol)
         return out
     if ch.x is not None and ch.x.value < 0:
         return out  # 增加 -5 万元: a sign the words already carry; not read
@@ -222,14 +223,12 @@ def _check_change(doc: Doc, ch: Change) -> list[dict]:
         diff = ch.c.value - ch.a.value
         tol = ch.a.half + ch.c.half
         if diff * ch.direction < -tol:
-            warn(f"称{ch.verb}，但 {fmt(ch.a.value)} 元到 {fmt(ch.c.value)} 元是{'减少' if diff < 0 else '增加'}",
-                 f"says {'an increase' if ch.direction > 0 else 'a decrease'}, but {fmt(ch.a.value)} → "
-                 f"{fmt(ch.c.value)} is the opposite", expected=ch.a.value, actual=ch.c.value, tol=tol)
+            warn("wrong_direction", verb=ch.verb, went=_WENT[diff >= 0][0], said_en=_WENT[ch.direction > 0][1],
+                 expected=ch.a.value, actual=ch.c.value, tol=tol)
             return out
         if ch.x is not None and abs(abs(diff) - ch.x.value) > tol + ch.x.half:
-            warn(f"{ch.verb} {fmt(ch.x.value)} 元，但 {fmt(ch.a.value)} 元到 {fmt(ch.c.value)} 元相差 {fmt(abs(diff))} 元",
-                 f"states a change of {fmt(ch.x.value)}, but {fmt(ch.a.value)} → {fmt(ch.c.value)} is "
-                 f"{fmt(abs(diff))}", expected=abs(diff), actual=ch.x.value, tol=tol + ch.x.half)
+            warn("change_differs", verb=ch.verb, before=fmt(ch.a.value), after=fmt(ch.c.value), expected=abs(diff),
+                 actual=ch.x.value, tol=tol + ch.x.half)
             return out
         base, base_half, change, change_half = ch.a.value, ch.a.half, abs(diff), tol
     elif ch.c is not None and ch.x is not None:
@@ -247,9 +246,8 @@ def _check_change(doc: Doc, ch: Change) -> list[dict]:
         return out
     lo, hi = bounds
     if not _rate_agrees(ch.y, lo, hi):
-        rate = change / base * HUNDRED
-        warn(f"增减率 {ch.y.printed} 与 {fmt(change)} 元 ÷ {fmt(base)} 元 = {rate:.2f}% 不符",
-             f"the rate {ch.y.printed} does not match {fmt(change)} / {fmt(base)} = {rate:.2f}%")
+        warn("rate_differs", rate_printed=ch.y.printed, change=fmt(change), base=fmt(base),
+             rate=change / base * HUNDRED)
         # (a rate is not an amount in 元: expected / actual stay empty, the message gives both)
     return out
 
@@ -281,26 +279,16 @@ def _check_change_against_table(doc: Doc, ch: Change) -> list[dict]:
         q = quote(ch.sentence.text, ch.start, ch.end, 16)
         lines = [line, c["source_line"], a["source_line"]]
         if ch.a is not None and abs(ch.a.value - val(a)) > tol + ch.a.half:
-            return [finding(doc, "text.change", "warning",
-                            f"说明中“{q}”的比较数 {fmt(ch.a.value)} 元，与表中 {code} 的 {a['column_label']} "
-                            f"{fmt(val(a))} 元不符", expected=val(a), actual=ch.a.value, tables=[t.table_id],
-                            lines=lines, tolerance=tol + ch.a.half,
-                            message_en=f"the text compares with {fmt(ch.a.value)}; the table prints "
-                                       f"{fmt(val(a))} for {code}")]
+            return [CHANGES.fail(doc, "table_base_differs", q=q, code=code, column=a["column_label"],
+                                 expected=val(a), actual=ch.a.value, tables=[t.table_id], lines=lines,
+                                 tolerance=tol + ch.a.half)]
         if diff * ch.direction < -tol:
-            return [finding(doc, "text.change", "warning",
-                            f"说明中“{q}”称{ch.verb}，但表中 {code} 由 {fmt(val(a))} 元变为 {fmt(val(c))} 元",
-                            expected=val(a), actual=val(c), tables=[t.table_id], lines=lines, tolerance=tol,
-                            message_en=f"the text says “{q}”, but the table gives {fmt(val(a))} → "
-                                       f"{fmt(val(c))} for {code}")]
+            return [CHANGES.fail(doc, "table_direction", q=q, verb=ch.verb, code=code, expected=val(a),
+                                 actual=val(c), tables=[t.table_id], lines=lines, tolerance=tol)]
         if ch.x is not None and abs(abs(diff) - ch.x.value) > tol + ch.x.half:
-            return [finding(doc, "text.change", "warning",
-                            f"说明中“{q}”的增减额 {fmt(ch.x.value)} 元，与表中 {code} 的 {fmt(val(a))} 元到 "
-                            f"{fmt(val(c))} 元（相差 {fmt(abs(diff))} 元）不符",
-                            expected=abs(diff), actual=ch.x.value, tables=[t.table_id], lines=lines,
-                            tolerance=tol + ch.x.half,
-                            message_en=f"the text states a change of {fmt(ch.x.value)}; the table gives "
-                                       f"{fmt(val(a))} → {fmt(val(c))} for {code}")]
+            return [CHANGES.fail(doc, "table_change_differs", q=q, code=code, before=fmt(val(a)),
+                                 after=fmt(val(c)), expected=abs(diff), actual=ch.x.value, tables=[t.table_id],
+                                 lines=lines, tolerance=tol + ch.x.half)]
         return []
     return []
 
@@ -382,14 +370,11 @@ def _check_change_against_tpc(doc: Doc, ch: Change) -> tuple[bool, list[dict]]:
             cands.append((g, a, diff))
         g, a, diff = cands[0]
         q = quote(ch.sentence.text, ch.start, ch.end, 16)
-        said = f"{ch.verb} {fmt(ch.x.value)} 元" if ch.x is not None else ch.verb
-        return True, [finding(
-            doc, "text.change", "warning",
-            f"说明中“{q}”称{said}，但《{t.title or '三公经费表'}》中{g.name} {fmt(val(a))} 元、本年 {fmt(val(c))} 元"
-            f"（{'增加' if diff >= 0 else '减少'} {fmt(abs(diff))} 元）",
-            expected=abs(diff), actual=ch.x.value if ch.x is not None else None, tables=[t.table_id],
-            lines=[ch.sentence.line_at(ch.start), c["source_line"], a["source_line"]],
-            message_en=f"the text says “{q}”; the table gives {fmt(val(a))} → {fmt(val(c))}")]
+        return True, [CHANGES.fail(
+            doc, "tpc_differs" if ch.x is not None else "tpc_differs_no_amount", q=q, verb=ch.verb,
+            title=t.title or TPC_TABLE_ZH, group=g.name, before=fmt(val(a)), after=fmt(val(c)),
+            went=_WENT[diff >= 0][0], expected=abs(diff), actual=ch.x.value if ch.x is not None else None,
+            tables=[t.table_id], lines=[ch.sentence.line_at(ch.start), c["source_line"], a["source_line"]])]
     return False, []
 
 
@@ -420,6 +405,44 @@ def _is_prior(doc: Doc, path: str, ref: str) -> bool:
     return bool(_PRIOR_COL.search(key)) or "预算" in key
 
 
+CHANGES = Rule("text.change", "text", "说明中的增减额、增减率与其所比较的数一致", "Changes stated in the text add up",
+    "“比上年增加 X 万元，增长 Y%”“与 2023 年执行数（A 万元）相比减少 X 万元”“与上年持平”：增减方向、增减额、"
+    "增减率须与句中（或上一句）所说的本年数和比较数一致；按科目编码说明的（2080101 行政运行 …），"
+    "还与同时印出两年数的表核对。找不到比较数的说法不核对。",
+    "每个印出数末位的一半，在运算中逐项累加（增减率按区间计算）；超出为 warning", WARNING, {
+        "opposite_rate": Outcome(WARNING, "说明中“{q}”：增减额与增减率方向相反",
+                                 "the text says “{q}”: the change and its rate point in opposite directions"),
+        "not_unchanged": Outcome(WARNING, "说明中“{q}”：称持平，但前后两数 {expected} 元与 {actual} 元不同",
+                                 "the text says “{q}”: says unchanged, but the two figures differ ({expected} vs "
+                                 "{actual})"),
+        "wrong_direction": Outcome(WARNING, "说明中“{q}”：称{verb}，但 {expected} 元到 {actual} 元是{went}",
+                                   "the text says “{q}”: says {said_en}, but {expected} → {actual} is the opposite"),
+        "change_differs": Outcome(WARNING, "说明中“{q}”：{verb} {actual} 元，但 {before} 元到 {after} 元相差 {expected} 元",
+                                  "the text says “{q}”: states a change of {actual}, but {before} → {after} is "
+                                  "{expected}"),
+        # a rate is not an amount in 元: expected / actual stay empty, the message gives both
+        "rate_differs": Outcome(WARNING, "说明中“{q}”：增减率 {rate_printed} 与 {change} 元 ÷ {base} 元 = {rate:.2f}% 不符",
+                                "the text says “{q}”: the rate {rate_printed} does not match {change} / {base} = "
+                                "{rate:.2f}%"),
+        "table_base_differs": Outcome(WARNING, "说明中“{q}”的比较数 {actual} 元，与表中 {code} 的 {column} {expected} 元不符",
+                                      "the text compares with {actual}; the table prints {expected} for {code}"),
+        "table_direction": Outcome(WARNING, "说明中“{q}”称{verb}，但表中 {code} 由 {expected} 元变为 {actual} 元",
+                                   "the text says “{q}”, but the table gives {expected} → {actual} for {code}"),
+        "table_change_differs": Outcome(WARNING, "说明中“{q}”的增减额 {actual} 元，与表中 {code} 的 {before} 元到 "
+                                                 "{after} 元（相差 {expected} 元）不符",
+                                        "the text states a change of {actual}; the table gives {before} → {after} "
+                                        "for {code}"),
+        "tpc_differs": Outcome(WARNING, "说明中“{q}”称{verb} {actual} 元，但《{title}》中{group} {before} 元、本年 "
+                                        "{after} 元（{went} {expected} 元）",
+                               "the text says “{q}”; the table gives {before} → {after}"),
+        "tpc_differs_no_amount": Outcome(WARNING, "说明中“{q}”称{verb}，但《{title}》中{group} {before} 元、本年 "
+                                                  "{after} 元（{went} {expected} 元）",
+                                         "the text says “{q}”; the table gives {before} → {after}"),
+    },
+    name_zh="增减说明")
+
+
+@CHANGES.checks
 def check_changes(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
@@ -442,6 +465,22 @@ def _checkable(ch: Change) -> bool:
 # ------------------------------------------------------------------------------------------ comparisons
 
 
+COMPARISONS = Rule("text.comparison", "text", "决算数大于/小于/等于预算数的说法与数字一致",
+    "'Final above/below/equal to budget' agrees with the figures",
+    "决算说明中“决算数大于（小于、等于）预算数”“完成年初预算的 P%”，须与本句或上一句所列的年初预算数和决算数一致。"
+    "文字未给出这两个数时，“三公”经费（及各项）的说法与“三公”经费表本年的预算数、决算数核对；其他说法不核对。",
+    "两数末位的一半之和以内视为相等；完成率按区间计算；超出为 warning", WARNING, {
+        "comparison": Outcome(WARNING, "说明称“{q}”，但预算数 {expected} 元、决算数 {actual} 元",
+                              "the text says “{q}”, but the budget is {expected} and the final {actual} yuan"),
+        "completion": Outcome(WARNING, "说明称“{q}”，但决算数 {final} 元 ÷ 预算数 {budget} 元 = {rate:.2f}%",
+                              "the text says “{q}”, but {final} / {budget} = {rate:.2f}%"),
+        "against_table": Outcome(WARNING, "说明称“{q}”，但《{title}》的预算数 {expected} 元、决算数 {actual} 元",
+                                 "the text says “{q}”, but the table gives budget {expected} and final {actual}"),
+    },
+    name_zh="预决算比较说明")
+
+
+@COMPARISONS.checks
 def check_comparisons(doc: Doc) -> list[dict] | None:
     """决算数大于/小于/等于预算数 and 完成预算的 P%, against the 预算 and 决算 figures the sentence (or the one
     before it) states."""
@@ -468,12 +507,8 @@ def check_comparisons(doc: Doc) -> list[dict] | None:
                 wrong = True  # 大于 / 小于 said of two equal figures
             if wrong:
                 q = quote(s.text, m.start(), m.end(), 4)
-                out.append(finding(
-                    doc, "text.comparison", "warning",
-                    f"说明称“{q}”，但预算数 {fmt(a.value)} 元、决算数 {fmt(b.value)} 元",
-                    expected=a.value, actual=b.value, lines=[s.line_at(m.start()), a_line, b_line], tolerance=tol,
-                    message_en=f"the text says “{q}”, but the budget is {fmt(a.value)} and the final "
-                               f"{fmt(b.value)} yuan"))
+                out.append(COMPARISONS.fail(doc, "comparison", q=q, expected=a.value, actual=b.value,
+                                            lines=[s.line_at(m.start()), a_line, b_line], tolerance=tol))
         for m in _COMPLETION.finditer(s.text):
             figs = _budget_and_final(s, m.start(), before)
             if figs is None:
@@ -486,13 +521,9 @@ def check_comparisons(doc: Doc) -> list[dict] | None:
                 continue
             lo, hi = bounds
             if not _rate_agrees(p, lo, hi):
-                rate = b.value / a.value * HUNDRED
-                q = quote(s.text, m.start(), m.end(), 4)
-                out.append(finding(
-                    doc, "text.comparison", "warning",
-                    f"说明称“{q}”，但决算数 {fmt(b.value)} 元 ÷ 预算数 {fmt(a.value)} 元 = {rate:.2f}%",
-                    lines=[s.line_at(m.start()), a_line, b_line],
-                    message_en=f"the text says “{q}”, but {fmt(b.value)} / {fmt(a.value)} = {rate:.2f}%"))
+                out.append(COMPARISONS.fail(doc, "completion", q=quote(s.text, m.start(), m.end(), 4),
+                                            final=fmt(b.value), budget=fmt(a.value), rate=b.value / a.value * HUNDRED,
+                                            lines=[s.line_at(m.start()), a_line, b_line]))
     return out if ran else None
 
 
@@ -515,12 +546,9 @@ def _comparison_against_tpc(doc: Doc, s: Sentence, m: re.Match, op: int) -> list
         if not wrong:
             return []
         q = quote(s.text, m.start(), m.end(), 12)
-        return [finding(doc, "text.comparison", "warning",
-                        f"说明称“{q}”，但《{t.title or '三公经费表'}》的预算数 {fmt(val(a))} 元、决算数 {fmt(val(b))} 元",
-                        expected=val(a), actual=val(b), tables=[t.table_id], tolerance=tol,
-                        lines=[s.line_at(m.start())] + [f["source_line"] for f in (a, b) if f],
-                        message_en=f"the text says “{q}”, but the table gives budget {fmt(val(a))} and final "
-                                   f"{fmt(val(b))}")]
+        return [COMPARISONS.fail(doc, "against_table", q=q, title=t.title or TPC_TABLE_ZH, expected=val(a),
+                                 actual=val(b), tables=[t.table_id], tolerance=tol,
+                                 lines=[s.line_at(m.start())] + [f["source_line"] for f in (a, b) if f])]
     return None
 
 

@@ -10,7 +10,9 @@ from decimal import Decimal
 from ..model import Table
 from ..codes import functional_class
 from ..text import UNIT_FACTOR
-from .core import ZERO, Doc, TRow, compare_equal, compare_sum, finding, fmt, half_unit, val
+from ..severity import ERROR, INFO, WARNING
+from .core import (PAIR_BOUND, PAIR_OUTCOMES, PAIR_ROUNDING, ROUNDING, SUM_OUTCOMES, ZERO, Doc, Outcome, Rule,
+                   TRow, compare_equal, compare_sum, fmt, half_unit, val)
 from .labels import (col_parts, first_part, is_subitem, is_total_part, last_part, norm,
                      side_of)
 from .lookup import dedup, first_amount_col, is_current, named_col, table_total, total_col
@@ -68,6 +70,13 @@ def _income_column(doc: Doc, table: Table, rx: re.Pattern) -> str | None:
     return None
 
 
+SUMMARY_INCOME = Rule("cross.summary_income", "cross", "收支总表 ↔ 收入表（按收入来源）", "Summary ↔ income table by source",
+    "收支总表收入方各项与收入表合计行同名各栏是同一笔钱，金额必须一致。",
+    PAIR_ROUNDING, ERROR, PAIR_OUTCOMES,
+    name_zh="总表与收入表一致")
+
+
+@SUMMARY_INCOME.checks
 def check_summary_income(doc: Doc) -> list[dict] | None:
     summ, inc = doc.first("income_expenditure_summary"), doc.first("income")
     if summ is None or inc is None:
@@ -86,7 +95,7 @@ def check_summary_income(doc: Doc) -> list[dict] | None:
         if val(s_fact) == ZERO and sum((val(f) for f in i_facts), ZERO) == ZERO:
             continue
         ran = True
-        out += compare_equal(doc, "cross.summary_income", s_fact, None, f"收支总表与收入表的“{key}”",
+        out += compare_equal(doc, SUMMARY_INCOME, s_fact, None, f"收支总表与收入表的“{key}”",
                              f"summary vs income table, source '{key}'", b_facts=i_facts,
                              a_facts=[s_fact] if s_fact else [])
     # the year's total
@@ -94,7 +103,7 @@ def check_summary_income(doc: Doc) -> list[dict] | None:
     tot = table_total(doc, inc, lambda p: is_current(doc, p) and norm(first_part(p)) in ("本年收入合计", "本年收入"))
     if yrows and tot is not None:
         ran = True
-        out += compare_equal(doc, "cross.summary_income", _first_col(yrows[0]), None,
+        out += compare_equal(doc, SUMMARY_INCOME, _first_col(yrows[0]), None,
                              "收支总表本年收入合计与收入表合计", "summary year income total vs income table total",
                              b_facts=tot)
     return out if ran else None
@@ -111,6 +120,14 @@ def class_facts(doc: Doc, table: Table, code: str, pred) -> list[dict] | None:
     return [f for r in rows for f in [r.first(pred)] if f is not None]
 
 
+SUMMARY_EXPENDITURE = Rule("cross.summary_expenditure", "cross", "收支总表 ↔ 支出表（按功能分类类级）",
+    "Summary ↔ expenditure table by class",
+    "收支总表支出方按功能分类的各类（或行政、事业支出等）与支出表相应类级科目的合计必须一致。",
+    PAIR_ROUNDING, ERROR, PAIR_OUTCOMES,
+    name_zh="总表与支出表一致")
+
+
+@SUMMARY_EXPENDITURE.checks
 def check_summary_expenditure(doc: Doc) -> list[dict] | None:
     summ, exp = doc.first("income_expenditure_summary"), doc.first("expenditure")
     if summ is None or exp is None:
@@ -129,7 +146,7 @@ def check_summary_expenditure(doc: Doc) -> list[dict] | None:
             if e is None:
                 continue
             ran = True
-            out += compare_equal(doc, "cross.summary_expenditure", s_fact, None,
+            out += compare_equal(doc, SUMMARY_EXPENDITURE, s_fact, None,
                                  f"收支总表与支出表的“{r.label}”（{code}）",
                                  f"summary vs expenditure table, class {code}", b_facts=e)
             continue
@@ -139,14 +156,14 @@ def check_summary_expenditure(doc: Doc) -> list[dict] | None:
                 if e is None:
                     break
                 ran = True
-                out += compare_equal(doc, "cross.summary_expenditure", s_fact, None, f"收支总表与支出表的“{kind}”",
+                out += compare_equal(doc, SUMMARY_EXPENDITURE, s_fact, None, f"收支总表与支出表的“{kind}”",
                                      f"summary vs expenditure table, '{kind}'", b_facts=e)
                 break
     yrows = _summary_row(doc, summ, "支出", re.compile(r"^本年支出(?:合计|小计)$"))
     tot = table_total(doc, exp, pred)
     if yrows and tot is not None:
         ran = True
-        out += compare_equal(doc, "cross.summary_expenditure", _first_col(yrows[0]), None,
+        out += compare_equal(doc, SUMMARY_EXPENDITURE, _first_col(yrows[0]), None,
                              "收支总表本年支出合计与支出表合计", "summary year expenditure total vs expenditure table",
                              b_facts=tot)
     return out if ran else None
@@ -155,6 +172,16 @@ def check_summary_expenditure(doc: Doc) -> list[dict] | None:
 _EXCLUDES_CARRY = re.compile(r"不含上年结转")
 
 
+FISCAL_GENERAL_BUDGET = Rule("cross.fiscal_general_budget", "cross", "财政拨款收支总表 ↔ 一般公共预算支出表（按类）",
+    "Fiscal grant summary ↔ general budget table by class",
+    "财政拨款收支总表支出方一般公共预算栏的各类，等于一般公共预算支出表同一类级科目的合计（口径不同时不比对）。",
+    PAIR_ROUNDING, ERROR, {**PAIR_OUTCOMES, "not_compared": Outcome(
+        INFO, "{title}不含上年结转，而财政拨款收支总表含上年结转 {carry} 元，两表按类的金额口径不同，未比对",
+        "the general budget table excludes the carry-over the fiscal grant summary includes; not compared")},
+    name_zh="财政拨款总表与一般公共预算表一致")
+
+
+@FISCAL_GENERAL_BUDGET.checks
 def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
     fg, gb = doc.first("fiscal_grant_summary"), doc.first("general_budget_expenditure")
     if fg is None or gb is None:
@@ -169,11 +196,8 @@ def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
     carry = [r for r in doc.rows(fg) if r.facts and side_of(r.facts[0]["column_label"]) == "收入"
              and re.match(r"^(?:上年|年初)", r.key) and val(_first_col(r)) != ZERO]
     if _EXCLUDES_CARRY.search(norm(gb.title)) and carry:
-        return [finding(doc, "cross.fiscal_general_budget", "info",
-                        f"{gb.title}不含上年结转，而财政拨款收支总表含上年结转 {fmt(val(_first_col(carry[0])))} 元，"
-                        "两表按类的金额口径不同，未比对", tables=[fg.table_id, gb.table_id], lines=[carry[0].line],
-                        message_en="the general budget table excludes the carry-over the fiscal grant summary "
-                                   "includes; not compared")]
+        return [FISCAL_GENERAL_BUDGET.note(doc, "not_compared", title=gb.title, carry=fmt(val(_first_col(carry[0]))),
+                                           tables=[fg.table_id, gb.table_id], lines=[carry[0].line])]
     out = []
     ran = False
     for r in doc.rows(fg):
@@ -186,7 +210,7 @@ def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
             if g is None:
                 continue
             ran = True
-            out += compare_equal(doc, "cross.fiscal_general_budget", f, None,
+            out += compare_equal(doc, FISCAL_GENERAL_BUDGET, f, None,
                                  f"财政拨款收支总表（一般公共预算）与一般公共预算支出表的“{r.label}”（{code}）",
                                  f"fiscal grant summary vs general budget table, class {code}", b_facts=g)
         elif re.match(r"^本年支出(?:合计|小计)$", r.key):
@@ -194,7 +218,7 @@ def check_fiscal_general_budget(doc: Doc) -> list[dict] | None:
             if g is None:
                 continue
             ran = True
-            out += compare_equal(doc, "cross.fiscal_general_budget", f, None,
+            out += compare_equal(doc, FISCAL_GENERAL_BUDGET, f, None,
                                  "财政拨款收支总表本年支出合计（一般公共预算）与一般公共预算支出表合计",
                                  "fiscal grant summary year total vs general budget table total", b_facts=g)
     return out if ran else None
@@ -216,6 +240,20 @@ def _by_code(doc: Doc, table: Table, pred) -> dict[str, dict]:
     return out
 
 
+# beyond the rounding an error, within it a note: the same words
+_GB_EXCEEDS = ("科目 {code} {label} 的{what}：一般公共预算支出表 {actual} 元，大于支出表（全部资金）{expected} 元",
+               "code {code} {what}: the general budget table ({actual}) exceeds the expenditure table of all funds "
+               "({expected})")
+GENERAL_BUDGET_WITHIN = Rule("cross.general_budget_within_expenditure", "cross", "一般公共预算支出 ≤ 部门支出（逐科目）",
+    "General budget ≤ all funds, code by code",
+    "支出表反映部门全部资金，一般公共预算支出表只是其中财政拨款的一部分；同一科目（及其基本支出、项目支出）"
+    "的一般公共预算数不能大于支出表的数。",
+    PAIR_BOUND, ERROR,
+    {"fail": Outcome(ERROR, *_GB_EXCEEDS), "rounding": Outcome(INFO, *_GB_EXCEEDS)},
+    name_zh="一般公共预算不超过部门支出")
+
+
+@GENERAL_BUDGET_WITHIN.checks
 def check_general_budget_within_expenditure(doc: Doc) -> list[dict] | None:
     """The 支出表 covers all funds, the 一般公共预算支出表 one of them: code by code (and for 基本支出 and
     项目支出), the general budget amount is at most the department's."""
@@ -235,14 +273,10 @@ def check_general_budget_within_expenditure(doc: Doc) -> list[dict] | None:
             if gv <= ev:
                 continue
             tol = sum((half_unit(f) for f in gf + ef), ZERO)
-            out.append(finding(doc, "cross.general_budget_within_expenditure",
-                               "info" if gv - ev <= tol else "error",
-                               f"科目 {code} {gf[0]['row_label']} 的{what}：一般公共预算支出表 {fmt(gv)} 元，"
-                               f"大于支出表（全部资金）{fmt(ev)} 元", expected=ev, actual=gv,
-                               tables=[gb.table_id, exp.table_id], lines=[f["source_line"] for f in gf + ef],
-                               tolerance=tol,
-                               message_en=f"code {code} {what}: the general budget table ({fmt(gv)}) exceeds the "
-                                          f"expenditure table of all funds ({fmt(ev)})"))
+            report = GENERAL_BUDGET_WITHIN.note if gv - ev <= tol else GENERAL_BUDGET_WITHIN.fail
+            out.append(report(doc, "rounding" if gv - ev <= tol else "fail", code=code, label=gf[0]["row_label"],
+                              what=what, expected=ev, actual=gv, tables=[gb.table_id, exp.table_id],
+                              lines=[f["source_line"] for f in gf + ef], tolerance=tol))
     return out if ran else None
 
 
@@ -252,6 +286,14 @@ def basic_table_total(doc: Doc, table: Table) -> list[dict] | None:
     return table_total(doc, table, pred)
 
 
+BASIC_TOTAL = Rule("cross.basic_total", "cross", "一般公共预算支出表基本支出 ↔ 基本支出表合计",
+    "General budget basic total ↔ basic expenditure table total",
+    "一般公共预算支出表的基本支出合计按经济分类展开即为基本支出表，两表合计必须一致。",
+    PAIR_ROUNDING, ERROR, PAIR_OUTCOMES,
+    name_zh="基本支出合计一致")
+
+
+@BASIC_TOTAL.checks
 def check_basic_total(doc: Doc) -> list[dict] | None:
     gb, basic = doc.first("general_budget_expenditure"), doc.first("general_budget_basic_expenditure")
     if gb is None or basic is None:
@@ -260,7 +302,7 @@ def check_basic_total(doc: Doc) -> list[dict] | None:
     b = basic_table_total(doc, basic)
     if g is None or b is None:
         return None
-    return compare_equal(doc, "cross.basic_total", None, None, "一般公共预算支出表的基本支出合计与基本支出表合计",
+    return compare_equal(doc, BASIC_TOTAL, None, None, "一般公共预算支出表的基本支出合计与基本支出表合计",
                          "general budget table basic total vs basic expenditure table total",
                          a_facts=g, b_facts=b)
 
@@ -346,6 +388,13 @@ def main_group(doc: Doc, groups: list[TpcGroup]) -> TpcGroup | None:
     return (tot or cur or [None])[0]
 
 
+THREE_PUBLIC_ITEMS = Rule("three_public.items", "cross", "“三公”经费合计 = 三项之和", "'Three public costs' total = its items",
+    "“三公”经费是因公出国（境）费、公务用车购置及运行费、公务接待费之和；公务用车购置及运行费是购置费与运行维护费之和。",
+    ROUNDING, ERROR, SUM_OUTCOMES,
+    name_zh="“三公”经费合计")
+
+
+@THREE_PUBLIC_ITEMS.checks
 def check_three_public_items(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
@@ -357,12 +406,12 @@ def check_three_public_items(doc: Doc) -> list[dict] | None:
                 if "vehicle" not in it:
                     parts += [it[k] for k in ("purchase", "operation") if k in it]
                 ran = True
-                out += compare_sum(doc, "three_public.items", it["total"], parts,
+                out += compare_sum(doc, THREE_PUBLIC_ITEMS, it["total"], parts,
                                    f"{table.title} {g.name} 合计 = 因公出国（境）费 + 公务用车购置及运行费 + 公务接待费",
                                    f"{table.table_id} {g.name}: total = abroad + vehicles + reception")
             if "vehicle" in it and any(k in it for k in ("purchase", "operation")):
                 ran = True
-                out += compare_sum(doc, "three_public.items", it["vehicle"],
+                out += compare_sum(doc, THREE_PUBLIC_ITEMS, it["vehicle"],
                                    [it[k] for k in ("purchase", "operation") if k in it],
                                    f"{table.title} {g.name} 公务用车购置及运行费 = 购置费 + 运行维护费",
                                    f"{table.table_id} {g.name}: vehicles = purchase + operation")
@@ -387,6 +436,17 @@ def basic_item(doc: Doc, table: Table, code: str, rx: re.Pattern) -> dict | None
     return None
 
 
+_TPC_EXCEEDS = ("基本支出表 {code} {label} {actual} 元，大于“三公”经费表{group}{item_zh} {expected} 元"
+                "（基本支出部分不能超过“三公”经费全额）",
+                "basic expenditure item {code} ({actual}) exceeds the 'three public costs' {item} of {group} ({expected})")
+THREE_PUBLIC_BASIC = Rule("cross.three_public_basic", "cross", "基本支出中的三公项目 ≤ “三公”经费", "Basic-expenditure items ≤ 'three public costs'",
+    "“三公”经费含基本支出和项目支出，基本支出表的公务接待费(30217)、公务用车运行维护费(30231)、"
+    "因公出国（境）费用(30212)、公务用车购置(31013)不能超过“三公”经费表的相应金额。",
+    PAIR_BOUND, ERROR, {"fail": Outcome(ERROR, *_TPC_EXCEEDS), "rounding": Outcome(INFO, *_TPC_EXCEEDS)},
+    name_zh="基本支出中的“三公”项目")
+
+
+@THREE_PUBLIC_BASIC.checks
 def check_three_public_basic(doc: Doc) -> list[dict] | None:
     tpc, basic = doc.first("three_public_costs"), doc.first("general_budget_basic_expenditure")
     if tpc is None or basic is None:
@@ -407,14 +467,12 @@ def check_three_public_basic(doc: Doc) -> list[dict] | None:
         tol = half_unit(b) + half_unit(whole)
         if val(b) <= val(whole):
             continue
-        sev = "info" if val(b) - val(whole) <= tol else "error"
-        out.append(finding(doc, "cross.three_public_basic", sev,
-                           f"基本支出表 {code} {b['row_label']} {fmt(val(b))} 元，大于“三公”经费表{g.name}"
-                           f"{ITEMS_ZH[item]} {fmt(val(whole))} 元（基本支出部分不能超过“三公”经费全额）",
-                           expected=val(whole), actual=val(b), tables=[tpc.table_id, basic.table_id],
-                           lines=[b["source_line"], whole["source_line"] if whole else None],
-                           message_en=f"basic expenditure item {code} ({fmt(val(b))}) exceeds the 'three public "
-                                      f"costs' {item} of {g.name} ({fmt(val(whole))})", tolerance=tol))
+        within = val(b) - val(whole) <= tol
+        report = THREE_PUBLIC_BASIC.note if within else THREE_PUBLIC_BASIC.fail
+        out.append(report(doc, "rounding" if within else "fail", code=code, label=b["row_label"], group=g.name,
+                          item_zh=ITEMS_ZH[item], item=item, expected=val(whole), actual=val(b),
+                          tables=[tpc.table_id, basic.table_id],
+                          lines=[b["source_line"], whole["source_line"] if whole else None], tolerance=tol))
     return out if ran else None
 
 
@@ -433,6 +491,18 @@ def _form_amount(doc: Doc, p: dict):
     return p.get("funds_total")
 
 
+PROJECTS = Rule("cross.projects", "cross", "项目绩效目标表资金 ↔ 项目支出", "Project forms' funds ↔ project expenditure",
+    "部门公开的项目绩效目标表覆盖全部项目支出时，各表年度资金总额之和等于支出表的项目支出合计。",
+    "必须相等；不等为 warning（绩效目标表未必覆盖全部项目）；无项目表时不适用", WARNING, {
+        "partial": Outcome(INFO, "{n} 张项目绩效表的{what}合计 {actual} 元，为项目支出 {expected} 元的 {share}%（绩效表未覆盖全部项目）",
+                           "the {n} project forms cover {actual} of {expected} yuan of project expenditure ({share}%)"),
+        "fail": Outcome(WARNING, "{n} 张项目绩效表的{what}合计 {actual} 元，超过项目支出 {expected} 元",
+                        "the {n} project forms total {actual} yuan, more than the {expected} of project expenditure"),
+    },
+    name_zh="项目表资金与项目支出一致")
+
+
+@PROJECTS.checks
 def check_projects(doc: Doc) -> list[dict] | None:
     projects = [p for p in doc.result.extra.get("projects", []) or []
                 if _form_amount(doc, p) is not None and not p.get("parent_project_id")
@@ -468,16 +538,10 @@ def check_projects(doc: Doc) -> list[dict] | None:
     tids = {f["table_id"] for f in ref}
     if forms < total:
         share = (forms / total * 100).quantize(Decimal("0.01")) if total else ZERO
-        return [finding(doc, "cross.projects", "info",
-                        f"{len(projects)} 张项目绩效表的{what}合计 {fmt(forms)} 元，为项目支出 {fmt(total)} 元的 "
-                        f"{share}%（绩效表未覆盖全部项目）", expected=total, actual=forms, tables=tids, lines=lines,
-                        message_en=f"the {len(projects)} project forms cover {fmt(forms)} of {fmt(total)} yuan "
-                                   f"of project expenditure ({share}%)", tolerance=tol)]
-    return [finding(doc, "cross.projects", "warning",
-                    f"{len(projects)} 张项目绩效表的{what}合计 {fmt(forms)} 元，超过项目支出 {fmt(total)} 元",
-                    expected=total, actual=forms, tables=tids, lines=lines,
-                    message_en=f"the {len(projects)} project forms total {fmt(forms)} yuan, more than the "
-                               f"{fmt(total)} of project expenditure", tolerance=tol)]
+        return [PROJECTS.note(doc, "partial", n=len(projects), what=what, share=share, expected=total, actual=forms,
+                              tables=tids, lines=lines, tolerance=tol)]
+    return [PROJECTS.fail(doc, n=len(projects), what=what, expected=total, actual=forms, tables=tids, lines=lines,
+                          tolerance=tol)]
 
 
 __all__ = [

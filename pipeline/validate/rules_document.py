@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .core import ZERO, Doc, finding, fmt, half_unit, val
+from ..severity import WARNING
+from .core import ZERO, Doc, Outcome, Rule, half_unit, val
 from .lookup import is_current
 from .rules_text import other_year_figures, text_figures
 from .sentences import quote, sentences
@@ -24,6 +25,27 @@ PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:[XxＸｘ]{2,}|[×✕]{2,}|某某|(?<
                          r"(?![A-Za-z])")
 
 
+DATES = Rule("text.dates", "text", "年份与日期与本文件年度一致", "Years and dates agree with the fiscal year",
+    "决算说明“截至 YYYY 年 12 月 31 日”的资产状况是本年度末的（预算为上年末的）；标题和表题中的"
+    "“YYYY 年度部门决算（预算）”、以及“本年（YYYY 年）”“上年（YYYY 年）”须与本文件年度一致。"
+    "与上年比较（与 2023 年度相比）是正常说法，不核对。",
+    "不适用（年份不符即为 warning）", WARNING, {
+        "as_of_final": Outcome(WARNING, "“{q}”：{fy} 年度决算应截至 {fy} 年末",
+                               "“{q}”: a {fy} {kind_en} states assets as of the end of {want}"),
+        "as_of_budget": Outcome(WARNING, "“{q}”：{fy} 年预算编制时的资产状况应截至 {want} 年末",
+                                "“{q}”: a {fy} {kind_en} states assets as of the end of {want}"),
+        "this_year_is": Outcome(WARNING, "“{q}”：本文件为 {fy} 年度，{which}年应为 {want} 年",
+                                "“{q}”: the document is of {fy}; this names {year}"),
+        "other_year_figure": Outcome(WARNING, "说明中“{q}”写的是 {year} 年，但这是本文件 {fy} 年度表中的数",
+                                     "“{q}” names {year}, but the amount is the {fy} table's"),
+        "heading_year": Outcome(WARNING, "标题“{title}”写的是 {year} 年度，本文件为 {fy} 年度",
+                                "the heading names {year}; the document is of {fy}"),
+        "table_title_year": Outcome(WARNING, "表题“{title}”写的是 {year} 年度，本文件为 {fy} 年度",
+                                    "the table title names {year}; the document is of {fy}"),
+    }, name_zh="年份与日期")
+
+
+@DATES.checks
 def check_dates(doc: Doc) -> list[dict] | None:
     """截至 … 12 月 31 日 is the end of the fiscal year in final accounts and of the year before in a budget;
     headings and table titles name the document's own year; 本年/上年 name the years they are."""
@@ -39,25 +61,19 @@ def check_dates(doc: Doc) -> list[dict] | None:
                 continue  # 与截至 2023 年末相比: a comparison with the year before, not a date of this one
             want = fy if doc.kind == "final_accounts" else fy - 1
             if year != want:
-                q = quote(s.text, m.start(), m.end(), 0)
-                why = (f"{fy} 年度决算应截至 {fy} 年末" if doc.kind == "final_accounts"
-                       else f"{fy} 年预算编制时的资产状况应截至 {fy - 1} 年末")
-                out.append(finding(doc, "text.dates", "warning", f"“{q}”：{why}",
-                                   lines=[s.line_at(m.start())],
-                                   message_en=f"“{q}”: a {fy} {doc.kind.replace('_', ' ')} states assets as of "
-                                              f"the end of {want}"))
+                out.append(DATES.fail(doc, "as_of_final" if doc.kind == "final_accounts" else "as_of_budget",
+                                      q=quote(s.text, m.start(), m.end(), 0), fy=fy, want=want,
+                                      kind_en=doc.kind.replace("_", " "), lines=[s.line_at(m.start())]))
         for m in THIS_YEAR_IS.finditer(s.text):
             year, want = int(m.group(2)), fy if m.group(1) == "本" else fy - 1
             if year != want:
-                q = quote(s.text, m.start(), m.end(), 0)
-                out.append(finding(doc, "text.dates", "warning", f"“{q}”：本文件为 {fy} 年度，{m.group(1)}年应为 {want} 年",
-                                   lines=[s.line_at(m.start())],
-                                   message_en=f"“{q}”: the document is of {fy}; this names {year}"))
+                out.append(DATES.fail(doc, "this_year_is", q=quote(s.text, m.start(), m.end(), 0), fy=fy,
+                                      which=m.group(1), want=want, year=year, lines=[s.line_at(m.start())]))
         if is_title(s):
-            out += _year_in_title(doc, s.text, s.line_at, "标题", whole=s.is_heading)
+            out += _year_in_title(doc, s.text, s.line_at, whole=s.is_heading)
     for t in doc.tables:
         if t.title:
-            out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, "表题", t.table_id, whole=True)
+            out += _year_in_title(doc, t.title, lambda pos, n=t.block.line_start: n, t.table_id, whole=True)
     out += _this_years_figure_under_another_year(doc)
     return out
 
@@ -71,12 +87,9 @@ def _this_years_figure_under_another_year(doc: Doc) -> list[dict]:
             continue  # a zero matches too much to tell
         for c in kw.refs(doc, before):
             if c and abs(sum((val(f) for f in c), ZERO) - amount) <= rounding + sum((half_unit(f) for f in c), ZERO):
-                out.append(finding(doc, "text.dates", "warning",
-                                   f"说明中“{q}”写的是 {year} 年，但这是本文件 {doc.fiscal_year} 年度表中的数",
-                                   expected=amount, actual=amount, tables={f["table_id"] for f in c},
-                                   lines=[line] + [f["source_line"] for f in c],
-                                   message_en=f"“{q}” names {year}, but the amount is the {doc.fiscal_year} "
-                                              f"table's"))
+                out.append(DATES.fail(doc, "other_year_figure", q=q, year=year, fy=doc.fiscal_year,
+                                      expected=amount, actual=amount, tables={f["table_id"] for f in c},
+                                      lines=[line] + [f["source_line"] for f in c]))
                 break
     return out
 
@@ -94,7 +107,7 @@ _COMPARES = re.compile(r"上年|上一年|对比|比较|相比|变动|增减|执
 _ANY_YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
 
 
-def _year_in_title(doc: Doc, text: str, line_at, what: str, table_id: str = "", whole: bool = False) -> list[dict]:
+def _year_in_title(doc: Doc, text: str, line_at, table_id: str = "", whole: bool = False) -> list[dict]:
     """A title naming another year than the document's. In a heading or a table title (`whole`) every
     year counts, unless the title compares years; in a short line only 'YYYY 年度部门决算/预算' does."""
     out = []
@@ -106,14 +119,18 @@ def _year_in_title(doc: Doc, text: str, line_at, what: str, table_id: str = "", 
     for m in matches:
         year = int(m.group(1))
         if year != doc.fiscal_year:
-            out.append(finding(doc, "text.dates", "warning",
-                               f"{what}“{text.strip()[:60]}”写的是 {year} 年度，本文件为 {doc.fiscal_year} 年度",
-                               tables=[table_id], lines=[line_at(m.start())],
-                               message_en=f"the {'table title' if table_id else 'heading'} names {year}; the "
-                                          f"document is of {doc.fiscal_year}"))
+            out.append(DATES.fail(doc, "table_title_year" if table_id else "heading_year", title=text.strip()[:60],
+                                  year=year, fy=doc.fiscal_year, tables=[table_id], lines=[line_at(m.start())]))
     return out
 
 
+PLACEHOLDERS = Rule("text.placeholder", "text", "未填写的模板占位符", "Template placeholders left in",
+    "“XX 局”“×× 万元”“某某单位”“〇〇”是公开模板中待填写的位置，公开文件中不应出现。",
+    "不适用（出现即为 warning，每行一条）", WARNING, {"placeholder": Outcome(
+        WARNING, "第 {n} 行“{q}”中的“{word}”是未填写的模板占位符", "line {n}: “{word}” is a template placeholder left in")}, name_zh="模板占位符")
+
+
+@PLACEHOLDERS.checks
 def check_placeholders(doc: Doc) -> list[dict] | None:
     """XX局, ××万元, 某某单位: template words never filled in, in the text, the headings or a table."""
     out = []
@@ -122,8 +139,7 @@ def check_placeholders(doc: Doc) -> list[dict] | None:
         for m in PLACEHOLDER.finditer(text):
             a, b = max(0, m.start() - 10), min(len(text), m.end() + 10)
             q = text[a:b].strip()
-            out.append(finding(doc, "text.placeholder", "warning", f"第 {n} 行“{q}”中的“{m.group(0)}”是未填写的模板占位符",
-                               lines=[n], message_en=f"line {n}: “{m.group(0)}” is a template placeholder left in"))
+            out.append(PLACEHOLDERS.fail(doc, "placeholder", n=n, q=q, word=m.group(0), lines=[n]))
             break  # one per line
     return out
 
@@ -162,6 +178,18 @@ def _empty(doc: Doc, table) -> bool:
     return table.status == "empty" or all(val(f) == ZERO for f in _amounts(doc, table))
 
 
+EMPTY_VS_STATED = Rule("text.empty_vs_stated", "text", "空表与文字说明一致", "Empty tables against what the text states",
+    "表印为空表（或全为 0）时，说明不应给出该表的非零数（如“三公”经费表为空而说明称预算 0.95 万元）；"
+    "说明称“无政府性基金（国有资本经营、“三公”经费）…支出”时，相应表中不应印有本年金额。",
+    "不适用（非零即为 warning）", WARNING, {
+        "stated_for_empty": Outcome(WARNING, "说明中“{q}”给出{keyword} {actual} 元，而《{title}》为空表",
+                                    "the text states {keyword} = {actual} yuan; the table is printed empty"),
+        "none_but_printed": Outcome(WARNING, "说明称“{q}”，但《{title}》印有金额（如 {printed}，第 {printed_line} 行）",
+                                    "the text says “{q}”, but the table prints amounts ({printed}, line {printed_line})"),
+    }, name_zh="空表与文字说明")
+
+
+@EMPTY_VS_STATED.checks
 def check_empty_against_text(doc: Doc) -> list[dict] | None:
     """A table printed empty (or all zeros) while the text states a non-zero figure for it; a text that
     says there is none (无政府性基金…支出) while the table prints amounts."""
@@ -177,12 +205,9 @@ def check_empty_against_text(doc: Doc) -> list[dict] | None:
         ran = True
         if tf.amount != ZERO and all(_empty(doc, t) for t in tables):
             t = tables[0]
-            out.append(finding(
-                doc, "text.empty_vs_stated", "warning",
-                f"说明中“{tf.quote}”给出{tf.keyword.name} {fmt(tf.amount)} 元，而《{t.title or t.table_type}》为空表",
-                expected=ZERO, actual=tf.amount, tables=[t.table_id for t in tables],
-                lines=[tf.line, t.block.line_start],
-                message_en=f"the text states {tf.keyword.name} = {fmt(tf.amount)} yuan; the table is printed empty"))
+            out.append(EMPTY_VS_STATED.fail(doc, "stated_for_empty", q=tf.quote, keyword=tf.keyword.name,
+                                            title=t.title or t.table_type, expected=ZERO, actual=tf.amount,
+                                            tables=[t.table_id for t in tables], lines=[tf.line, t.block.line_start]))
     for s in sentences(doc):
         for m in _NONE.finditer(s.text):
             what = m.group("what")
@@ -198,14 +223,10 @@ def check_empty_against_text(doc: Doc) -> list[dict] | None:
                     amounts = [f for f in _spent(doc, t) if val(f) != ZERO]
                     if amounts:
                         f = max(amounts, key=lambda f: abs(val(f)))
-                        q = quote(s.text, m.start(), m.end(), 8)
-                        out.append(finding(
-                            doc, "text.empty_vs_stated", "warning",
-                            f"说明称“{q}”，但《{t.title or ttype}》印有金额（如 {f['published_value']}，第 {f['source_line']} 行）",
-                            expected=ZERO, actual=val(f), tables=[t.table_id],
-                            lines=[s.line_at(m.start()), f["source_line"]],
-                            message_en=f"the text says “{q}”, but the table prints amounts "
-                                       f"({f['published_value']}, line {f['source_line']})"))
+                        out.append(EMPTY_VS_STATED.fail(
+                            doc, "none_but_printed", q=quote(s.text, m.start(), m.end(), 8), title=t.title or ttype,
+                            printed=f["published_value"], printed_line=f["source_line"], expected=ZERO,
+                            actual=val(f), tables=[t.table_id], lines=[s.line_at(m.start()), f["source_line"]]))
                 break
     return out if ran else None
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from ..schema import enum_names
 from ..text import UNIT_FACTOR
-from .core import ZERO, Doc, finding, fmt
+from ..severity import ERROR, INFO, WARNING
+from .core import PAIR_ROUNDING, ZERO, Doc, Outcome, Rule
 
 # a total's parts, by what the form prints under it: 财政拨款 / 上年结转 / 其他资金 (self-evaluations, targets),
 # 中央 / 省级 / 市县 / 自筹 (forms splitting the fiscal funds by level), 基本支出 / 项目支出 (the spending side)
@@ -56,6 +57,16 @@ def _name(doc: Doc, pid: str) -> str:
     return p.get("name") or pid
 
 
+_NOT_SUM = ("绩效表“{name}”{period} 年{what}：资金总额 {printed}，而其下各来源之和为 {expected} 元（{listed}）",
+            "form '{project_id}' {period} {measure}: the total ({actual}) is not the sum of its sources ({expected})")
+FORM_SOURCES = Rule("form.sources_sum", "cross", "绩效表资金总额 = 其下各来源之和", "A form's total = its fund sources",
+    "绩效目标表和自评表的年度资金总额（合计）是其下财政拨款、上年结转、其他资金（或中央、省级、市县财政资金和"
+    "单位自筹）之和，年初预算数、全年预算数、全年执行数各自成立；部门整体表的支出合计是基本支出与项目支出之和。"
+    "某一口径未列出各来源时不核对。",
+    PAIR_ROUNDING.replace("两数", "各数"), ERROR, {"fail": Outcome(ERROR, *_NOT_SUM), "rounding": Outcome(INFO, *_NOT_SUM)}, name_zh="绩效表资金来源之和")
+
+
+@FORM_SOURCES.checks
 def check_form_sources(doc: Doc) -> list[dict] | None:
     """Each form's total (年度资金总额 / 合计) = the sum of the sources it prints under it, per measure."""
     out: list[dict] = []
@@ -75,20 +86,26 @@ def check_form_sources(doc: Doc) -> list[dict] | None:
             if expected == total["value"]:
                 continue
             tol = half_printed(total) + sum((half_printed(p) for p in parts), ZERO)
-            sev = "info" if abs(total["value"] - expected) <= tol else "error"
-            what = MEASURE_ZH.get(measure, measure)
-            listed = " + ".join(f"{SOURCE_ZH.get(p['source'], p['source'])} {_printed(p)}" for p in parts)
-            out.append(finding(
-                doc, "form.sources_sum", sev,
-                f"绩效表“{_name(doc, pid)}”{period} 年{what}：资金总额 {_printed(total)}"
-                f"，而其下各来源之和为 {fmt(expected)} 元（{listed}）",
+            within = abs(total["value"] - expected) <= tol
+            report = FORM_SOURCES.note if within else FORM_SOURCES.fail
+            out.append(report(
+                doc, "rounding" if within else "fail", name=_name(doc, pid), project_id=pid, period=period,
+                what=MEASURE_ZH.get(measure, measure), measure=measure, printed=_printed(total),
+                listed=" + ".join(f"{SOURCE_ZH.get(p['source'], p['source'])} {_printed(p)}" for p in parts),
                 expected=expected, actual=total["value"], tables=_tables(doc, pid),
-                lines=[total["source_line"]] + [p["source_line"] for p in parts], tolerance=tol,
-                message_en=f"form '{pid}' {period} {measure}: the total ({fmt(total['value'])}) is not the sum of "
-                           f"its sources ({fmt(expected)})"))
+                lines=[total["source_line"]] + [p["source_line"] for p in parts], tolerance=tol))
     return out if ran else None
 
 
+_OVERSPENT = ("绩效自评表“{name}”{source_zh}：全年执行数 {spent} 大于全年预算数 {budget}",
+              "self-evaluation '{project_id}' {source}: spent {actual} exceeds the full-year budget {expected}")
+FORM_SPENT = Rule("form.spent_within_budget", "cross", "自评表全年执行数 ≤ 全年预算数", "A self-evaluation spends within its budget",
+    "绩效自评表中，资金总额及每一来源的全年执行数不超过其全年预算数（执行率不超过 100%）；超出多为数字错列。",
+    "超出不到两数末位的一半之和为 info（舍入），超出更多为 warning", WARNING, {"fail": Outcome(WARNING, *_OVERSPENT), "rounding": Outcome(INFO, *_OVERSPENT)},
+    name_zh="执行数不超过预算数")
+
+
+@FORM_SPENT.checks
 def check_form_spent(doc: Doc) -> list[dict] | None:
     """In a self-evaluation each source's 全年执行数 ≤ its 全年预算数 (the total's too)."""
     out: list[dict] = []
@@ -106,13 +123,11 @@ def check_form_spent(doc: Doc) -> list[dict] | None:
                 if spent["value"] <= full["value"]:
                     continue
                 tol = half_printed(spent) + half_printed(full)
-                sev = "info" if spent["value"] - full["value"] <= tol else "warning"
-                out.append(finding(
-                    doc, "form.spent_within_budget", sev,
-                    f"绩效自评表“{_name(doc, pid)}”{SOURCE_ZH.get(source, source)}：全年执行数 {_printed(spent)}"
-                    f" 大于全年预算数 {_printed(full)}",
-                    expected=full["value"], actual=spent["value"], tables=_tables(doc, pid),
-                    lines=[spent["source_line"], full["source_line"]], tolerance=tol,
-                    message_en=f"self-evaluation '{pid}' {source}: spent {fmt(spent['value'])} exceeds the full-year "
-                               f"budget {fmt(full['value'])}"))
+                within = spent["value"] - full["value"] <= tol
+                report = FORM_SPENT.note if within else FORM_SPENT.fail
+                out.append(report(
+                    doc, "rounding" if within else "fail", name=_name(doc, pid), project_id=pid,
+                    source_zh=SOURCE_ZH.get(source, source), source=source, spent=_printed(spent),
+                    budget=_printed(full), expected=full["value"], actual=spent["value"], tables=_tables(doc, pid),
+                    lines=[spent["source_line"], full["source_line"]], tolerance=tol))
     return out if ran else None

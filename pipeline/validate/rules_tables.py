@@ -8,7 +8,8 @@ from collections import defaultdict
 from ..classify import STANDARD_SETS
 from ..facts import EMPTY_NOTE
 from ..schema import enum_names
-from .core import Doc, TRow, compare_sum, finding
+from ..severity import INFO, ERROR, WARNING
+from .core import ROUNDING, SUM_OUTCOMES, Doc, Outcome, Rule, TRow, compare_sum
 from .labels import (CARRY, GRAND_TOTAL, YEAR_TOTAL, col_parts, is_subitem, is_total_part, last_part, norm,
                      ordinal_level, side_of)
 from .lookup import dedup, is_current, top_rows, total_row
@@ -28,6 +29,24 @@ def _text_lines(doc: Doc) -> list[tuple[int, str]]:
     return [(i + 1, s) for i, s in enumerate(doc.result.source.lines) if s.strip() and i + 1 not in in_table]
 
 
+STANDARD_TABLES = Rule("completeness.standard_tables", "completeness", "标准公开表是否齐全", "Standard tables present",
+    "财政部部门预决算公开模板规定了每类文件必须公开的表（预算 8 张、决算 公开01–09 表），无数据的表也应公开并说明。",
+    "不适用（缺表为 warning；空表有说明、或文中称公开表另附，为 info）", WARNING, {
+        "empty_stated": Outcome(INFO, "{type_zh}（{title}）为空表，已说明：{where}",
+                                "the {type_en} is empty, with a statement"),
+        "empty": Outcome(WARNING, "{type_zh}（{title}）为空表，表内和说明中均未说明为何无数据",
+                         "the {type_en} is printed empty without a statement"),
+        "published_elsewhere": Outcome(INFO, "{type_zh}未在本文件中公开，文中称公开表另附：{where}",
+                                       "the {type_en} is not in this file; the text says the tables are published "
+                                       "separately (另附)"),
+        "none_stated": Outcome(INFO, "未公开{type_zh}，说明中称无此项收支：{where}",
+                               "no {type_en}; the text states there are no such funds"),
+        "missing": Outcome(WARNING, "缺少标准公开表：{type_zh}", "standard table missing: {type_en}"),
+    },
+    name_zh="公开表齐全")
+
+
+@STANDARD_TABLES.checks
 def check_completeness(doc: Doc) -> list[dict] | None:
     kind = doc.kind if doc.kind in STANDARD_SETS else ""
     if not kind:
@@ -50,28 +69,20 @@ def check_completeness(doc: Doc) -> list[dict] | None:
             noted = [x for x in t.notes if EMPTY_NOTE.search(x)]
             if noted or stmt:
                 where = noted[0] if noted else stmt[0][1][:60]
-                out.append(finding(doc, "completeness.standard_tables", "info",
-                                   f"{zh}（{t.title}）为空表，已说明：{where}", tables=[t.table_id],
-                                   lines=[t.block.line_start] + [n for n, _ in stmt[:1]],
-                                   message_en=f"the {en} is empty, with a statement"))
+                out.append(STANDARD_TABLES.note(doc, "empty_stated", type_zh=zh, type_en=en, title=t.title,
+                                                where=where, tables=[t.table_id],
+                                                lines=[t.block.line_start] + [n for n, _ in stmt[:1]]))
             else:
-                out.append(finding(doc, "completeness.standard_tables", "warning",
-                                   f"{zh}（{t.title}）为空表，表内和说明中均未说明为何无数据", tables=[t.table_id],
-                                   lines=[t.block.line_start],
-                                   message_en=f"the {en} is printed empty without a statement"))
+                out.append(STANDARD_TABLES.fail(doc, "empty", type_zh=zh, type_en=en, title=t.title,
+                                                tables=[t.table_id], lines=[t.block.line_start]))
         elif elsewhere:
-            out.append(finding(doc, "completeness.standard_tables", "info",
-                               f"{zh}未在本文件中公开，文中称公开表另附：{elsewhere[0][1][:60]}",
-                               lines=[elsewhere[0][0]],
-                               message_en=f"the {en} is not in this file; the text says the tables are "
-                                          "published separately (另附)"))
+            out.append(STANDARD_TABLES.note(doc, "published_elsewhere", type_zh=zh, type_en=en,
+                                            where=elsewhere[0][1][:60], lines=[elsewhere[0][0]]))
         elif stmt:
-            out.append(finding(doc, "completeness.standard_tables", "info",
-                               f"未公开{zh}，说明中称无此项收支：{stmt[0][1][:60]}", lines=[stmt[0][0]],
-                               message_en=f"no {en}; the text states there are no such funds"))
+            out.append(STANDARD_TABLES.note(doc, "none_stated", type_zh=zh, type_en=en, where=stmt[0][1][:60],
+                                            lines=[stmt[0][0]]))
         else:
-            out.append(finding(doc, "completeness.standard_tables", "warning", f"缺少标准公开表：{zh}",
-                               message_en=f"standard table missing: {en}"))
+            out.append(STANDARD_TABLES.fail(doc, "missing", type_zh=zh, type_en=en))
     return out
 
 
@@ -128,6 +139,13 @@ def _column_tree(doc: Doc, table) -> list[tuple[str, list[str]]]:
     return out
 
 
+ROW_TOTAL = Rule("table.row_total", "table", "行内合计 = 各栏之和", "Row total = its columns",
+    "表头中“合计/小计”栏是同一表头下各栏之和（合计 = 基本支出 + 项目支出；小计 = 一般公共预算 + 政府性基金 …）。",
+    ROUNDING, ERROR, SUM_OUTCOMES,
+    name_zh="行内合计")
+
+
+@ROW_TOTAL.checks
 def check_row_totals(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
@@ -143,12 +161,19 @@ def check_row_totals(doc: Doc) -> list[dict] | None:
                 if total is None or not parts:
                     continue  # a row without the total or without any part printed says nothing
                 ran = True
-                out += compare_sum(doc, "table.row_total", total, parts,
+                out += compare_sum(doc, ROW_TOTAL, total, parts,
                                    f"{table.title} 第{row.line}行“{row.label or row.code}”的{tcol}",
                                    f"{table.table_id} line {row.line} '{row.label or row.code}' column {tcol}")
     return out if ran else None
 
 
+COLUMN_TOTAL = Rule("table.column_total", "table", "合计行 = 其下最高一级各行之和", "Total row = the top-level rows below it",
+    "合计行是其下最高一级（预算单位，或类级科目；只列项级时为各项）各行之和。", ROUNDING, ERROR,
+    SUM_OUTCOMES,
+    name_zh="合计行")
+
+
+@COLUMN_TOTAL.checks
 def check_column_totals(doc: Doc) -> list[dict] | None:
     """The 合计 row = Σ the rows at the top level below it (top budget units, else the shortest codes)."""
     out = []
@@ -166,7 +191,7 @@ def check_column_totals(doc: Doc) -> list[dict] | None:
         for f in tr.facts:
             parts = [p for r in tops for p in [r.get(f["column_label"])] if p is not None]
             ran = True
-            out += compare_sum(doc, "table.column_total", f, parts,
+            out += compare_sum(doc, COLUMN_TOTAL, f, parts,
                                f"{table.title} 合计行（第{tr.line}行）{f['column_label']}",
                                f"{table.table_id} total row (line {tr.line}) column {f['column_label']}")
     return out if ran else None
@@ -187,7 +212,7 @@ def _project_table_total(doc: Doc, table, out: list[dict]) -> bool:
     head, projects = rows[0], rows[lead:]
     for f in head.facts:
         parts = [p for r in projects for p in [r.get(f["column_label"])] if p is not None]
-        out += compare_sum(doc, "table.column_total", f, parts,
+        out += compare_sum(doc, COLUMN_TOTAL, f, parts,
                            f"{table.title} 第{head.line}行“{head.label}”{f['column_label']} = 其下 {len(projects)} 个项目之和",
                            f"{table.table_id} line {head.line} column {f['column_label']} = its {len(projects)} projects")
     return True
@@ -201,6 +226,13 @@ def _children(code: str, kind: str) -> int | None:
     return None
 
 
+CODE_HIERARCHY = Rule("table.code_hierarchy", "table", "科目层级：类 = Σ款，款 = Σ项", "Code hierarchy: class = Σ sub-classes",
+    "支出功能分类的类、款、项和经济分类的类、款逐级汇总，上级科目金额等于其下级科目之和（在同一预算单位内）。",
+    ROUNDING, ERROR, SUM_OUTCOMES,
+    name_zh="科目逐级汇总")
+
+
+@CODE_HIERARCHY.checks
 def check_code_hierarchy(doc: Doc) -> list[dict] | None:
     """类 = Σ 款, 款 = Σ 项, within one budget unit's rows, column by column."""
     out = []
@@ -222,7 +254,7 @@ def check_code_hierarchy(doc: Doc) -> list[dict] | None:
                 for f in parent.facts:
                     parts = [p for k in kids for p in [k.get(f["column_label"])] if p is not None]
                     ran = True
-                    out += compare_sum(doc, "table.code_hierarchy", f, parts,
+                    out += compare_sum(doc, CODE_HIERARCHY, f, parts,
                                        f"{table.title} {parent.code} {parent.label} 的{f['column_label']}"
                                        f"（= 下级 {len(kids)} 个科目之和）",
                                        f"{table.table_id} code {parent.code} column {f['column_label']} "
@@ -230,6 +262,14 @@ def check_code_hierarchy(doc: Doc) -> list[dict] | None:
     return out if ran else None
 
 
+BUDGET_UNIT_GROUPS = Rule("table.budget_unit_groups", "table", "预算单位 = 其下各科目（或所属单位）之和",
+    "Budget unit = its classes (or its units)",
+    "按预算单位分组的表中，单位行是其下所列类级科目之和，主管部门行是所属各单位之和。", ROUNDING, ERROR,
+    SUM_OUTCOMES,
+    name_zh="预算单位汇总")
+
+
+@BUDGET_UNIT_GROUPS.checks
 def check_budget_units(doc: Doc) -> list[dict] | None:
     """A budget unit's row = Σ the class rows printed under it; a parent unit = Σ its units."""
     out = []
@@ -254,12 +294,24 @@ def check_budget_units(doc: Doc) -> list[dict] | None:
             for f in u.facts:
                 parts = [p for m in members for p in [m.get(f["column_label"])] if p is not None]
                 ran = True
-                out += compare_sum(doc, "table.budget_unit_groups", f, parts,
+                out += compare_sum(doc, BUDGET_UNIT_GROUPS, f, parts,
                                    f"{table.title} 预算单位 {u.code} {u.label} 的{f['column_label']}（= {what}之和）",
                                    f"{table.table_id} budget unit {u.code} column {f['column_label']}")
     return out if ran else None
 
 
+DUPLICATE_CODE = Rule("table.duplicate_code", "table", "同一科目在一张表中重复出现", "A code printed twice in one table",
+    "同一预算单位内每个科目只应出现一次；重复的行会使合计与各行之和对不上。",
+    "不适用（金额相同为 warning，金额不同为 error）", WARNING, {
+        "same": Outcome(WARNING, "{title} 科目 {code} {label} 印出 {n} 次（第{printed_on}行），金额相同，重复印出",
+                        "{table_id}: code {code} printed {n} times (same amounts)"),
+        "different": Outcome(ERROR, "{title} 科目 {code} {label} 印出 {n} 次（第{printed_on}行），金额不同",
+                             "{table_id}: code {code} printed {n} times (different amounts)"),
+    },
+    name_zh="科目重复")
+
+
+@DUPLICATE_CODE.checks
 def check_duplicate_codes(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
@@ -275,13 +327,9 @@ def check_duplicate_codes(doc: Doc) -> list[dict] | None:
             if len(lines) < 2:
                 continue
             same = len({tuple(sorted((f["column_label"], f["value"]) for f in r.facts)) for r in rs}) == 1
-            sev = "warning" if same else "error"
-            what = "金额相同，重复印出" if same else "金额不同"
-            out.append(finding(doc, "table.duplicate_code", sev,
-                               f"{table.title} 科目 {code} {rs[0].label} 印出 {len(lines)} 次（第{'、'.join(map(str, lines))}行），{what}",
-                               tables=[table.table_id], lines=lines,
-                               message_en=f"{table.table_id}: code {code} printed {len(lines)} times "
-                                          f"({'same' if same else 'different'} amounts)"))
+            out.append(DUPLICATE_CODE.fail(doc, "same" if same else "different", title=table.title, code=code,
+                                           label=rs[0].label, n=len(lines), printed_on="、".join(map(str, lines)),
+                                           table_id=table.table_id, tables=[table.table_id], lines=lines))
     return out if ran else None
 
 
@@ -318,6 +366,13 @@ def _year(rows: list[TRow]) -> TRow | None:
     return y[0] if y else None
 
 
+SUMMARY_BALANCE = Rule("summary.balance", "table", "收入总计 = 支出总计", "Income grand total = expenditure grand total",
+    "收支总表和财政拨款收支总表是平衡表，收入方总计与支出方总计必须相等。", ROUNDING, ERROR,
+    SUM_OUTCOMES,
+    name_zh="收支平衡")
+
+
+@SUMMARY_BALANCE.checks
 def check_summary_balance(doc: Doc) -> list[dict] | None:
     out = []
     ran = False
@@ -331,11 +386,18 @@ def check_summary_balance(doc: Doc) -> list[dict] | None:
         if fi is None or fe is None:
             continue
         ran = True
-        out += compare_sum(doc, "summary.balance", fe, [fi], f"{table.title} 支出总计 = 收入总计",
+        out += compare_sum(doc, SUMMARY_BALANCE, fe, [fi], f"{table.title} 支出总计 = 收入总计",
                            f"{table.table_id}: expenditure grand total = income grand total")
     return out if ran else None
 
 
+SUMMARY_GRAND_TOTAL = Rule("summary.grand_total", "table", "总计 = 本年合计 + 结转结余", "Grand total = year total + carry-over",
+    "收支总表每一方的总计是本年收入（支出）合计加上年结转（年末结转结余）等各行之和。", ROUNDING, ERROR,
+    SUM_OUTCOMES,
+    name_zh="收支总计")
+
+
+@SUMMARY_GRAND_TOTAL.checks
 def check_summary_grand_total(doc: Doc) -> list[dict] | None:
     """总计 = 本年收入合计 + 上年结转 … (and the same on the 支出 side), column by column."""
     out = []
@@ -359,7 +421,7 @@ def check_summary_grand_total(doc: Doc) -> list[dict] | None:
                 if not parts:
                     continue
                 ran = True
-                out += compare_sum(doc, "summary.grand_total", f, parts,
+                out += compare_sum(doc, SUMMARY_GRAND_TOTAL, f, parts,
                                    f"{table.title} {side}方 {g.label}（{f['column_label']}）= "
                                    + " + ".join(r.label for r in terms),
                                    f"{table.table_id} {side} side grand total column {f['column_label']}")
@@ -377,6 +439,13 @@ def _items_sum(rows: list[TRow], col: str) -> tuple[list[dict], int] | None:
     return None
 
 
+SUMMARY_YEAR_TOTAL = Rule("summary.year_total", "table", "本年合计 = 各项收入（支出）之和", "Year total = its items",
+    "本年收入合计是各项收入（一、二、……）之和，本年支出合计是各类支出之和；带下级明细的行等于其明细之和。",
+    ROUNDING, ERROR, SUM_OUTCOMES,
+    name_zh="本年收支合计")
+
+
+@SUMMARY_YEAR_TOTAL.checks
 def check_summary_year_total(doc: Doc) -> list[dict] | None:
     """本年收入合计 = Σ the income items above it; an 一、 row with amounts under it = Σ those; a carry-over
     row (上年结转 / 年初结转和结余) = Σ the rows that break it down."""
@@ -392,7 +461,7 @@ def check_summary_year_total(doc: Doc) -> list[dict] | None:
                     if got is None:
                         continue
                     ran = True
-                    out += compare_sum(doc, "summary.year_total", f, got[0],
+                    out += compare_sum(doc, SUMMARY_YEAR_TOTAL, f, got[0],
                                        f"{table.title} {side}方 {y.label}（{f['column_label']}）= 各项之和",
                                        f"{table.table_id} {side} side year total column {f['column_label']}")
             # parents with a breakdown under them: 一、本年收入 → （一）…; 年初结转和结余 → 一、…
@@ -417,7 +486,7 @@ def check_summary_year_total(doc: Doc) -> list[dict] | None:
                     if not parts:
                         continue
                     ran = True
-                    out += compare_sum(doc, "summary.year_total", f, parts,
+                    out += compare_sum(doc, SUMMARY_YEAR_TOTAL, f, parts,
                                        f"{table.title} {side}方 {r.label}（{f['column_label']}）= 其下各项之和",
                                        f"{table.table_id} {side} side '{r.label}' = its breakdown")
     return out if ran else None

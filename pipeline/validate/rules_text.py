@@ -15,7 +15,8 @@ from typing import Callable
 from ..model import Table
 from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import UNIT_FACTOR
-from .core import ZERO, Doc, finding, fmt, half_unit, val
+from ..severity import WARNING
+from .core import ZERO, Doc, Outcome, Rule, half_unit, val
 from .sentences import quote, sentences
 from .labels import GRAND_TOTAL, col_parts, norm, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
@@ -394,6 +395,17 @@ def text_figure_rows(doc: Doc) -> list[dict]:
             for f in text_figures(doc)]
 
 
+TEXT_FIGURES = Rule("text.figures", "text", "说明文字中的金额 ↔ 表中数", "Figures in the explanations ↔ the tables",
+    "情况说明引用的总收入、财政拨款、各类支出、基本支出、人员经费、公用经费、“三公”经费及各项、机关运行经费等，"
+    "必须与公开表中的同一数字一致；总计、合计不论措辞（收支总计、收入支出总计、收入预算总额 …）都与其所指的表的"
+    "总计比对。说明其他资金（政府性基金 …）的句子不与一般公共预算或部门的表比对。",
+    "文字数末位的一半加表中数末位的一半以内视为一致；超出为 warning", WARNING, {"differs": Outcome(
+        WARNING, "说明中“{q}”的{keyword} {actual} 元，与表中对应数 {expected} 元不一致",
+        "the text states {keyword} = {actual} yuan; the table shows {expected}")},
+    name_zh="文字金额与表一致")
+
+
+@TEXT_FIGURES.checks
 def check_text_figures(doc: Doc) -> list[dict] | None:
     results = []
     ran = False
@@ -420,15 +432,23 @@ def check_text_figures(doc: Doc) -> list[dict] | None:
             if best is None:
                 continue
             value, c = best
-            results.append(finding(
-                doc, "text.figures", "warning",
-                f"说明中“{quote}”的{kw.name} {fmt(amount)} 元，与表中对应数 {fmt(value)} 元不一致",
-                expected=value, actual=amount, tables={f["table_id"] for f in c},
-                lines=[line] + [f["source_line"] for f in c],
-                message_en=f"the text states {kw.name} = {fmt(amount)} yuan; the table shows {fmt(value)}"))
+            results.append(TEXT_FIGURES.fail(doc, "differs", q=quote, keyword=kw.name, expected=value, actual=amount,
+                                             tables={f["table_id"] for f in c},
+                                             lines=[line] + [f["source_line"] for f in c]))
     return results if ran else None
 
 
+OPERATING_COSTS = Rule("text.operating_costs", "text", "机关运行经费 ≤ 公用经费", "Operating costs ≤ public expenses",
+    "机关运行经费是行政单位和参公事业单位用财政拨款安排的基本支出中的公用经费；未公开机关运行经费表时，"
+    "说明中的机关运行经费不能超过基本支出表的公用经费合计。",
+    "文字数末位的一半加表中数末位的一半以内视为不超过；超出为 warning", WARNING, {"exceeds": Outcome(
+        WARNING, "说明中“{q}”的机关运行经费 {actual} 元，大于基本支出表的公用经费 {expected} 元",
+        "the text states 机关运行经费 = {actual} yuan, more than the 公用经费 of the basic expenditure table "
+        "({expected})")},
+    name_zh="机关运行经费不超过公用经费")
+
+
+@OPERATING_COSTS.checks
 def check_operating_costs(doc: Doc) -> list[dict] | None:
     """机关运行经费 is the 公用经费 of the administrative (and 参公) units from fiscal grants: without a table
     of its own, the figure the text states can be at most the 公用经费 of the basic-expenditure table."""
@@ -446,13 +466,9 @@ def check_operating_costs(doc: Doc) -> list[dict] | None:
         tol = x.rounding + sum((half_unit(f) for f in bound), ZERO)
         if amount <= limit + tol:
             continue
-        out.append(finding(
-            doc, "text.operating_costs", "warning",
-            f"说明中“{quote}”的机关运行经费 {fmt(amount)} 元，大于基本支出表的公用经费 {fmt(limit)} 元",
-            expected=limit, actual=amount, tables={f["table_id"] for f in bound},
-            lines=[line] + [f["source_line"] for f in bound], tolerance=tol,
-            message_en=f"the text states 机关运行经费 = {fmt(amount)} yuan, more than the 公用经费 of the basic "
-                       f"expenditure table ({fmt(limit)})"))
+        out.append(OPERATING_COSTS.fail(doc, "exceeds", q=quote, expected=limit, actual=amount,
+                                        tables={f["table_id"] for f in bound},
+                                        lines=[line] + [f["source_line"] for f in bound], tolerance=tol))
     return out
 
 
