@@ -22,6 +22,7 @@ from .privacy import mask
 from .read import UnreadableFile, read_source
 from .sections import build_glossary, build_sections
 from .segment import segment
+from .severity import ERROR, WARNING
 
 SUFFIXES = (".txt", ".md", ".pdf")
 
@@ -52,20 +53,20 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
         if t.unplaced:
             shown = ", ".join(f"line {line} {text!r}" for line, text in t.unplaced[:10])
             more = f" and {len(t.unplaced) - 10} more" if len(t.unplaced) > 10 else ""
-            messages.append(Message(source.path, t.block.line_start, "warning",
+            messages.append(Message(source.path, t.block.line_start, WARNING,
                                     f"table {t.title!r} (lines {t.block.line_start}–{t.block.line_end}): "
                                     f"{len(t.unplaced)} printed amount(s) not in facts under a column: {shown}{more}"))
     loose = [(line, a) for line, amounts in seg.loose_rows for a in amounts]
     if seg.loose_rows:
         first, last = seg.loose_rows[0][0], seg.loose_rows[-1][0]
-        messages.append(Message(source.path, first, "warning",
+        messages.append(Message(source.path, first, WARNING,
                                 f"lines {first}–{last}: {len(seg.loose_rows)} lines print {len(loose)} amounts in "
                                 "columns but no table was read there (no tab-separated cells); "
                                 "their amounts are not in facts"))
     found = {t.table_type for t in tables}
     for line, entry, kind in listed_tables(seg.toc):
         if kind not in found:
-            messages.append(Message(source.path, line, "warning",
+            messages.append(Message(source.path, line, WARNING,
                                     f"the outline (目录) lists {entry!r} but no such table was found in the text"))
     document = {
         "doc_id": doc_id,
@@ -101,7 +102,7 @@ def _cut_off(seg, source) -> Message | None:
     last = seg.blocks[-1]
     tail = [ln for ln in source.lines[last.rows[-1].line:] if ln.strip()]
     if not tail and last.rows[-1].line >= len(source.lines) - 1 and table_type(last.title) in MONEY_TYPES:
-        return Message(source.path, last.rows[-1].line, "warning",
+        return Message(source.path, last.rows[-1].line, WARNING,
                        f"the file ends inside table {last.title!r}: expected more rows or text after it; "
                        "the text may be cut off")
     return None
@@ -178,11 +179,11 @@ def document_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[s
     try:
         result = parse_document(path, shown, cache_dir, rename[0] if rename else None)
     except UnreadableFile as exc:
-        return Message(shown, None, "error", str(exc).split(": ", 1)[-1])
+        return Message(shown, None, ERROR, str(exc).split(": ", 1)[-1])
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-        return Message(shown, None, "error", f"could not be parsed: {type(exc).__name__}: {exc}")
+        return Message(shown, None, ERROR, f"could not be parsed: {type(exc).__name__}: {exc}")
     if rename:
-        result.messages.append(Message(result.source.path, None, "warning", rename[1]))
+        result.messages.append(Message(result.source.path, None, WARNING, rename[1]))
     if stages:
         run_stages([result])
     return result
@@ -357,7 +358,7 @@ def run_stages(results, timings: dict[str, float] | None = None) -> None:
             except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
                 for key in keys:
                     r.extra.pop(key, None)
-                r.messages.append(Message(r.source.path, None, "error",
+                r.messages.append(Message(r.source.path, None, ERROR,
                                           f"{name} stage failed: {type(exc).__name__}: {exc}"))
             if timings is not None:
                 timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
@@ -390,7 +391,7 @@ def _drop_duplicates(results: list) -> tuple[list, list[Message]]:
     for r in sorted(results, key=where):
         kept = first.setdefault(r.document["source_sha256"], r)
         if kept is not r:
-            dropped.append(Message(where(r), None, "warning",
+            dropped.append(Message(where(r), None, WARNING,
                                    f"the same bytes as {where(kept)} (sha256 {r.document['source_sha256'][:12]}…); "
                                    "published once, as that file"))
     return [r for r in results if first[r.document["source_sha256"]] is r], dropped

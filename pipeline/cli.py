@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .build import build_parts, discover
 from .model import DocumentOutline, Message
+from .severity import ERROR, INFO, Severity, WARNING
 
 # control characters (ESC …) a hostile file could carry into a terminal through a name or a message
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -24,8 +25,8 @@ def emit(line: object, stream=None) -> None:
 
 
 def _by_severity(findings: list[dict]) -> str:
-    n = {s: sum(1 for f in findings if f.get("severity") == s) for s in ("error", "warning", "info")}
-    return f"findings {n['error']} errors / {n['warning']} warnings / {n['info']} info"
+    n = {s: sum(1 for f in findings if f.get("severity") == s) for s in Severity}
+    return f"findings {n[ERROR]} errors / {n[WARNING]} warnings / {n[INFO]} info"
 
 
 def outline(result) -> DocumentOutline:
@@ -47,7 +48,9 @@ def summarize(result) -> str:
 def _no_money_tables(findings: list[dict]) -> str:
     """Why a document gave no facts, in the words of the completeness check (which reads the document's
     own statements: 表格另附, 此表为空表 …), with the line that says so."""
-    said = [f for f in findings if f.get("rule_id") == "completeness.standard_tables"]
+    from .validate.rules_tables import STANDARD_TABLES
+
+    said = [f for f in findings if f.get("rule_id") == STANDARD_TABLES.id]
     if not said:
         return "no money tables found"
     first = said[0]
@@ -112,7 +115,7 @@ def cmd_build(args) -> int:
         if args.verbose:
             emit(details(item))
         for m in item.messages:
-            if args.verbose or m.severity == "error":  # errors always; warnings are counted, -v lists them
+            if args.verbose or m.severity == ERROR:  # errors always; warnings are counted, -v lists them
                 emit(f"    {m}", None if args.verbose else sys.stderr)
     left_out = [r.left_out for r in results if r.left_out]
     try:
@@ -125,7 +128,7 @@ def cmd_build(args) -> int:
     from .exports import run as write_downloads  # the stage after package: workbooks, database, fiscal view
     status = write_downloads(Path(args.out))
     emit(closing(results, failures, left_out, time.perf_counter() - start, Path(args.out)))
-    if not args.verbose and any(m.severity == "warning" for r in results for m in r.messages):
+    if not args.verbose and any(m.severity == WARNING for r in results for m in r.messages):
         print("(every message is in the package's parse_report; `python -m pipeline build -v` prints them)")
     return status
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from .classify import MONEY_TYPES, block_type
 from .model import Block, Message, Table
 from .schema import decimal_problem
+from .severity import ERROR, INFO, WARNING
 from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, columns_of, is_index_row, label_extent, layout,
                      place_row, stands_for_amount)
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_placeholder, outline_level,
@@ -106,7 +107,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     ttype, basis = block_type(block.title, [r.cells for r in block.rows[:lay.header_rows]],
                               [r.cells for r in block.rows[lay.header_rows:]])
     if basis == "header":
-        messages.append(Message(file, block.rows[0].line, "info",
+        messages.append(Message(file, block.rows[0].line, INFO,
                                 f"table {block.title!r}: its title names no standard table; typed {ttype} "
                                 "from its header and row labels"))
     unit, unit_inferred = block.unit_text, False
@@ -114,7 +115,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         unit = next((u for r in block.rows[:12] for c in r.cells for u in [unit_in(c)] if u), "")
     if ttype in MONEY_TYPES and not unit:
         unit, unit_inferred = doc_unit, True
-        messages.append(Message(file, block.rows[0].line, "info",
+        messages.append(Message(file, block.rows[0].line, INFO,
                                 f"table {block.title!r} prints no unit; {doc_unit} inferred from the document"))
     table = Table(
         table_id=f"{doc_id}-t{index:02d}", doc_id=doc_id, table_type=ttype, title=block.title,
@@ -178,7 +179,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             if value is None and not is_placeholder(t):
                 unreadable = stands_for_amount(t)
                 messages.append(Message(
-                    file, row.line, "warning" if unreadable else "info",
+                    file, row.line, WARNING if unreadable else INFO,
                     f"{'number' if unreadable else 'text'} {_short(t)} under amount column {path!r} could not be "
                     "read as an amount; kept in cells only"))
                 continue
@@ -190,12 +191,12 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 vunit, val = "yuan", (value * factor if value is not None else None)
             problem = decimal_problem(val) if val is not None else None
             if problem:
-                messages.append(Message(file, row.line, "error",
+                messages.append(Message(file, row.line, ERROR,
                                         f"amount {_short(t)} under column {path!r} does not fit the package's "
                                         f"exact decimals ({problem}); kept in cells only"))
                 continue
             if not path:
-                messages.append(Message(file, row.line, "warning",
+                messages.append(Message(file, row.line, WARNING,
                                         f"amount {t!r} in column {printed_col + 1} has no column header"))
             table.facts.append({
                 "doc_id": doc_id, "table_id": table.table_id, "row_label": label_l,
@@ -209,9 +210,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 "column_index": col + 1,
             })
         if placed.note:
-            messages.append(Message(file, row.line, "info", f"ambiguous layout: {placed.note}"))
+            messages.append(Message(file, row.line, INFO, f"ambiguous layout: {placed.note}"))
         for printed_col, text in placed.unplaced:
-            messages.append(Message(file, row.line, "warning",
+            messages.append(Message(file, row.line, WARNING,
                                     f"cell {text!r} (column {printed_col + 1}) lies beyond the table's columns; "
                                     "kept in cells only"))
     return table

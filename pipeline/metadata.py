@@ -22,6 +22,7 @@ from .model import Message, Source
 from .segment import PART_HEADING
 from .privacy import mask
 from .schema import constraint_problem, field, id_problem
+from .severity import ERROR, WARNING
 from .text import squash
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -109,20 +110,20 @@ def _sidecar_values(path: Path, shown: str) -> tuple[dict, list[Message]]:
     messages: list[Message] = []
     try:
         if path.is_symlink() and not path.resolve(strict=True).is_relative_to(path.parent.resolve()):
-            return {}, [Message(shown, None, "error", "sidecar is a symbolic link out of the sources folder; not read")]
+            return {}, [Message(shown, None, ERROR, "sidecar is a symbolic link out of the sources folder; not read")]
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
-            return {}, [Message(shown, None, "error", "sidecar is not a regular file; not read")]
+            return {}, [Message(shown, None, ERROR, "sidecar is not a regular file; not read")]
         if st.st_size > SIDECAR_MAX_BYTES:
-            return {}, [Message(shown, None, "error", f"sidecar has {st.st_size:,} bytes, over the limit of "
+            return {}, [Message(shown, None, ERROR, f"sidecar has {st.st_size:,} bytes, over the limit of "
                                                       f"{SIDECAR_MAX_BYTES:,}; not read")]
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
     except (ValueError, OSError, RuntimeError) as exc:  # RecursionError too: [[[[… nested too deep
         line = getattr(exc, "lineno", None)
-        return {}, [Message(shown, line, "error", f"sidecar not read: {type(exc).__name__}: {exc}")]
+        return {}, [Message(shown, line, ERROR, f"sidecar not read: {type(exc).__name__}: {exc}")]
     if not isinstance(data, dict):
-        return {}, [Message(shown, 1, "error", f"sidecar not read: expected a JSON object {{\"key\": value}}, "
+        return {}, [Message(shown, 1, ERROR, f"sidecar not read: expected a JSON object {{\"key\": value}}, "
                                                f"got {type(data).__name__}")]
 
     def line_of(key: str) -> int | None:
@@ -134,7 +135,7 @@ def _sidecar_values(path: Path, shown: str) -> tuple[dict, list[Message]]:
         problem = _sidecar_problem(key, value)
         if problem:
             shown_value = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "…"
-            messages.append(Message(shown, line_of(key), "error" if key in SIDECAR_TYPES else "warning",
+            messages.append(Message(shown, line_of(key), ERROR if key in SIDECAR_TYPES else WARNING,
                                     f"key {key!r}: {problem}, got {shown_value}; "
                                     + ("what was read from the text is used" if key in SIDECAR_TYPES else "ignored")))
         else:
@@ -195,7 +196,7 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None,
     for key in ("agency", "title", "fiscal_year"):  # what the text gives must fit its field too, or it is not used
         problem = constraint_problem(field("documents", key), meta[key])
         if problem:
-            messages.append(Message(source.path, None, "warning", f"the {key} read from the text is not used: {problem}"))
+            messages.append(Message(source.path, None, WARNING, f"the {key} read from the text is not used: {problem}"))
             meta[key] = None if key == "fiscal_year" else ""
     if sidecar and (sidecar.exists() or sidecar.is_symlink()):
         override, sidecar_msgs = _sidecar_values(sidecar, sidecar_shown or sidecar.name)
@@ -203,7 +204,7 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None,
         messages += sidecar_msgs
     for key, what in (("agency", "agency name"), ("fiscal_year", "fiscal year"), ("kind", "budget or final accounts")):
         if not meta[key]:
-            messages.append(Message(source.path, None, "warning",
+            messages.append(Message(source.path, None, WARNING,
                                     f"could not read the {what} from the text; set it in a sidecar .meta.json"))
     if not meta.get("agency_id"):
         meta["agency_id"] = slug(meta["agency"])[:AGENCY_ID_ROOM].strip("-") or "unknown"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .severity import Severity
+
 
 @dataclass(frozen=True)
 class Message:
@@ -14,7 +16,7 @@ class Message:
 
     file: str
     line: int | None
-    severity: str  # "error" | "warning" | "info"
+    severity: Severity
     text: str
 
     def __str__(self) -> str:

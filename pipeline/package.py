@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from .model import Message
 from .safepath import inside
 from .schema import SCHEMA_DIR, constraint_problem, decimal_problem, load_schema
+from .severity import ERROR
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: fixed, so zips compare equal
 
@@ -317,7 +318,7 @@ def write_part(result, folder: Path) -> Message | None:
     try:
         typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources if r["name"] != "build_report"}
     except ValueProblem as exc:
-        return Message(str(result.document.get("source_file") or result.source.path), exc.line, "error",
+        return Message(str(result.document.get("source_file") or result.source.path), exc.line, ERROR,
                        f"document not published: a value breaks the package schema: {exc}")
     folder.mkdir(parents=True, exist_ok=True)
     doc = result.document
@@ -390,7 +391,7 @@ def _one_per_doc_id(heads: list[tuple[dict, Path]], failures: list[Message]) -> 
         if first is doc:
             out.append(head)
         else:
-            failures.append(Message(str(doc.get("source_file")), None, "error",
+            failures.append(Message(str(doc.get("source_file")), None, ERROR,
                                     f"document not published: its doc_id {doc['doc_id']!r} is already that of "
                                     f"{first.get('source_file')}; pin another in its sidecar"))
     return out

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .model import Message, Source
 from .privacy import mask_lines, summary
+from .severity import ERROR, INFO, WARNING
 
 # Limits that keep one file from taking the build down, each far above a real disclosure and set by
 # measurement (`python -m pipeline.bench_memory`: about 800 MiB peak) so that a file at all limits at once
@@ -122,7 +123,7 @@ def guard_lines(lines: list[str], name: str, messages: list[Message]) -> tuple[l
     (counted in one message). Returns the lines and how many numbers were masked."""
     for i, line in enumerate(lines):
         if len(line) > MAX_LINE_CHARS:
-            messages.append(Message(name, i + 1, "error", f"the line has {len(line):,} characters, over the limit "
+            messages.append(Message(name, i + 1, ERROR, f"the line has {len(line):,} characters, over the limit "
                                     f"of {MAX_LINE_CHARS:,} for one line; left out (not read as a title, table "
                                     "or text)"))
             lines[i] = ""
@@ -132,7 +133,7 @@ def guard_lines(lines: list[str], name: str, messages: list[Message]) -> tuple[l
                              "disclosure (MAX_TABLE_CELLS in pipeline/read.py); not read")
     lines, masked, where = mask_lines(lines)
     if masked:
-        messages.append(Message(name, where[0], "info", summary(masked, where)))
+        messages.append(Message(name, where[0], INFO, summary(masked, where)))
     return lines, sum(masked.values())
 
 
@@ -162,7 +163,7 @@ def read_source(path: Path, display_path: str | None = None, cache_dir: Path | N
     del text
     messages = []
     if any("\ufffd" in line for line in raw_lines):
-        messages.append(Message(name, None, "warning", "undecodable bytes replaced by U+FFFD"))
+        messages.append(Message(name, None, WARNING, "undecodable bytes replaced by U+FFFD"))
     lines, masked = guard_lines([clean_line(line) for line in raw_lines], name, messages)
     return Source(
         path=name,

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .model import Message, Source
 from .read import UnreadableFile
+from .severity import ERROR, INFO, NAMES, WARNING
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
 EXTRACTOR_VERSION = "6"
@@ -426,7 +427,7 @@ def extract(data: bytes, name: str) -> dict:
             try:
                 got = page_lines(page)
             except Exception as exc:  # noqa: BLE001 - one damaged page must not lose the others
-                messages.append({"severity": "error", "text": f"page {number} could not be read "
+                messages.append({"severity": ERROR, "text": f"page {number} could not be read "
                                  f"({type(exc).__name__}: {exc}); its content is missing: check the PDF"})
                 got = _Page([])
             if got.scanned:
@@ -444,10 +445,10 @@ def extract(data: bytes, name: str) -> dict:
         raise PdfUnreadable(f"{name}: the PDF has no text on any of its {len(pages)} page(s): "
                             "commit a PDF with a text layer or the text itself")
     for number in scanned:
-        messages.append({"severity": "warning", "text": f"page {number} is an image with no text layer (scanned); "
+        messages.append({"severity": WARNING, "text": f"page {number} is an image with no text layer (scanned); "
                          "its content is not read: OCR is not part of the build"})
     for number, count in sideways.items():
-        messages.append({"severity": "warning", "text": f"page {number}: {count} character(s) set sideways (turned "
+        messages.append({"severity": WARNING, "text": f"page {number}: {count} character(s) set sideways (turned "
                          "90°, e.g. a table on its side) are not read: turn the page upright in the PDF"})
     per_page, dropped = drop_running(per_page, heights)
     # only then tables printed without rules and wrapped prose: a running header is neither
@@ -458,7 +459,7 @@ def extract(data: bytes, name: str) -> dict:
     per_page = [_join_paragraphs([ln for ln in flat if ln.page == number], width)
                 for number, width in enumerate(widths, 1)]
     if dropped:
-        messages.append({"severity": "info",
+        messages.append({"severity": INFO,
                          "text": f"{dropped} running header, footer or page-number line(s) dropped"})
     lines: list[str] = []
     page_of: list[int] = []
@@ -487,7 +488,7 @@ def _load_cached(path: Path) -> dict | None:
           and all(isinstance(s, str) for s in got["lines"])
           and all(isinstance(n, int) and 1 <= n <= got["page_count"] for n in got["pages"])
           and isinstance(got.get("messages"), list)
-          and all(isinstance(m, dict) and isinstance(m.get("text"), str) and m.get("severity") in ("error", "warning", "info")
+          and all(isinstance(m, dict) and isinstance(m.get("text"), str) and m.get("severity") in NAMES
                   for m in got["messages"]))
     return got if ok else None
 

@@ -1,6 +1,7 @@
 """Severities of findings and of the parser's messages, named once in the schema (the enum and enum_names of
-findings.severity) and read from there: `Severity.ERROR == "error"`, `Severity.ERROR.zh == "错误"`. Every
-module compares with these members, never with the words, so a search of the code finds them nowhere else.
+findings.severity) and read from there: `Severity.ERROR` is the schema's error, `Severity.ERROR.zh` its
+Chinese name (错误). Every module compares with these members, never with the words, so a search of the
+code finds the words nowhere else.
 
 The members are `str`s (StrEnum): they go into CSV, Parquet and JSON as the plain word.
 """

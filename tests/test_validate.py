@@ -408,6 +408,36 @@ def test_catalogue_lists_every_rule_with_basis_and_tolerance():
     assert all(f"`{c['id']}`" in page for c in cat)
 
 
+def test_every_rule_declares_its_outcomes_with_both_templates():
+    """Typed findings: a rule's outcomes are declared once, with a severity and zh + en templates; the
+    failure the catalogue states (`severity`) is one of them, unless the rule only notes (never fails)."""
+    from pipeline.severity import FAILING, Severity
+    for r in RULES:
+        assert r.outcomes, r.id
+        for name, o in r.outcomes.items():
+            assert isinstance(o.severity, Severity) and o.zh and o.en, (r.id, name)
+        assert r.severity in {o.severity for o in r.outcomes.values()} or r.severity not in FAILING, r.id
+
+
+def test_a_check_cannot_report_an_outcome_under_the_wrong_verb(parsed):
+    """fail() takes only an error or warning outcome, note() only info, and an undeclared outcome is a
+    KeyError: the severity lives in the declaration alone."""
+    rule, d = RULE_BY_ID["table.row_total"], Doc(parsed[NX])
+    with pytest.raises(ValueError):
+        rule.fail(d, "rounding", what="x", what_en="x", n=2)
+    with pytest.raises(ValueError):
+        rule.note(d, "fail", what="x", what_en="x")
+    with pytest.raises(KeyError):
+        rule.fail(d, "no_such_outcome")
+    f = rule.fail(d, what="表 第3行", what_en="table line 3", expected=Decimal("1234.5"), actual=Decimal("1000"),
+                  tables=["t2", "t1", "t2"], lines=[7, None, 3])
+    assert f["severity"] == "error" and f["rule_id"] == f["found_by"] == "table.row_total"
+    assert f["message"] == "表 第3行：印出 1,000.00 元，组成部分之和 1,234.50 元，相差 -234.50 元"
+    assert f["message_en"] == "table line 3: printed 1,000.00 yuan, parts add up to 1,234.50, difference -234.50"
+    assert f["difference"] == Decimal("-234.5") and f["table_ids"] == "t1 t2" and f["source_lines"] == "3 7"
+    assert f["basis"] == rule.basis
+
+
 def test_findings_carry_the_contract_fields_with_decimal_amounts(parsed):
     findings, outcome = run_rules(parsed[NX])
     for f in findings:

@@ -103,3 +103,57 @@ def test_the_readers_use_the_vocabulary(monkeypatch):
     monkeypatch.setattr(form, "FUND_SOURCES", vocabulary.FUND_SOURCES + [("other", ("社会捐赠",))])
     assert form.fund_field("社会捐赠资金") == "other"
     form.fund_field.cache_clear()
+
+
+SEVERITY_WORD = re.compile(r"""["'](?:error|warning|info)["']""")
+
+
+def test_severities_are_named_once_in_the_schema():
+    from pipeline.severity import FAILING, INFO, ORDER, Severity
+    _, resources = load_schema()
+    declared = [f["enum"] for r in resources for f in r["fields"] if f["name"] == "severity"]
+    assert len(declared) >= 3 and all(e == declared[0] for e in declared)  # findings, parse_report, build_report
+    assert [s.value for s in Severity] == declared[0] == list(enum_names("findings", "severity"))
+    assert Severity.ERROR.zh == enum_names("findings", "severity")["error"][0]
+    assert INFO not in FAILING and set(FAILING) | {INFO} == set(Severity)
+    assert sorted(Severity, key=ORDER.get) == list(Severity)
+    # no module writes a severity as a word: every comparison and every message goes through pipeline.severity
+    found = [(p.relative_to(PIPELINE).as_posix(), n) for p, text in modules()
+             for n, line in enumerate(text.splitlines(), 1) if SEVERITY_WORD.search(line)]
+    assert not found, f"severity written as a literal (use pipeline.severity): {found}"
+
+
+def test_the_search_for_severity_words_finds_a_planted_one():
+    assert SEVERITY_WORD.search('    messages.append(Message(name, None, "warning", "…"))')
+    assert SEVERITY_WORD.search("if m.severity == 'error':")
+    assert not SEVERITY_WORD.search("errors = 0  # an error count, not a severity")
+
+
+def test_each_rule_id_is_written_once():
+    from pipeline.validate.catalogue import RULES
+    for rule in RULES:
+        written = [p.name for p, text in modules() for _ in re.finditer(r"[\"']%s[\"']" % re.escape(rule.id), text)]
+        assert written == [written[0]] and written[0].startswith(("rules_", "core")), (rule.id, written)
+
+
+def test_checks_report_only_declared_outcomes():
+    """RULE.fail(doc, "name", …) / RULE.note(doc, "name", …): the outcome is declared on that rule, with the
+    severity its verb allows (fail: error or warning; note: info)."""
+    from pipeline.severity import FAILING, INFO
+    from pipeline.validate import catalogue
+    rules = {name: getattr(catalogue, name) for name in dir(catalogue) if name.isupper()
+             and isinstance(getattr(catalogue, name), catalogue.Rule)}
+    # the outcome: a string, or none (then the verb's default) when keywords follow; a variable is left to
+    # the run-time check in Rule
+    call = re.compile(r"\b([A-Z_]+)\.(fail|note)\(\s*doc\s*(?:\)|,\s*(?:\"(\w+)\"|\w+\s*=))")
+    seen = 0
+    for path, text in modules():
+        if "validate" not in path.parts:
+            continue
+        for m in call.finditer(text):
+            rule = rules[m.group(1)]
+            outcome = m.group(3) or m.group(2)
+            assert outcome in rule.outcomes, (path.name, m.group(0))
+            assert rule.outcomes[outcome].severity in (FAILING if m.group(2) == "fail" else (INFO,)), m.group(0)
+            seen += 1
+    assert seen >= 20

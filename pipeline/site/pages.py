@@ -25,6 +25,7 @@ from ..schema import enum_names
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
 from ..safepath import UnsafePath, inside
+from ..severity import FAILING
 from ..spreadsheet import neutralise
 from .figures import DocFacts, Figure, Node, dec, drilldown
 from .load import Package, int_or_none
@@ -404,7 +405,7 @@ class Generator:
     def badges(self, doc_id: str, lines: list, views: list[dict]) -> list[dict]:
         """The error and warning findings that name one of these source lines."""
         want = {str(x) for x in lines if str(x or "").strip()}
-        return [v for v in views if v["severity"] in ("error", "warning") and want & set(v["lines"])]
+        return [v for v in views if v["severity"] in FAILING and want & set(v["lines"])]
 
     # --- headline figures ---------------------------------------------------------------------------------
     def figure_view(self, d: dict, fig: Figure, views: list[dict]) -> dict:
@@ -489,7 +490,7 @@ class Generator:
                 headline=[self.figure_view(d, figs[k], fv) for k, _ in HEADLINE],
                 any_text=any(figs[k].text is not None and figs[k].fact is None for k, _ in HEADLINE),
                 no_facts=not self.facts.get(did), charts=self.chart_views(d, fv), findings=fv,
-                serious=[f for f in fv if f["severity"] in ("error", "warning")],
+                serious=[f for f in fv if f["severity"] in FAILING],
                 sections=self.section_views(d), glossary=self.glossary.get(did, []))
             views.append(view)
         compare = []

@@ -33,8 +33,8 @@ class Outcome:
 @dataclass
 class Rule:
     """A validation rule, declared once beside its check: id, titles, basis, tolerance, the severity of a
-    failure and the outcomes its check reports. A check reports through the rule (`RULE.fail(doc, ...)`,
-    `RULE.note(doc, "rounding", ...)`) and never writes an id, a severity or a message itself."""
+    failure and the outcomes its check reports. A check reports through its rule (`ROW_TOTAL.fail(doc, ...)`,
+    `ROW_TOTAL.note(doc, "rounding", ...)`) and never writes an id, a severity or a message itself."""
 
     id: str
     group: str  # completeness | table | cross | text
