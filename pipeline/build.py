@@ -335,29 +335,20 @@ def part_key(code: str, path: Path, shown: str, rename: tuple[str, str] | None) 
 
 def run_stages(results, timings: dict[str, float] | None = None) -> None:
     """The stages after the parse, per document: projects (forms → projects/indicators), then validation
-    (→ findings and a quality summary). Each result's `extra` carries their rows to the package stage. A
+    (→ findings and a quality summary), each setting its typed output on the result (`forms`, `validation`). A
     stage that fails on one document leaves a located error in its report; the others go on. `timings`, if
     given, collects the seconds spent per stage (for make bench)."""
     from .projects import extract_projects
-    from .validate import quality_summary, validate
+    from .validate import validate
 
-    def projects(r):
-        r.extra["projects"], r.extra["indicators"] = extract_projects(r)
-
-    def validation(r):
-        r.extra["findings"] = validate(r)
-        r.extra["quality"] = [quality_summary(r, r.extra["findings"])]
-
-    stages = [("projects", projects, ("projects", "indicators", "projects_unread", "project_funds")),
-              ("validation", validation, ("findings", "quality", "rule_outcomes", "text_figures"))]
+    stages = [("projects", extract_projects, "forms"), ("validation", validate, "validation")]
     for r in results:
-        for name, stage, keys in stages:
+        for name, stage, output in stages:
             start = time.perf_counter()
             try:
-                stage(r)
+                setattr(r, output, stage(r))
             except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the others
-                for key in keys:
-                    r.extra.pop(key, None)
+                setattr(r, output, None)
                 r.messages.append(Message(r.source.path, None, ERROR,
                                           f"{name} stage failed: {type(exc).__name__}: {exc}"))
             if timings is not None:

@@ -5,7 +5,7 @@ are the field names of datapackage/schema/resources.json), so a stage can be tes
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .severity import Severity
 
@@ -115,6 +115,28 @@ class Table:
 
 
 @dataclass
+class FormRows:
+    """What the projects stage (pipeline/projects.py) reads from the performance forms: the rows of four
+    resources, each field named as its resource."""
+
+    projects: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    project_funds: list[dict] = field(default_factory=list)  # one row per amount a form prints
+    projects_unread: list[dict] = field(default_factory=list)  # form rows no field could take
+
+
+@dataclass
+class Validation:
+    """What the validation stage (pipeline/validate) finds: the rows of four resources, each field named as
+    its resource."""
+
+    findings: list[dict] = field(default_factory=list)
+    quality: list[dict] = field(default_factory=list)  # the document's one quality summary row
+    rule_outcomes: list[dict] = field(default_factory=list)  # passed | failed | not_applicable per rule
+    text_figures: list[dict] = field(default_factory=list)  # the figures the explanations state
+
+
+@dataclass
 class DocumentResult:
     """Everything the pipeline derived from one disclosure."""
 
@@ -124,7 +146,8 @@ class DocumentResult:
     sections: list[dict]
     glossary: list[dict]
     messages: list[Message]
-    extra: dict[str, list[dict]] = field(default_factory=dict)  # projects, indicators, findings …
+    forms: FormRows | None = None  # None until the projects stage ran (or when it failed)
+    validation: Validation | None = None  # None until the validation stage ran (or when it failed)
     loose_amounts: list[tuple[int, str]] = field(default_factory=list)  # amounts in rows no table holds
 
     def table_rows(self) -> list[dict]:
@@ -146,6 +169,11 @@ class DocumentResult:
             {"doc_id": self.document["doc_id"], "source_line": m.line, "severity": m.severity, "message": m.text}
             for m in self.messages
         ]
+
+    def stage_rows(self) -> dict[str, list[dict]]:
+        """Rows of the resources the stages after the parse made, by resource name."""
+        return {f.name: getattr(stage, f.name) for stage in (self.forms, self.validation) if stage is not None
+                for f in fields(stage)}
 
     @property
     def unplaced_count(self) -> int:
@@ -185,6 +213,7 @@ class DocumentOutline:
     def of(cls, result: DocumentResult) -> "DocumentOutline":
         return cls(document=result.document, source_path=result.source.path, messages=list(result.messages),
                    table_statuses=[t.status for t in result.tables], facts=len(result.facts),
-                   cells=len(result.cells), projects=len(result.extra.get("projects", [])),
-                   indicators=len(result.extra.get("indicators", [])), unplaced_count=result.unplaced_count,
-                   findings=list(result.extra.get("findings", [])))
+                   cells=len(result.cells), projects=len(result.forms.projects) if result.forms else 0,
+                   indicators=len(result.forms.indicators) if result.forms else 0,
+                   unplaced_count=result.unplaced_count,
+                   findings=list(result.validation.findings) if result.validation else [])

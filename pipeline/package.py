@@ -4,8 +4,8 @@ slices, one zip), written from the schema source in datapackage/schema/ and noth
 The schema files are the single declaration of every resource and field: the CSV columns, the Parquet
 types, the descriptor and the data dictionary all come from them. A row that carries a field the schema
 does not declare, or a value of the wrong type (a float where money belongs), stops the build with an
-error naming resource and field, so nobody can drop data silently. Every key of `result.extra` is a
-resource and must be declared too, except keys starting with "_" (a stage's own working data).
+error naming resource and field, so nobody can drop data silently. Every field of a stage's output
+(`result.forms`, `result.validation`) is a resource and must be declared too.
 
 Output is byte-identical for the same inputs: rows in a fixed order, no clock (`created` comes from the
 schema source or SOURCE_DATE_EPOCH), fixed zip timestamps.
@@ -64,19 +64,17 @@ def collect_rows(results, failures) -> dict[str, list[dict]]:
         rows["sections"] += res.sections
         rows["glossary"] += res.glossary
         rows["parse_report"] += res.report_rows()
-        for name, extra_rows in sorted(res.extra.items()):
-            if name.startswith("_"):
-                continue  # a stage's working data, unpublished on purpose (the name says so)
+        for name, stage_rows in sorted(res.stage_rows().items()):
             if name in rows:
-                rows[name] += extra_rows
+                rows[name] += stage_rows
             else:
                 undeclared.setdefault(name, res.document["doc_id"])
         add_pages({name: got[before[name]:] for name, got in rows.items()}, res, resources)
         rows["pages"] += page_rows(res)
     if undeclared:
         raise SchemaError("; ".join(
-            f"resource {n!r} (in result.extra of {d}) is not declared in {SCHEMA_DIR / 'resources.json'}: "
-            "add it there with its fields, or name it with a leading '_' to keep it unpublished" for n, d in sorted(undeclared.items())))
+            f"resource {n!r} (a stage output of {d}) is not declared in {SCHEMA_DIR / 'resources.json'}: "
+            "add it there with its fields" for n, d in sorted(undeclared.items())))
     rows["build_report"] = [
         {"source_file": m.file, "source_line": m.line, "severity": m.severity, "message": m.text}
         for m in sorted(failures, key=lambda m: (m.file, m.line or 0, m.text))

@@ -1,6 +1,6 @@
 """Stage: performance forms (绩效目标表 / 绩效自评表 / 部门整体支出绩效目标申报表) → `projects` and `indicators`.
 
-`extract_projects(result)` → (projects, indicators), the rows of the two resources.
+`extract_projects(result)` → FormRows: projects, indicators, project_funds and projects_unread, the stage's output.
 `extract_forms(result)` → (projects, indicators, unread, funds): `unread` has one dict per form row that no
 field could take ({doc_id, table_id, source_line, text}; every such row is still in `cells`); `funds` has one
 project_funds row per amount printed in a form's fund block (period, side, source, measure, value, as
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from .forms.bigtable import BigTableReader, is_big_table_header
 from .forms.form import FormReader, Tok, new_project, tokens
-from .model import DocumentResult, Table
+from .model import DocumentResult, FormRows, Table
 from .vocabulary import (DEPARTMENT_NAME, DEPARTMENT_TITLE, FORM_HAS, FORM_NAME, NOT_A_FORM_START,
                          SELF_EVALUATION_CELL, SELF_EVALUATION_TITLE)
 
@@ -149,15 +149,13 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
     return projects, indicators, unread, funds
 
 
-def extract_projects(result: DocumentResult) -> tuple[list[dict], list[dict]]:
-    """(projects, indicators); the form's printed amounts go to result.extra["project_funds"] and the rows
-    no field could take to result.extra["projects_unread"]."""
+def extract_projects(result: DocumentResult) -> FormRows:
+    """The stage's output: projects, indicators, the forms' printed amounts (project_funds) and the rows no
+    field could take (projects_unread)."""
     projects, indicators, unread, funds = extract_forms(result)
-    result.extra["projects_unread"] = unread
-    result.extra["project_funds"] = funds
-    return projects, indicators
+    return FormRows(projects=projects, indicators=indicators, project_funds=funds, projects_unread=unread)
 
 
 def unread_count(result: DocumentResult) -> int:
-    """How many form rows of the document no project/indicator field could take (after extract_projects)."""
-    return len(result.extra.get("projects_unread", []))
+    """How many form rows of the document no project/indicator field could take (after the projects stage)."""
+    return len(result.forms.projects_unread) if result.forms else 0

@@ -281,11 +281,12 @@ def test_findings_and_figures_fit_the_package_schema(parsed, name):
     from pipeline.validate import validate
 
     r = parsed[name]
-    findings = validate(r)
+    checked = validate(r)
+    findings = checked.findings
     resources = {res["name"]: res for res in load_schema()[1]}
     rows = [dict(f) for f in findings]
     typed_columns(resources["findings"], rows)  # raises on a value the package cannot publish
-    typed_columns(resources["text_figures"], r.extra["text_figures"])
+    typed_columns(resources["text_figures"], checked.text_figures)
 
 
 PUTUO = D / "005_d45e923176f9fe4b.pdf"

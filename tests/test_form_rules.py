@@ -17,7 +17,7 @@ RULE_IDS = ("form.sources_sum", "form.spent_within_budget")
 
 
 def run(result):
-    result.extra["projects"], result.extra["indicators"] = extract_projects(result)
+    result.forms = extract_projects(result)
     findings, outcome = run_rules(result)
     return [f for f in findings if f["rule_id"] in RULE_IDS], outcome
 

@@ -254,9 +254,10 @@ def test_004_whole_document(docs):
 
 def test_extract_projects_contract(docs):
     r = parse_document(D / F000)
-    projects, indicators = extract_projects(r)
+    r.forms = extract_projects(r)
+    projects, indicators = r.forms.projects, r.forms.indicators
     assert unread_count(r) == 0
-    assert r.extra["project_funds"] and {f["project_id"] for f in r.extra["project_funds"]} <= {p["project_id"] for p in projects}
+    assert r.forms.project_funds and {f["project_id"] for f in r.forms.project_funds} <= {p["project_id"] for p in projects}
     assert all(not k.startswith("funds_") or k in ("funds_total", "funds_unit") for p in projects for k in p)
     for p in projects:
         assert p["project_id"].startswith(p["doc_id"] + "-p") and p["source_line"] <= p["line_end"]

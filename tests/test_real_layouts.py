@@ -74,6 +74,6 @@ def test_cover_codes_and_notes(plain):
 
 
 def test_no_error_finding(plain):
-    errors = [f for f in plain.extra["findings"] if f["severity"] == "error"]
+    errors = [f for f in plain.validation.findings if f["severity"] == "error"]
     assert not errors, errors
-    assert not [f for f in plain.extra["findings"] if f["rule_id"] == "table.duplicate_code"]
+    assert not [f for f in plain.validation.findings if f["rule_id"] == "table.duplicate_code"]

@@ -41,4 +41,4 @@ def test_a_failing_stage_is_reported_for_its_document(disclosure_paths, monkeypa
     run_stages([result])
     msgs = [m for m in result.messages if "projects stage failed" in m.text]
     assert msgs and "a form the stage cannot read" in msgs[0].text
-    assert "projects" not in result.extra and "findings" in result.extra
+    assert result.forms is None and result.validation is not None

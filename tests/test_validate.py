@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from pipeline.build import parse_document
-from pipeline.validate import catalogue_markdown, quality_summary, rule_catalogue, run_rules, validate
+from pipeline.model import FormRows
+from pipeline.validate import catalogue_markdown, rule_catalogue, run_rules, validate
 from pipeline.validate.catalogue import RULE_BY_ID, RULES
 from pipeline.validate.core import Doc
 from tests.test_claims import HAND_CHECKED as CLAIMS_CHECKED
@@ -311,12 +312,12 @@ def test_three_public_basic_on_tables_printed_by_rows_and_without_codes(doc):
 
 def test_projects_rule_needs_project_forms(doc):
     r = doc(XX)
-    r.extra.pop("projects", None)
+    r.forms = None
     assert not applicable(r, "cross.projects")
-    r.extra["projects"] = [{"project_id": "p1", "doc_id": "x", "name": "a", "funds_total": Decimal("224795200.00"),
-                            "funds_unit": "元", "source_line": 630}]
+    r.forms = FormRows(projects=[{"project_id": "p1", "doc_id": "x", "name": "a", "funds_total": Decimal("224795200.00"),
+                                  "funds_unit": "元", "source_line": 630}])
     assert applicable(r, "cross.projects") and run(r, "cross.projects") == []
-    r.extra["projects"][0]["funds_total"] = Decimal("224805200.00")  # 10,000 元 more than 项目支出
+    r.forms.projects[0]["funds_total"] = Decimal("224805200.00")  # 10,000 元 more than 项目支出
     got = run(r, "cross.projects")
     assert [f["severity"] for f in got] == ["warning"] and got[0]["difference"] == Decimal("10000.00")
 
@@ -325,12 +326,12 @@ def test_projects_rule_on_the_real_forms(doc):
     from pipeline.projects import extract_projects
 
     r = doc(ZW)  # 21 绩效目标表 add up to 项目支出 40,645.00 万元
-    r.extra["projects"], _ = extract_projects(r)
+    r.forms = extract_projects(r)
     assert applicable(r, "cross.projects") and run(r, "cross.projects") == []
-    r.extra["projects"][0]["funds_total"] += Decimal("100000")
+    r.forms.projects[0]["funds_total"] += Decimal("100000")
     assert [f["severity"] for f in run(r, "cross.projects")] == ["warning"]
     r = doc(NX)  # 自评表 执行数 cover 96.97% of 一般公共预算项目支出, as the text itself says (line 496)
-    r.extra["projects"], _ = extract_projects(r)
+    r.forms = extract_projects(r)
     got = run(r, "cross.projects")
     assert [f["severity"] for f in got] == ["info"] and "96.97%" in got[0]["message"]
 
@@ -452,8 +453,9 @@ def test_findings_carry_the_contract_fields_with_decimal_amounts(parsed):
 
 def test_quality_summary_counts(parsed):
     r = parsed[NX]
-    findings = validate(r)
-    q = quality_summary(r, findings)
+    checked = validate(r)  # the stage's typed output: one quality row, an outcome per rule, the findings
+    assert len(checked.quality) == 1 and [o["rule_id"] for o in checked.rule_outcomes] == [x.id for x in RULES]
+    q = checked.quality[0]
     assert q["errors"] == 2 and q["warnings"] == 7
     assert q["rules_passed"] < q["rules_run"] <= len(RULES)
     # the sums that met the cut-short cells did add up: only the cut-short rule fails for them
@@ -488,6 +490,6 @@ def test_errors_and_warnings_on_the_five_disclosures_are_the_hand_checked_ones(d
 
     for name, expected in HAND_CHECKED.items():
         r = doc(name)
-        r.extra["projects"], r.extra["indicators"] = extract_projects(r)
+        r.forms = extract_projects(r)
         got = sorted((f["rule_id"], f["source_lines"]) for f in bad(run_rules(r)[0]))
         assert got == sorted(expected), name

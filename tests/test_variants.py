@@ -217,7 +217,7 @@ def test_family2_codes_in_separate_cells(parsed, disclosure_paths, tmp_path):
         split_any += sum(a != b for a, b in zip(text, lines))
         variant = reparse(tmp_path, name, text)
         assert content_of(variant) == content_of(original), name
-        dup = lambda r: sorted(f["message"] for f in validate(r) if f["rule_id"] == "table.duplicate_code")  # noqa: E731
+        dup = lambda r: sorted(f["message"] for f in validate(r).findings if f["rule_id"] == "table.duplicate_code")  # noqa: E731
         assert dup(variant) == dup(original), name
         pieces = [c for c in variant.cells if re.fullmatch(r"\d{2}", c["text"])]
         facts = {(f["source_line"], f["published_value"]) for f in variant.facts}

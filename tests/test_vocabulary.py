@@ -157,3 +157,15 @@ def test_checks_report_only_declared_outcomes():
             assert rule.outcomes[outcome].severity in (FAILING if m.group(2) == "fail" else (INFO,)), m.group(0)
             seen += 1
     assert seen >= 20
+
+
+def test_stage_outputs_are_named_typed_fields_declared_as_resources():
+    """result.forms and result.validation: each field is a resource of the package, declared in the schema."""
+    from dataclasses import fields
+
+    from pipeline.model import DocumentResult, FormRows, Validation
+    _, resources = load_schema()
+    declared = {r["name"] for r in resources}
+    outputs = [f.name for stage in (FormRows, Validation) for f in fields(stage)]
+    assert len(outputs) == len(set(outputs)) and set(outputs) <= declared
+    assert "extra" not in {f.name for f in fields(DocumentResult)}

@@ -1,6 +1,7 @@
 """Stage: validation rules → `findings` and a quality summary per document.
 
 `validate(result)` runs every rule of the catalogue (`catalogue.RULES`) on one parsed disclosure and returns
+its Validation (pipeline/model.py): the quality summary, each rule's outcome, the figures the text states, and
 the findings: dicts with the contract fields doc_id, rule_id, severity (error | warning | info), message
 (zh), expected, actual, difference (Decimal in 元, or None), table_ids and source_lines (space-separated).
 Besides the contract's fields each finding carries message_en, found_by (the rule whose check found it),
@@ -8,13 +9,13 @@ tolerance (元) and basis, all declared in datapackage/schema/resources.json.
 """
 from __future__ import annotations
 
-from ..model import DocumentResult
+from ..model import DocumentResult, Validation
 from ..severity import FAILING, ORDER, Severity
 from .catalogue import RULES, catalogue_markdown, rule_catalogue
 from .core import CUT_SHORT, Doc
 from .rules_text import text_figure_rows
 
-__all__ = ["validate", "quality_summary", "rule_catalogue", "catalogue_markdown", "run_rules"]
+__all__ = ["validate", "rule_catalogue", "catalogue_markdown", "run_rules"]
 
 
 def run_rules(result: DocumentResult) -> tuple[list[dict], dict[str, str]]:
@@ -57,21 +58,14 @@ def _dedup_cut_short(findings: list[dict]) -> list[dict]:
     return out
 
 
-def validate(result: DocumentResult) -> list[dict]:
-    """The findings of every rule on one document; each rule's outcome goes to result.extra["rule_outcomes"]
-    (a package resource), where quality_summary reads it, and the figures the text states to
-    result.extra["text_figures"] (a package resource too)."""
+def validate(result: DocumentResult) -> Validation:
+    """The stage: every rule on one document → its findings, its quality summary, each rule's outcome and
+    the figures the text states (four package resources)."""
     findings, outcome = run_rules(result)
-    result.extra["rule_outcomes"] = [{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v}
-                                     for k, v in outcome.items()]
-    result.extra["text_figures"] = text_figure_rows(Doc(result))
-    return findings
-
-
-def quality_summary(result: DocumentResult, findings: list[dict]) -> dict:
-    held = result.extra.get("rule_outcomes")
-    outcomes = {o["rule_id"]: o["outcome"] for o in held} if held is not None else run_rules(result)[1]
-    return _summary(result, findings, outcomes)
+    return Validation(
+        findings=findings, quality=[_summary(result, findings, outcome)],
+        rule_outcomes=[{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v} for k, v in outcome.items()],
+        text_figures=text_figure_rows(Doc(result)))
 
 
 def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, str]) -> dict:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable
 
-from ..model import DocumentResult, Table
+from ..model import DocumentResult, FormRows, Table
 from ..codes import economic_class
 from ..text import UNIT_FACTOR
 from ..severity import ERROR, FAILING, INFO, WARNING, Severity
@@ -291,6 +291,11 @@ class Doc:
         self.fiscal_year = result.document.get("fiscal_year")
         self._rows: dict[str, list[TRow]] = {}
         self.cache: dict[str, object] = {}  # what several rules derive from the text once (sentences …)
+
+    @property
+    def forms(self) -> FormRows:
+        """The projects stage's output (empty when it did not run or failed)."""
+        return self.result.forms or FormRows()
 
     @property
     def tables(self) -> list[Table]:

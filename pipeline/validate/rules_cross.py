@@ -483,7 +483,7 @@ _BASIC_FORM = re.compile(r"^(?:公用经费|人员类|人员经费|基本支出)
 def _form_amount(doc: Doc, p: dict):
     """A form's year funds: in final accounts the executed amount (自评表 全年执行数), else 年度资金总额."""
     if doc.kind == "final_accounts":
-        spent = next((f["value"] for f in doc.result.extra.get("project_funds", []) or []
+        spent = next((f["value"] for f in doc.forms.project_funds
                       if f["project_id"] == p.get("project_id") and f["source"] == "total" and f["measure"] == "spent"
                       and f["side"] == "income" and f["period"] != "implementation"), None)
         if spent is not None:
@@ -504,7 +504,7 @@ PROJECTS = Rule("cross.projects", "cross", "项目绩效目标表资金 ↔ 项�
 
 @PROJECTS.checks
 def check_projects(doc: Doc) -> list[dict] | None:
-    projects = [p for p in doc.result.extra.get("projects", []) or []
+    projects = [p for p in doc.forms.projects
                 if _form_amount(doc, p) is not None and not p.get("parent_project_id")
                 and not _BASIC_FORM.match(norm(p.get("name", "")))]
     if not projects:

@@ -1,7 +1,7 @@
 """Checks between the columns of one performance form, on the amounts it prints (project_funds): a
 self-evaluation spends no more than its budget, and a form's fund sources add up to its total.
 
-Both read `result.extra["project_funds"]`, so they see exactly what the package publishes: a cell read
+Both read the forms' `project_funds` rows, so they see exactly what the package publishes: a cell read
 under the wrong column (an amount shifted one cell off its header) shows up here as a source spending more
 than its budget or sources no longer adding up."""
 from __future__ import annotations
@@ -41,19 +41,19 @@ def _printed(row: dict) -> str:
 def _forms(doc: Doc) -> dict[str, dict[tuple[str, str, str], dict[str, dict]]]:
     """project_id → (period, side, measure) → source → its first printed amount (in 元)."""
     out: dict[str, dict] = defaultdict(lambda: defaultdict(dict))
-    for f in doc.result.extra.get("project_funds", []) or []:
+    for f in doc.forms.project_funds:
         if f["unit"] == "yuan" and f["value"] is not None:
             out[f["project_id"]][(f["period"], f["side"], f["measure"])].setdefault(f["source"], f)
     return out
 
 
 def _tables(doc: Doc, pid: str) -> list[str]:
-    p = next((p for p in doc.result.extra.get("projects", []) or [] if p["project_id"] == pid), {})
+    p = next((p for p in doc.forms.projects if p["project_id"] == pid), {})
     return str(p.get("table_ids") or "").split()
 
 
 def _name(doc: Doc, pid: str) -> str:
-    p = next((p for p in doc.result.extra.get("projects", []) or [] if p["project_id"] == pid), {})
+    p = next((p for p in doc.forms.projects if p["project_id"] == pid), {})
     return p.get("name") or pid
 
 
