@@ -179,6 +179,7 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
               f"{os.cpu_count()} cores, {workers or default_workers()} workers, "
               f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
         rows = []
+        parts: list[Path] = []
         last = time.perf_counter()
 
         def mark(stage: str) -> None:
@@ -190,14 +191,15 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
         def build(label: str) -> None:
             outlines, failures = build_parts(paths, tmp, tmp / "cache", workers, tmp / "parts")
             mark(f"{label}: read → validation, parts")
-            assemble([Path(o.part) for o in outlines if o.part], failures, tmp / "datapackage")
+            parts[:] = [Path(o.part) for o in outlines if o.part]
+            assemble(parts, failures, tmp / "datapackage")
             mark(f"{label}: package from the parts")
 
         start = time.perf_counter()
         build("cold")
         total = time.perf_counter() - start
         if downloads:
-            write_exports(tmp / "datapackage")
+            write_exports(tmp / "datapackage", parts=parts)
             mark("downloads (exports stage)")
         changed = paths[n // 2]
         changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))

@@ -283,6 +283,9 @@ def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, 
     try:
         outline = DocumentOutline.of(result)
         outline.left_out = write_part(result, work)
+        if not outline.left_out:  # the document's workbook, made here from its part and kept with it
+            from .exports import write_part_downloads
+            write_part_downloads(work)
         with open(work / OUTLINE, "wb") as f:
             pickle.dump(outline, f, protocol=pickle.HIGHEST_PROTOCOL)
         shutil.rmtree(folder, ignore_errors=True)

@@ -126,7 +126,7 @@ def cmd_build(args) -> int:
     for m in left_out:  # read, but a value breaks the schema: not published
         emit(m, sys.stderr)
     from .exports import run as write_downloads  # the stage after package: workbooks, database, fiscal view
-    status = write_downloads(Path(args.out))
+    status = write_downloads(Path(args.out), [Path(r.part) for r in results if r.part])
     emit(closing(results, failures, left_out, time.perf_counter() - start, Path(args.out)))
     if not args.verbose and any(m.severity == WARNING for r in results for m in r.messages):
         print("(every message is in the package's parse_report; `python -m pipeline build -v` prints them)")

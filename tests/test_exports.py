@@ -478,3 +478,109 @@ def test_sheet_names_follow_excels_rules():
     assert len(set(n.lower() for n in names)) == 3
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\']", n) for n in names)
     assert Sheet("x").name == "x"
+
+
+# ------------------------------------------------------------------------------------------- at scale
+
+def _downloads(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / EXPORTS).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def worker_builds(tmp_path_factory) -> dict[str, Path]:
+    """The CLI's build of three disclosures with 1 and with 2 workers, each with a parts folder of its own,
+    and a rebuild on the cached parts of the second."""
+    from pipeline.cli import main
+
+    tmp = tmp_path_factory.mktemp("exports-workers")
+    src = tmp / "src"
+    src.mkdir()
+    for p in sorted((ROOT / "disclosures").glob("*.txt"))[:3]:
+        shutil.copyfile(p, src / p.name)
+    out = {}
+    for label, workers, parts in (("one", "1", "parts1"), ("two", "2", "parts2"), ("cached", "2", "parts2")):
+        assert main(["build", "--sources", str(src), "--out", str(tmp / label), "--cache", "",
+                     "--workers", workers, "--parts", str(tmp / parts)]) == 0
+        out[label] = tmp / label
+    out["parts"] = tmp / "parts2"
+    return out
+
+
+def test_downloads_are_byte_identical_whatever_the_workers_and_the_cache(worker_builds):
+    one, two, cached = (_downloads(worker_builds[k]) for k in ("one", "two", "cached"))
+    assert any(name.endswith(".xlsx") for name in one) and f"{EXPORTS}/fiscal-disclosures.sqlite" in one
+    assert one.keys() == two.keys() == cached.keys()
+    assert [n for n in one if not one[n] == two[n] == cached[n]] == []
+
+
+def test_each_workbook_is_made_by_its_worker_and_linked_from_its_part(worker_builds, tmp_path):
+    """The workbooks are made with the documents' parts (in the workers) and only linked by the exports stage;
+    made again from the package's slices alone, without the parts, they are the same bytes."""
+    pkg = worker_builds["two"]
+    kept = {p.read_bytes() for p in worker_builds["parts"].glob("*/downloads/*.xlsx")}
+    books = [pkg / workbook_path(d["doc_id"]) for d in read_package(pkg, ("documents",)).rows["documents"]]
+    assert len(kept) == len(books) == 3
+    assert {b.read_bytes() for b in books} == kept and all(b.stat().st_nlink > 1 for b in books)
+    copy = tmp_path / "datapackage"
+    shutil.copytree(pkg, copy)
+    problems, _ = write_exports(copy)  # no parts: every workbook made here, from docs/<doc_id>/
+    assert problems == [] and _downloads(copy) == _downloads(pkg)
+
+
+def test_a_workbook_kept_for_another_site_address_is_not_used(worker_builds, tmp_path):
+    """A cached workbook links the agency page of the site it was made for: another address makes it again."""
+    copy = tmp_path / "datapackage"
+    shutil.copytree(worker_builds["two"], copy)
+    parts = sorted(worker_builds["parts"].iterdir())
+    problems, _ = write_exports(copy, "https://example.org/fiscal/", parts)
+    assert problems == []
+    for d in read_package(copy, ("documents",)).rows["documents"]:
+        page = {r[0].value.split(" ")[0]: r[1].value
+                for r in load_workbook(copy / workbook_path(d["doc_id"]))["封面"].iter_rows(min_row=3, max_col=2)
+                if r[0].value}["部门页面"]
+        assert page == f"https://example.org/fiscal/agency/{d['agency_id']}/#doc-{d['doc_id']}"
+        assert (copy / workbook_path(d["doc_id"])).stat().st_nlink == 1  # made here, not a part's
+
+
+def test_a_sheet_excel_cannot_hold_is_refused_not_cut(tmp_path):
+    from pipeline.exports.workbook import EXCEL_COLUMNS, EXCEL_ROWS
+
+    for rows in ([[None]] * (EXCEL_ROWS + 1), [[None] * (EXCEL_COLUMNS + 1)]):
+        with pytest.raises(ValueError, match=r"sheet '02 支出表'.*1,048,576 rows and 16,384 columns"):
+            workbook_bytes([Sheet("01 收入表"), Sheet("02 支出表", rows=rows)],
+                           __import__("datetime").datetime(2026, 1, 1), "x")
+
+
+def test_database_is_streamed_in_batches_with_the_same_rows(pkg, tmp_path, monkeypatch):
+    """Batches smaller than a resource (so every resource crosses batch boundaries) give the same database:
+    every row of every table, in the package's order, amounts the float nearest their exact decimal."""
+    import pipeline.exports.database as database
+
+    monkeypatch.setattr(database, "BATCH", 7)
+    small = tmp_path / "small.sqlite"
+    database.write_database(pkg, small)
+    assert small.read_bytes() == (pkg / EXPORTS / "fiscal-disclosures.sqlite").read_bytes()
+    con = sqlite3.connect(small)
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        fields = res["schema"]["fields"]
+        stored = con.execute(f'SELECT * FROM "{res["name"]}" ORDER BY rowid').fetchall()
+        with (pkg / res["path"]).open(encoding="utf-8", newline="") as fh:
+            printed = [tuple(r[f["name"]] for f in fields) for r in csv.DictReader(fh)]
+        assert len(stored) == len(printed), res["name"]
+        for got, want in zip(stored, printed):
+            for v, text, f in zip(got, want, fields):
+                expected = (None if text == "" else float(Decimal(text)) if f["type"] == "number" else
+                            int(text) if f["type"] == "integer" else int(text == "true") if f["type"] == "boolean"
+                            else text)  # SQLite keeps a boolean as 0 or 1
+                assert v == expected and type(v) is type(expected), (res["name"], f["name"], v, text)
+
+
+def test_the_fiscal_view_keeps_the_packages_text_of_each_amount(pkg, rows):
+    with (pkg / EXPORTS / "fiscal-data-package" / "fiscal-facts.csv").open(encoding="utf-8", newline="") as fh:
+        view = {(r["table_id"], r["source_line"], r["column_index"]): r for r in csv.DictReader(fh)}
+    money = [f for f in rows["facts"] if f["value_unit"] == "yuan" and f["value"]]
+    assert len(view) == len(money)
+    for f in money:
+        r = view[(f["table_id"], f["source_line"], f["column_index"])]
+        assert (r["amount"], r["published_value"], r["row_label"]) == (f["value"], f["published_value"], f["row_label"])

@@ -6,6 +6,12 @@
 - `fiscal-data-package/` — a Fiscal Data Package view of the amounts (fiscal.py);
 - `downloads.json` — each of these with its path, size and sha256, for the site's data page.
 
+Nothing here holds the package in memory: a workbook is made from its document's slice, in the worker
+that made the document's part when there is one (`write_part_downloads`, kept with the part and linked
+here), and the database and the fiscal view stream the Parquet files in batches. There is no workbook of
+the whole package: at 1,000 documents it would hold millions of cells (cells alone pass Excel's 1,048,576
+rows a sheet), no use to a reader in Excel; the SQLite file, the CSV and Parquet files serve that need.
+
 Paths are stable (doc_id and fixed names, no dates or hashes), so a link keeps working across rebuilds;
 the bytes depend on the package alone, so two builds give identical files. One document's workbook failing
 leaves a located message and the other downloads are still written.
@@ -23,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..safepath import UnsafePath, inside
+from .files import file_sha256, link_or_copy
 from .source import Package, read_package
 
 EXPORTS = "exports"
@@ -56,11 +63,61 @@ def agency_page(doc: dict, base: str) -> str:
     return f"{base}agency/{doc.get('agency_id') or 'agency'}/#doc-{re.sub(r'[^A-Za-z0-9_-]+', '-', doc['doc_id'])}"
 
 
-def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[str], dict[str, float]]:
-    """Write every download from the package in `package_dir`. Returns (problems, seconds per kind)."""
+WORKBOOK_NEEDS = ("documents", "tables", "cells", "facts", "projects", "indicators", "findings")
+PART_DOWNLOADS = "downloads"  # in a document's part: its workbook, made by the worker that made the part
+
+
+def document_workbook(slice_dir: Path, base: str) -> tuple[dict, bytes]:
+    """(document row, workbook bytes) of the one document whose slice (`docs/<doc_id>/` of the package, or
+    its part's `slice/`) is in `slice_dir`: made from that slice alone, so memory never holds the package."""
+    from . import workbook  # looked up at call time: a test replaces document_sheets to plant a failure
+
+    pkg = read_package(slice_dir, WORKBOOK_NEEDS)
+    docs = pkg.rows.get("documents", [])
+    if len(docs) != 1:
+        raise ValueError(f"{slice_dir / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
+    doc = docs[0]
+    sheets = workbook.document_sheets(pkg, doc, agency_page(doc, base))
+    name = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''}"
+    return doc, workbook.workbook_bytes(sheets, _created(pkg), f"{name} {doc['doc_id']}")
+
+
+def workbook_key(slice_dir: Path, base: str) -> str:
+    """What a document's workbook is made of: its slice's descriptor (which holds the sha256 of every file of
+    the slice, the package's `created`, licences and field descriptions), the site's address and the
+    XlsxWriter that writes it. The code that makes it is in the key of the part it is kept in."""
+    import xlsxwriter
+
+    digest = hashlib.sha256((Path(slice_dir) / "datapackage.json").read_bytes())
+    digest.update(f"\n{base}\nxlsxwriter {xlsxwriter.__version__}\n".encode("utf-8"))
+    return digest.hexdigest()[:40]
+
+
+def write_part_downloads(part: Path, base_url: str | None = None) -> None:
+    """In the worker that has just written a document's part: its workbook, kept in the part as
+    `downloads/<workbook_key>.xlsx`, so the exports stage only links it (and a cached part keeps it). A
+    workbook that cannot be made here is made again by the exports stage, which reports why."""
+    base = site_url() if base_url is None else base_url
+    slice_dir = Path(part) / "slice"
+    try:
+        _, data = document_workbook(slice_dir, base)
+    except Exception:  # noqa: BLE001 - the exports stage makes it again and reports the failure, located
+        return
+    folder = Path(part) / PART_DOWNLOADS
+    folder.mkdir(exist_ok=True)
+    (folder / f"{workbook_key(slice_dir, base)}.xlsx").write_bytes(data)
+
+
+def write_exports(package_dir: Path, base_url: str | None = None,
+                  parts: list[Path] | None = None) -> tuple[list[str], dict[str, float]]:
+    """Write every download from the package in `package_dir`, streamed: workbooks from each document's
+    slice (linked from its part in `parts` where the worker made it already), the database and the fiscal
+    view from the Parquet files in batches. Memory does not grow with the number of documents.
+    Returns (problems, seconds per kind)."""
+    import pyarrow as pa
+
     from .database import write_database
-    from .fiscal import fiscal_package
-    from .workbook import document_sheets, workbook_bytes
+    from .fiscal import write_fiscal_package
 
     root = Path(package_dir)
     out = root / EXPORTS
@@ -68,20 +125,27 @@ def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[
     timings: dict[str, float] = {}
     problems: list[str] = []
     start = time.perf_counter()
-    pkg = read_package(root)
-    timings["read"] = time.perf_counter() - start
-    created = _created(pkg)
+    documents = read_package(root, ("documents",)).rows.get("documents", [])
+    made = {p.stem: p for part in parts or [] for p in sorted((Path(part) / PART_DOWNLOADS).glob("*.xlsx"))}
     base = site_url() if base_url is None else base_url
     entries: list[dict] = []
+    timings["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    for doc in sorted(pkg.rows["documents"], key=lambda d: d["doc_id"]):
-        name = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''}"
+    for doc in sorted(documents, key=lambda d: d["doc_id"]):
+        rel = workbook_path(doc["doc_id"])
+        title = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} {doc.get('title') or ''}".strip()
         try:
-            sheets = document_sheets(pkg, doc, agency_page(doc, base))
-            data = workbook_bytes(sheets, created, f"{name} {doc['doc_id']}")
-            entries.append(_save(root, workbook_path(doc["doc_id"]), data, "xlsx",
-                                 f"{name} {doc.get('title') or ''}".strip(), doc["doc_id"]))
+            slice_dir = inside(root, "docs", doc["doc_id"])
+            cached = made.get(workbook_key(slice_dir, base))
+            if cached:
+                target = inside(root, *rel.split("/"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                link_or_copy(cached, target)
+                entries.append(_save(root, rel, None, "xlsx", title, doc["doc_id"]))
+            else:
+                _, data = document_workbook(slice_dir, base)
+                entries.append(_save(root, rel, data, "xlsx", title, doc["doc_id"]))
         except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the other downloads
             problems.append(f"{doc.get('source_file') or doc['doc_id']}: workbook not written: {type(exc).__name__}: {exc}")
     timings["xlsx"] = time.perf_counter() - start
@@ -90,32 +154,35 @@ def write_exports(package_dir: Path, base_url: str | None = None) -> tuple[list[
     try:
         db = inside(out, DATABASE)
         db.parent.mkdir(parents=True, exist_ok=True)
-        write_database(pkg, db)
+        write_database(root, db)
         entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
                              "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
-    except (OSError, ValueError, sqlite3.Error) as exc:  # the other downloads are still written
+    except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException) as exc:  # the others are still written
         problems.append(f"{root / EXPORTS / DATABASE}: database not written: {type(exc).__name__}: {exc}")
     timings["sqlite"] = time.perf_counter() - start
 
     start = time.perf_counter()
     try:
-        for name, data in fiscal_package(pkg).items():
-            entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", data, "fiscal-data-package",
+        folder = inside(out, FISCAL_DIR)
+        for name in write_fiscal_package(root, folder):
+            entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", None, "fiscal-data-package",
                                  "Fiscal Data Package（facts 金额视图 / amounts view）"))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         problems.append(f"{root / EXPORTS / FISCAL_DIR}: Fiscal Data Package not written: {type(exc).__name__}: {exc}")
     timings["fiscal"] = time.perf_counter() - start
 
-    manifest = {"created": pkg.descriptor.get("created"), "downloads": entries}
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    manifest = {"created": descriptor.get("created"), "downloads": entries}
     out.mkdir(parents=True, exist_ok=True)
     inside(out, MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return problems, timings
 
 
-def run(package_dir: Path) -> int:
-    """The command line's call: write the downloads, report problems on stderr; 1 when none could be written."""
+def run(package_dir: Path, parts: list[Path] | None = None) -> int:
+    """The command line's call: write the downloads (linking the workbooks the workers made with the
+    documents' `parts`), report problems on stderr; 1 when none could be written."""
     try:
-        problems, _ = write_exports(package_dir)
+        problems, _ = write_exports(package_dir, parts=parts)
     except (OSError, ValueError, KeyError) as exc:  # UnsafePath is a ValueError
         print(f"error: cannot write the downloads to {Path(package_dir) / EXPORTS}: {type(exc).__name__}: {exc}",
               file=sys.stderr)
@@ -143,9 +210,8 @@ def _save(root: Path, rel: str, data: bytes | None, kind: str, title: str, doc_i
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
-    else:
-        data = path.read_bytes()
-    entry = {"path": rel, "kind": kind, "title": title, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    sha256, size = file_sha256(path)
+    entry = {"path": rel, "kind": kind, "title": title, "bytes": size, "sha256": sha256}
     if doc_id:
         entry["doc_id"] = doc_id
     return entry

@@ -13,12 +13,16 @@ printed text. Round when summing.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from decimal import Decimal
 from pathlib import Path
 
-from .source import Package
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..safepath import inside
 
 # amounts are REAL, not DECIMAL: SQLite would give DECIMAL numeric affinity and store whole amounts as
 # integers, so that `value / 10000` silently divides as integers
@@ -26,11 +30,12 @@ SQL_TYPE = {"string": "TEXT", "integer": "INTEGER", "boolean": "BOOLEAN", "numbe
 INDEXED = ("doc_id", "code")
 
 
-def create_statements(pkg: Package) -> list[str]:
-    """CREATE TABLE / CREATE INDEX for every declared resource, in the descriptor's order (documents first,
-    so foreign keys point backwards)."""
-    out = []
-    for res in pkg.descriptor["resources"]:
+def create_statements(descriptor: dict) -> tuple[list[str], list[str]]:
+    """CREATE TABLE for every declared resource, in the descriptor's order (documents first, so foreign keys
+    point backwards), and the CREATE INDEX statements, run after the rows are in (an index built once over
+    sorted keys is faster and more compact than one grown row by row)."""
+    tables, indexes = [], []
+    for res in descriptor["resources"]:
         schema = res["schema"]
         cols = []
         for f in schema["fields"]:
@@ -43,17 +48,23 @@ def create_statements(pkg: Package) -> list[str]:
             ref = fk["reference"]
             cols.append(f"FOREIGN KEY ({', '.join(map(_q, _list(fk['fields'])))}) REFERENCES {_q(ref['resource'])} "
                         f"({', '.join(map(_q, _list(ref['fields'])))})")
-        out.append(f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)")
+        tables.append(f"CREATE TABLE {_q(res['name'])} (\n  " + ",\n  ".join(cols) + "\n)")
         names = [f["name"] for f in schema["fields"]]
         for col in INDEXED:
             if col in names and _list(schema.get("primaryKey", []))[:1] != [col]:
-                out.append(f"CREATE INDEX {_q(res['name'] + '_' + col)} ON {_q(res['name'])} ({_q(col)})")
-    return out
+                indexes.append(f"CREATE INDEX {_q(res['name'] + '_' + col)} ON {_q(res['name'])} ({_q(col)})")
+    return tables, indexes
 
 
-def write_database(pkg: Package, path: Path) -> None:
-    """Build the database in a temporary file beside `path`, check its foreign keys, then move it into place."""
-    path = Path(path)
+BATCH = 20_000  # rows per batch read from Parquet and inserted: memory stays flat whatever the package's size
+
+
+def write_database(root: Path, path: Path) -> None:
+    """Build the database from the package in `root` (its descriptor and each resource's Parquet file, read
+    in batches, so memory does not grow with the package) in a temporary file beside `path`, check its
+    foreign keys, then move it into place."""
+    root, path = Path(root), Path(path)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     tmp = path.with_name(path.name + ".tmp")
     if tmp.exists():
         tmp.unlink()
@@ -61,25 +72,47 @@ def write_database(pkg: Package, path: Path) -> None:
     try:
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
-        for stmt in create_statements(pkg):
+        con.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: bounded, and enough for the indexes
+        tables, indexes = create_statements(descriptor)
+        for stmt in tables:
             con.execute(stmt)
-        for res in pkg.descriptor["resources"]:
+        for res in descriptor["resources"]:
             names = [f["name"] for f in res["schema"]["fields"]]
             marks = ", ".join("?" * len(names))
-            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({marks})",
-                            ([_sql(row.get(n)) for n in names] for row in pkg.rows.get(res["name"], [])))
-        write_dictionary(con, pkg)
+            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({marks})", rows(root, res))
+        for stmt in indexes:
+            con.execute(stmt)
+        write_dictionary(con, descriptor)
         con.commit()
-        broken = con.execute("PRAGMA foreign_key_check").fetchall()
+        broken = con.execute("PRAGMA foreign_key_check").fetchmany(1)
         if broken:
-            raise ValueError(f"{path}: {len(broken)} rows break a foreign key, e.g. {broken[0]}")
-        con.execute("VACUUM")
+            table, rowid, parent, _ = broken[0]
+            raise ValueError(f"{path}: table {table!r} row {rowid} refers to a row of {parent!r} that is not there")
     finally:
         con.close()
     os.replace(tmp, path)
 
 
-def write_dictionary(con: sqlite3.Connection, pkg: Package) -> None:
+def rows(root: Path, res: dict):
+    """A resource's rows as tuples in the package's order, read from its Parquet file batch by batch, with
+    the declared columns (a file that lacks one is refused, naming it). Amounts become the float nearest
+    their exact decimal: decimal128 → its decimal text → float64, which rounds correctly, as float(Decimal)."""
+    names = [f["name"] for f in res["schema"]["fields"]]
+    source = inside(root, res.get("parquet_path") or "")
+    parquet = pq.ParquetFile(source)
+    missing = [n for n in names if n not in parquet.schema_arrow.names]
+    if missing:
+        raise ValueError(f"{source}: no column(s) {missing} that {root / 'datapackage.json'} declares for {res['name']!r}")
+    for batch in parquet.iter_batches(batch_size=BATCH, columns=names):
+        columns = []
+        for col in batch.columns:
+            if pa.types.is_decimal(col.type):
+                col = pc.cast(pc.cast(col, pa.string()), pa.float64())
+            columns.append(col.to_pylist())
+        yield from zip(*columns)
+
+
+def write_dictionary(con: sqlite3.Connection, descriptor: dict) -> None:
     """The data dictionary inside the file: `_resources` and `_fields` (the leading "_" keeps them apart from
     the package's resources), so whoever opens the database alone can read what each column means."""
     con.execute('CREATE TABLE "_resources" ("resource" TEXT PRIMARY KEY, "title" TEXT, "description" TEXT, '
@@ -87,7 +120,7 @@ def write_dictionary(con: sqlite3.Connection, pkg: Package) -> None:
     con.execute('CREATE TABLE "_fields" ("resource" TEXT NOT NULL REFERENCES "_resources" ("resource"), '
                 '"position" INTEGER NOT NULL, "field" TEXT NOT NULL, "type" TEXT NOT NULL, "sql_type" TEXT NOT NULL, '
                 '"description" TEXT, PRIMARY KEY ("resource", "field"))')
-    for res in pkg.descriptor["resources"]:
+    for res in descriptor["resources"]:
         schema = res["schema"]
         con.execute('INSERT INTO "_resources" VALUES (?, ?, ?, ?, ?)',
                     (res["name"], res.get("title"), res.get("description"),
@@ -95,10 +128,6 @@ def write_dictionary(con: sqlite3.Connection, pkg: Package) -> None:
         con.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?)',
                         [(res["name"], i, f["name"], f["type"], SQL_TYPE[f["type"]], f.get("description"))
                          for i, f in enumerate(schema["fields"], 1)])
-
-
-def _sql(v):
-    return float(v) if isinstance(v, Decimal) else v
 
 
 def _q(name: str) -> str:

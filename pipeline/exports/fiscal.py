@@ -11,13 +11,13 @@ dimensions with attributes, a primary key, `dimensionType` and `classificationTy
 from __future__ import annotations
 
 import csv
-import hashlib
-import io
 import json
+import os
 from pathlib import Path
 
 from ..codes import ECONOMIC_NAMES, FUNCTIONAL_NAMES
-from .source import Package
+from ..safepath import inside
+from .files import file_sha256
 
 RESOURCE = "fiscal-facts"
 PHASE = {"budget": "approved", "final_accounts": "executed"}  # 部门预算 is the approved budget; 决算 the outturn
@@ -49,29 +49,52 @@ FIELDS = [
 ]
 
 
-def fiscal_rows(pkg: Package) -> list[dict]:
-    docs = {d["doc_id"]: d for d in pkg.rows["documents"]}
-    tables = {t["table_id"]: t for t in pkg.rows["tables"]}
-    out = []
-    for f in pkg.rows["facts"]:
-        if f.get("value_unit") != "yuan" or f.get("value") is None:
-            continue
-        d, t = docs[f["doc_id"]], tables[f["table_id"]]
-        code, kind = f.get("code") or "", f.get("code_kind") or ""
-        fn = code if kind == "functional" else ""
-        ec = code if kind == "economic" else ""
-        out.append({
-            "doc_id": f["doc_id"], "table_id": f["table_id"], "source_line": f["source_line"],
-            "column_index": f["column_index"], "agency_id": d.get("agency_id"), "agency": d.get("agency"),
-            "fiscal_year": d.get("fiscal_year"), "kind": d.get("kind"), "phase": PHASE.get(d.get("kind") or ""),
-            "table_type": t.get("table_type"), "table_title": t.get("title"),
-            "functional_code": fn, "functional_class": fn[:3],
-            "functional_class_name": FUNCTIONAL_NAMES.get(fn[:3], ""),
-            "economic_code": ec, "economic_class": ec[:3], "economic_class_name": ECONOMIC_NAMES.get(ec[:3], ""),
-            "row_label": f.get("row_label"), "column_label": f.get("column_label"), "amount": f["value"],
-            "published_value": f.get("published_value"), "published_unit": f.get("published_unit"),
-        })
-    return out
+def fiscal_rows(root: Path, descriptor: dict):
+    """The view's rows, one per money fact, as text exactly as the package's CSV files print it, streamed:
+    documents and tables (a row per document or table) are looked up, facts read in blocks."""
+    docs = {d["doc_id"]: d for b in csv_batches(root, descriptor, "documents",
+                                                ["doc_id", "agency_id", "agency", "fiscal_year", "kind"])
+            for d in b.to_pylist()}
+    tables = {t["table_id"]: t for b in csv_batches(root, descriptor, "tables", ["table_id", "table_type", "title"])
+              for t in b.to_pylist()}
+    wanted = ["doc_id", "table_id", "source_line", "column_index", "code", "code_kind", "row_label", "column_label",
+              "value", "value_unit", "published_value", "published_unit"]
+    for batch in csv_batches(root, descriptor, "facts", wanted):
+        for f in batch.to_pylist():
+            if f["value_unit"] != "yuan" or not f["value"]:
+                continue
+            d, t = docs[f["doc_id"]], tables[f["table_id"]]
+            code, kind = f["code"], f["code_kind"]
+            fn = code if kind == "functional" else ""
+            ec = code if kind == "economic" else ""
+            yield {
+                "doc_id": f["doc_id"], "table_id": f["table_id"], "source_line": f["source_line"],
+                "column_index": f["column_index"], "agency_id": d["agency_id"], "agency": d["agency"],
+                "fiscal_year": d["fiscal_year"], "kind": d["kind"], "phase": PHASE.get(d["kind"], ""),
+                "table_type": t["table_type"], "table_title": t["title"],
+                "functional_code": fn, "functional_class": fn[:3],
+                "functional_class_name": FUNCTIONAL_NAMES.get(fn[:3], ""),
+                "economic_code": ec, "economic_class": ec[:3], "economic_class_name": ECONOMIC_NAMES.get(ec[:3], ""),
+                "row_label": f["row_label"], "column_label": f["column_label"], "amount": f["value"],
+                "published_value": f["published_value"], "published_unit": f["published_unit"],
+            }
+
+
+def csv_batches(root: Path, descriptor: dict, name: str, columns: list[str]):
+    """Blocks of a resource's CSV file (the package's own text: every column read as text, "" for empty),
+    streamed, so memory holds one block whatever the file's size."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    res = next((r for r in descriptor["resources"] if r.get("name") == name), None)
+    if res is None:
+        raise KeyError(f"{root / 'datapackage.json'}: no resource {name!r}")
+    reader = pcsv.open_csv(inside(root, res.get("path") or ""),
+                           read_options=pcsv.ReadOptions(block_size=1 << 22),
+                           parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                           convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                                               include_columns=columns))
+    yield from reader
 
 
 def attr(source: str, **more) -> dict:
@@ -130,18 +153,21 @@ def model() -> dict:
     }
 
 
-def fiscal_package(pkg: Package) -> dict[str, bytes]:
-    """{file name: bytes} of the view: its CSV and its datapackage.json."""
-    rows = fiscal_rows(pkg)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(name for name, *_ in FIELDS)
-    for r in rows:
-        w.writerow("" if r[name] is None else format(r[name], "f") if kind == "number" else r[name]
-                   for name, kind, *_ in FIELDS)
-    data = buf.getvalue().encode("utf-8")
-    meta = pkg.descriptor
-    descriptor = {
+def write_fiscal_package(root: Path, folder: Path) -> list[str]:
+    """Write the view into `folder`: its CSV (streamed, hashed as it is written, moved into place whole) and
+    its datapackage.json. Returns the file names written, the CSV first."""
+    descriptor = json.loads((Path(root) / "datapackage.json").read_text(encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = inside(folder, f"{RESOURCE}.csv")
+    tmp = target.with_name(f".{target.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(name for name, *_ in FIELDS)
+        w.writerows([r[name] for name, *_ in FIELDS] for r in fiscal_rows(root, descriptor))
+    digest, size = file_sha256(tmp)
+    os.replace(tmp, target)
+    meta = descriptor
+    view = {
         "name": f"{meta.get('name', 'fiscal-disclosures')}-fiscal",
         "title": "部门预算决算金额（Fiscal Data Package） / Budget and final-accounts amounts as a Fiscal Data Package",
         "description": ("facts 中以元计的全部金额，一行一个，附部门、年度、预算或决算、功能分类与经济分类；"
@@ -162,7 +188,7 @@ def fiscal_package(pkg: Package) -> dict[str, bytes]:
         "resources": [{
             "name": RESOURCE, "path": f"{RESOURCE}.csv", "profile": "tabular-data-resource", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8",
-            "hash": f"sha256:{hashlib.sha256(data).hexdigest()}", "bytes": len(data),
+            "hash": f"sha256:{digest}", "bytes": size,
             "schema": {
                 "fields": [{"name": n, "type": k, "description": f"{zh} / {en}"} for n, k, zh, en in FIELDS],
                 "primaryKey": ["table_id", "source_line", "column_index"],
@@ -170,5 +196,5 @@ def fiscal_package(pkg: Package) -> dict[str, bytes]:
         }],
         "model": model(),
     }
-    return {f"{RESOURCE}.csv": data,
-            "datapackage.json": (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")}
+    inside(folder, "datapackage.json").write_text(json.dumps(view, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [f"{RESOURCE}.csv", "datapackage.json"]

@@ -57,12 +57,16 @@ class Package:
         return self._grouped[name]
 
 
-def read_package(root: Path) -> Package:
-    """Every tabular resource the descriptor declares, read from its own CSV `path` and typed by its schema."""
+def read_package(root: Path, names: tuple[str, ...] | None = None) -> Package:
+    """Every tabular resource the descriptor declares (or those in `names`), read from its own CSV `path` and
+    typed by its schema. Meant for one document's slice (`docs/<doc_id>/`, or its part's `slice/`); the
+    whole package is streamed instead (database.py, fiscal.py), never held in memory."""
     root = Path(root)
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     pkg = Package(root, descriptor)
     for res in descriptor.get("resources", []):
+        if names is not None and res.get("name") not in names:
+            continue
         if not isinstance(res.get("path"), str) or "/" in res["path"] or "\\" in res["path"] or res["path"].startswith("."):
             raise ValueError(f"{root / 'datapackage.json'}: resource {res.get('name')!r} has path {res.get('path')!r}; "
                              "expected a file name beside the descriptor")

@@ -64,6 +64,7 @@ class Sheet:
         row[c - 1] = cell
 
 
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384  # a sheet's limits
 EXCEL_TEXT_MAX = 32767  # characters in one cell; XlsxWriter would cut longer text without a word
 TOO_LONG = "……［原文超出 Excel 单元格 32767 字符上限，全文见数据包 CSV / cut at Excel's cell limit; full text in the package］"
 
@@ -328,6 +329,12 @@ def workbook_bytes(sheets: list[Sheet], created: datetime, title: str) -> bytes:
     `created`, so the bytes depend on the sheets alone."""
     import xlsxwriter
 
+    for sh in sheets:  # what Excel cannot open is not written, never cut short
+        wide = max((len(row) for row in sh.rows), default=0)
+        if len(sh.rows) > EXCEL_ROWS or wide > EXCEL_COLUMNS:
+            raise ValueError(f"sheet {sh.name!r} has {len(sh.rows):,} rows and {wide:,} columns; Excel holds at most "
+                             f"{EXCEL_ROWS:,} rows and {EXCEL_COLUMNS:,} columns a sheet, so this workbook is not "
+                             "written (the package's CSV and Parquet files hold every row)")
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False})
