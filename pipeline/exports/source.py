@@ -73,6 +73,12 @@ def read_package(root: Path, names: tuple[str, ...] | None = None) -> Package:
         path = root / res["path"]
         types = {f["name"]: _TYPED[f["type"]] for f in res["schema"]["fields"]}
         with path.open(encoding="utf-8", newline="") as fh:
-            pkg.rows[res["name"]] = [
-                {k: (types[k](v) if v != "" else None) for k, v in row.items()} for row in csv.DictReader(fh)]
+            lines = csv.reader(fh)
+            header = next(lines, [])
+            undeclared = [k for k in header if k not in types]
+            if undeclared:
+                raise ValueError(f"{path}: column(s) {undeclared} not declared in {root / 'datapackage.json'}")
+            typed = [(k, None if types[k] is str else types[k]) for k in header]  # text needs no conversion
+            pkg.rows[res["name"]] = [{k: (v if to is None else to(v)) if v else None for (k, to), v in zip(typed, line)}
+                                     for line in lines]
     return pkg

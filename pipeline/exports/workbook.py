@@ -300,14 +300,20 @@ def _widths(sheet: Sheet) -> dict[int, float]:
     """Column widths from the longest text (a CJK character is two wide), within sensible bounds."""
     out: dict[int, float] = {}
     merged = {(r, c) for r1, c1, r2, c2 in sheet.merges if c2 > c1 for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    seen: dict[str, int] = {}  # a text's width, measured once (labels and codes repeat)
     for r, row in enumerate(sheet.rows, 1):
         for c, cell in enumerate(row, 1):
             if cell is None or cell.value is None or (r, c) in merged:
                 continue
             s = str(cell.value) if cell.style != "num" else f"{cell.value:,}"
-            w = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in s.split("\n")) + 2
+            w = seen.get(s)
+            if w is None:
+                w = seen[s] = max(len(line) + len(_WIDE.findall(line)) for line in s.split("\n")) + 2
             out[c] = max(out.get(c, 8), min(w, 50))
     return out
+
+
+_WIDE = re.compile("[\u2e81-\U0010ffff]")  # counted twice: CJK and everything after it
 
 
 # --------------------------------------------------------------------------------------------- save
