@@ -415,7 +415,7 @@ def test_a_failing_database_leaves_the_other_downloads(tmp_path, pkg, monkeypatc
     out = tmp_path / "datapackage"
     shutil.copytree(pkg, out)
 
-    def broken(pkg_, path):
+    def broken(*args):
         raise ValueError("planted: 3 rows break a foreign key")
 
     monkeypatch.setattr(database, "write_database", broken)
@@ -551,16 +551,10 @@ def test_a_sheet_excel_cannot_hold_is_refused_not_cut(tmp_path):
                            __import__("datetime").datetime(2026, 1, 1), "x")
 
 
-def test_database_is_streamed_in_batches_with_the_same_rows(pkg, tmp_path, monkeypatch):
-    """Batches smaller than a resource (so every resource crosses batch boundaries) give the same database:
-    every row of every table, in the package's order, amounts the float nearest their exact decimal."""
-    import pipeline.exports.database as database
-
-    monkeypatch.setattr(database, "BATCH", 7)
-    small = tmp_path / "small.sqlite"
-    database.write_database(pkg, small)
-    assert small.read_bytes() == (pkg / EXPORTS / "fiscal-disclosures.sqlite").read_bytes()
-    con = sqlite3.connect(small)
+def test_database_holds_every_row_of_the_package_in_its_order(pkg):
+    """Merged from the documents' databases: every row of every table, in the package's order, each value of
+    its declared type, amounts the float nearest their exact decimal."""
+    con = sqlite3.connect(pkg / EXPORTS / "fiscal-disclosures.sqlite")
     descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
     for res in descriptor["resources"]:
         fields = res["schema"]["fields"]
@@ -574,6 +568,23 @@ def test_database_is_streamed_in_batches_with_the_same_rows(pkg, tmp_path, monke
                             int(text) if f["type"] == "integer" else int(text == "true") if f["type"] == "boolean"
                             else text)  # SQLite keeps a boolean as 0 or 1
                 assert v == expected and type(v) is type(expected), (res["name"], f["name"], v, text)
+
+
+def test_a_document_whose_keys_break_leaves_the_database_out_located(tmp_path, pkg, rows):
+    """A document's rows that refer to a row it does not have (a fact of a table not in tables) fail closed:
+    no database, a message naming the document; the workbooks are still written."""
+    out = tmp_path / "datapackage"
+    shutil.copytree(pkg, out)
+    doc = rows["documents"][-1]
+    tables = out / "docs" / doc["doc_id"] / "tables.csv"
+    lines = tables.read_text(encoding="utf-8").splitlines(keepends=True)
+    tables.unlink()  # replaced, never written through (a slice file may be a hard link into a part)
+    tables.write_text("".join(lines[:2]), encoding="utf-8")  # the header and the first table only
+    problems, _ = write_exports(out)
+    assert len(problems) >= 1 and all(doc["source_file"] in p for p in problems), problems
+    assert any("database not written" in p and "refers to a row of 'tables'" in p for p in problems), problems
+    assert not (out / EXPORTS / "fiscal-disclosures.sqlite").exists()
+    assert (out / workbook_path(rows["documents"][0]["doc_id"])).is_file()
 
 
 def test_the_fiscal_view_keeps_the_packages_text_of_each_amount(pkg, rows):

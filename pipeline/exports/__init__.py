@@ -6,9 +6,9 @@
 - `fiscal-data-package/` — a Fiscal Data Package view of the amounts (fiscal.py);
 - `downloads.json` — each of these with its path, size and sha256, for the site's data page.
 
-Nothing here holds the package in memory: a workbook is made from its document's slice, in the worker
-that made the document's part when there is one (`write_part_downloads`, kept with the part and linked
-here), and the database and the fiscal view stream the Parquet files in batches. There is no workbook of
+Nothing here holds the package in memory. A document's workbook and database are made from its slice, in
+the worker that made the document's part (`write_part_downloads`, kept with the part): this stage links
+the workbooks and has SQLite merge the databases; the fiscal view streams the CSV files in blocks. There is no workbook of
 the whole package: at 1,000 documents it would hold millions of cells (cells alone pass Excel's 1,048,576
 rows a sheet), no use to a reader in Excel; the SQLite file, the CSV and Parquet files serve that need.
 
@@ -24,6 +24,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,60 +64,78 @@ def agency_page(doc: dict, base: str) -> str:
     return f"{base}agency/{doc.get('agency_id') or 'agency'}/#doc-{re.sub(r'[^A-Za-z0-9_-]+', '-', doc['doc_id'])}"
 
 
-WORKBOOK_NEEDS = ("documents", "tables", "cells", "facts", "projects", "indicators", "findings")
-PART_DOWNLOADS = "downloads"  # in a document's part: its workbook, made by the worker that made the part
+PART_DOWNLOADS = "downloads"  # in a document's part: its workbook and database, made by the worker that made the part
 
 
-def document_workbook(slice_dir: Path, base: str) -> tuple[dict, bytes]:
-    """(document row, workbook bytes) of the one document whose slice (`docs/<doc_id>/` of the package, or
-    its part's `slice/`) is in `slice_dir`: made from that slice alone, so memory never holds the package."""
-    from . import workbook  # looked up at call time: a test replaces document_sheets to plant a failure
-
-    pkg = read_package(slice_dir, WORKBOOK_NEEDS)
+def read_slice(slice_dir: Path) -> tuple[Package, dict]:
+    """The one document whose slice (`docs/<doc_id>/` of the package, or its part's `slice/`) is in
+    `slice_dir`, typed, with its documents row: a document's downloads are made from its slice alone, so
+    memory never holds the package."""
+    pkg = read_package(slice_dir)
     docs = pkg.rows.get("documents", [])
     if len(docs) != 1:
-        raise ValueError(f"{slice_dir / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
-    doc = docs[0]
+        raise ValueError(f"{Path(slice_dir) / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
+    return pkg, docs[0]
+
+
+def document_workbook(pkg: Package, doc: dict, base: str) -> bytes:
+    from . import workbook  # looked up at call time: a test replaces document_sheets to plant a failure
+
     sheets = workbook.document_sheets(pkg, doc, agency_page(doc, base))
     name = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''}"
-    return doc, workbook.workbook_bytes(sheets, _created(pkg), f"{name} {doc['doc_id']}")
+    return workbook.workbook_bytes(sheets, _created(pkg), f"{name} {doc['doc_id']}")
 
 
-def workbook_key(slice_dir: Path, base: str) -> str:
-    """What a document's workbook is made of: its slice's descriptor (which holds the sha256 of every file of
-    the slice, the package's `created`, licences and field descriptions), the site's address and the
-    XlsxWriter that writes it. The code that makes it is in the key of the part it is kept in."""
-    import xlsxwriter
-
+def made_of(slice_dir: Path, *more: str) -> str:
+    """A key for what a document's download is made of: its slice's descriptor (which holds the sha256 of
+    every file of the slice, the package's `created`, licences and field descriptions) and `more` (the
+    site's address, the writing library). The code that makes it is in the key of the part it is kept in."""
     digest = hashlib.sha256((Path(slice_dir) / "datapackage.json").read_bytes())
-    digest.update(f"\n{base}\nxlsxwriter {xlsxwriter.__version__}\n".encode("utf-8"))
+    digest.update("\n".join(("",) + more).encode("utf-8"))
     return digest.hexdigest()[:40]
 
 
+def workbook_name(slice_dir: Path, base: str) -> str:
+    import xlsxwriter
+
+    return made_of(slice_dir, base, f"xlsxwriter {xlsxwriter.__version__}") + ".xlsx"
+
+
+def database_name(slice_dir: Path) -> str:
+    return made_of(slice_dir, "sqlite") + ".sqlite"
+
+
 def write_part_downloads(part: Path, base_url: str | None = None) -> None:
-    """In the worker that has just written a document's part: its workbook, kept in the part as
-    `downloads/<workbook_key>.xlsx`, so the exports stage only links it (and a cached part keeps it). A
-    workbook that cannot be made here is made again by the exports stage, which reports why."""
+    """In the worker that has just written a document's part: the document's workbook and its database
+    (merged later into the package's), kept in the part under `downloads/`, named by what they are made of,
+    so the exports stage only links and merges them (and a cached part keeps them). What cannot be made here
+    is made again by the exports stage, which reports why."""
+    from .database import document_database
+
     base = site_url() if base_url is None else base_url
     slice_dir = Path(part) / "slice"
-    try:
-        _, data = document_workbook(slice_dir, base)
-    except Exception:  # noqa: BLE001 - the exports stage makes it again and reports the failure, located
-        return
     folder = Path(part) / PART_DOWNLOADS
-    folder.mkdir(exist_ok=True)
-    (folder / f"{workbook_key(slice_dir, base)}.xlsx").write_bytes(data)
+    try:
+        pkg, doc = read_slice(slice_dir)
+        folder.mkdir(exist_ok=True)
+    except Exception:  # noqa: BLE001 - made again, and reported, by the exports stage
+        return
+    for name, make in ((workbook_name(slice_dir, base), lambda path: path.write_bytes(document_workbook(pkg, doc, base))),
+                       (database_name(slice_dir), lambda path: document_database(pkg, path))):
+        try:
+            make(folder / name)
+        except Exception:  # noqa: BLE001 - as above
+            (folder / name).unlink(missing_ok=True)
 
 
 def write_exports(package_dir: Path, base_url: str | None = None,
                   parts: list[Path] | None = None) -> tuple[list[str], dict[str, float]]:
-    """Write every download from the package in `package_dir`, streamed: workbooks from each document's
-    slice (linked from its part in `parts` where the worker made it already), the database and the fiscal
-    view from the Parquet files in batches. Memory does not grow with the number of documents.
-    Returns (problems, seconds per kind)."""
+    """Write every download from the package in `package_dir` without holding it in memory: each document's
+    workbook and database from its slice, linked or merged from its part in `parts` where the worker made
+    them already; the fiscal view streamed from the CSV files. Returns (problems, seconds per kind)."""
     import pyarrow as pa
 
-    from .database import write_database
+    from .database import document_database, write_database
     from .fiscal import write_fiscal_package
 
     root = Path(package_dir)
@@ -125,36 +144,53 @@ def write_exports(package_dir: Path, base_url: str | None = None,
     timings: dict[str, float] = {}
     problems: list[str] = []
     start = time.perf_counter()
-    documents = read_package(root, ("documents",)).rows.get("documents", [])
-    made = {p.stem: p for part in parts or [] for p in sorted((Path(part) / PART_DOWNLOADS).glob("*.xlsx"))}
+    documents = sorted(read_package(root, ("documents",)).rows.get("documents", []), key=lambda d: d["doc_id"])
+    made = {p.name: p for part in parts or [] if (Path(part) / PART_DOWNLOADS).is_dir()
+            for p in sorted((Path(part) / PART_DOWNLOADS).iterdir())}
     base = site_url() if base_url is None else base_url
     entries: list[dict] = []
     timings["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    for doc in sorted(documents, key=lambda d: d["doc_id"]):
+    for doc in documents:
         rel = workbook_path(doc["doc_id"])
         title = f"{doc.get('agency') or ''} {doc.get('fiscal_year') or ''} {doc.get('title') or ''}".strip()
         try:
             slice_dir = inside(root, "docs", doc["doc_id"])
-            cached = made.get(workbook_key(slice_dir, base))
+            cached = made.get(workbook_name(slice_dir, base))
             if cached:
                 target = inside(root, *rel.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 link_or_copy(cached, target)
                 entries.append(_save(root, rel, None, "xlsx", title, doc["doc_id"]))
             else:
-                _, data = document_workbook(slice_dir, base)
+                data = document_workbook(*read_slice(slice_dir), base)
                 entries.append(_save(root, rel, data, "xlsx", title, doc["doc_id"]))
         except Exception as exc:  # noqa: BLE001 - one document's surprise must not stop the other downloads
             problems.append(f"{doc.get('source_file') or doc['doc_id']}: workbook not written: {type(exc).__name__}: {exc}")
     timings["xlsx"] = time.perf_counter() - start
 
+    def databases(scratch: Path):
+        """Each document's database in doc_id order: its part's, or made here from its slice (one at a time)."""
+        for doc in documents:
+            slice_dir = inside(root, "docs", doc["doc_id"])
+            cached = made.get(database_name(slice_dir))
+            if cached:
+                yield cached
+                continue
+            here = scratch / "document.sqlite"
+            try:
+                document_database(read_slice(slice_dir)[0], here)
+            except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+                raise ValueError(f"{doc.get('source_file') or doc['doc_id']}: {type(exc).__name__}: {exc}") from exc
+            yield here
+
     start = time.perf_counter()
     try:
         db = inside(out, DATABASE)
         db.parent.mkdir(parents=True, exist_ok=True)
-        write_database(root, db)
+        with tempfile.TemporaryDirectory(prefix=".documents-", dir=out) as scratch:
+            write_database(root, db, databases(Path(scratch)))
         entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
                              "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
     except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException) as exc:  # the others are still written

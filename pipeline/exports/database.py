@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..safepath import inside
+from .source import Package
 
 # amounts are REAL, not DECIMAL: SQLite would give DECIMAL numeric affinity and store whole amounts as
 # integers, so that `value / 10000` silently divides as integers
@@ -59,35 +62,77 @@ def create_statements(descriptor: dict) -> tuple[list[str], list[str]]:
 BATCH = 20_000  # rows per batch read from Parquet and inserted: memory stays flat whatever the package's size
 
 
-def write_database(root: Path, path: Path) -> None:
-    """Build the database from the package in `root` (its descriptor and each resource's Parquet file, read
-    in batches, so memory does not grow with the package) in a temporary file beside `path`, check its
-    foreign keys, then move it into place."""
-    root, path = Path(root), Path(path)
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    tmp = path.with_name(path.name + ".tmp")
-    if tmp.exists():
-        tmp.unlink()
-    con = sqlite3.connect(tmp)
+def connect(path: Path) -> sqlite3.Connection:
+    """A new database file written in one go: no journal (it is made in a temporary file and moved into
+    place whole), a bounded page cache."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages
+    return con
+
+
+def document_database(pkg: Package, path: Path) -> None:
+    """One document's rows (its slice, read typed) as a database with the package's tables, its foreign keys
+    checked: made by the worker that made the document's part, merged by `write_database`. Every foreign key
+    of the package points inside one document, so documents whose own keys hold make a package whose keys
+    hold, and the merge need not check them again."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    con = connect(path)
     try:
-        con.execute("PRAGMA journal_mode = OFF")
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: bounded, and enough for the indexes
-        tables, indexes = create_statements(descriptor)
-        for stmt in tables:
+        for stmt in create_statements(pkg.descriptor)[0]:
             con.execute(stmt)
-        for res in descriptor["resources"]:
+        for res in pkg.descriptor["resources"]:
             names = [f["name"] for f in res["schema"]["fields"]]
-            marks = ", ".join("?" * len(names))
-            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({marks})", rows(root, res))
-        for stmt in indexes:
-            con.execute(stmt)
-        write_dictionary(con, descriptor)
+            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})",
+                            ([_sql(row.get(n)) for n in names] for row in pkg.rows.get(res["name"], [])))
         con.commit()
         broken = con.execute("PRAGMA foreign_key_check").fetchmany(1)
         if broken:
             table, rowid, parent, _ = broken[0]
-            raise ValueError(f"{path}: table {table!r} row {rowid} refers to a row of {parent!r} that is not there")
+            raise ValueError(f"{pkg.root}: {table}.csv row {rowid} refers to a row of {parent!r} that is not there")
+    finally:
+        con.close()
+
+
+def write_database(root: Path, path: Path, documents: Iterable[Path]) -> None:
+    """The package's database: its tables, then each document's rows copied from `documents` (the databases
+    `document_database` made, in the package's doc_id order) by SQLite itself, `build_report` streamed from
+    its Parquet file, then the indexes and the data dictionary. Written in a temporary file beside `path`
+    and moved into place; memory does not grow with the package."""
+    root, path = Path(root), Path(path)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    con = connect(tmp)
+    try:
+        tables, indexes = create_statements(descriptor)
+        for stmt in tables:
+            con.execute(stmt)
+        for part in documents:
+            con.execute("ATTACH DATABASE ? AS part", (str(part),))
+            try:
+                present = {n for (n,) in con.execute("SELECT name FROM part.sqlite_master WHERE type = 'table'")}
+                for res in descriptor["resources"]:
+                    if res["name"] not in present:
+                        continue  # build_report: the package's, below
+                    cols = ", ".join(_q(f["name"]) for f in res["schema"]["fields"])
+                    con.execute(f"INSERT INTO main.{_q(res['name'])} ({cols}) "
+                                f"SELECT {cols} FROM part.{_q(res['name'])} ORDER BY rowid")
+                con.commit()
+            except sqlite3.Error as exc:
+                raise ValueError(f"{part}: {exc}") from exc
+            finally:
+                con.execute("DETACH DATABASE part")
+        for res in descriptor["resources"]:
+            if res["name"] == "build_report":
+                names = [f["name"] for f in res["schema"]["fields"]]
+                con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", rows(root, res))
+        for stmt in indexes:
+            con.execute(stmt)
+        write_dictionary(con, descriptor)
+        con.commit()
     finally:
         con.close()
     os.replace(tmp, path)
@@ -128,6 +173,10 @@ def write_dictionary(con: sqlite3.Connection, descriptor: dict) -> None:
         con.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?)',
                         [(res["name"], i, f["name"], f["type"], SQL_TYPE[f["type"]], f.get("description"))
                          for i, f in enumerate(schema["fields"], 1)])
+
+
+def _sql(v):
+    return float(v) if isinstance(v, Decimal) else v
 
 
 def _q(name: str) -> str:
