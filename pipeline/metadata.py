@@ -21,10 +21,11 @@ from pypinyin import lazy_pinyin
 from .model import Message, Source
 from .segment import PART_HEADING
 from .privacy import mask
-from .schema import constraint_problem, field, id_problem
+from .schema import constraint_problem, field, id_problem, names_zh
 from .severity import ERROR, WARNING
 from .text import squash
 
+KIND_ZH = names_zh("documents", "kind")  # 预算 / 决算: the word a cover prints for each kind
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _YEAR_ALONE = re.compile(r"^(20\d{2})$")
 _YEAR_OF_DOC = re.compile(r"(20\d{2})年度?部门(?:预|决)算")
@@ -175,7 +176,7 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None,
     title_lines = cover_lines(source.lines)
     joined = " ".join(title_lines)
 
-    kind = "final_accounts" if "决算" in joined else "budget" if "预算" in joined else ""
+    kind = "final_accounts" if KIND_ZH["final_accounts"] in joined else "budget" if KIND_ZH["budget"] in joined else ""
     year = read_year(title_lines, source.lines)
 
     labelled = Counter()

@@ -40,6 +40,21 @@ def enum_names(resource: str, name: str) -> dict[str, tuple[str, str]]:
     return {v: (names[v][0], names[v][1]) for v in f["enum"]}
 
 
+def names_zh(resource: str, name: str) -> dict[str, str]:
+    """Each value of an enum field → its short Chinese name (enum_names): names_zh("documents", "kind")."""
+    return {v: zh for v, (zh, _) in enum_names(resource, name).items()}
+
+
+@lru_cache(maxsize=1)
+def yuan_per_unit() -> dict[str, Decimal]:
+    """Each published money unit (元, 万元) → what one of it is in 元, as declared once on tables.unit."""
+    f = field("tables", "unit")
+    factors = {u: Decimal(v) for u, v in f["yuan_per_unit"].items()}
+    if set(factors) != set(f["enum"]):
+        raise KeyError(f"tables.unit: yuan_per_unit {sorted(factors)} does not match the enum {f['enum']}")
+    return factors
+
+
 def money_fields(resource: str) -> set[str]:
     """The fields of a resource that hold 元: declared with "unit": "yuan" in the schema, nowhere else."""
     res = next(r for r in load_schema()[1] if r["name"] == resource)

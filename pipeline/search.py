@@ -24,8 +24,10 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .schema import names_zh
+
 BUNDLE = "pagefind"       # folder of the index inside the site
-KIND = {"budget": "预算", "final_accounts": "决算"}
+KIND = names_zh("documents", "kind")  # 预算 / 决算, as the schema names them
 TYPE = {"table": "表格", "project": "项目", "finding": "检查结果", "text": "说明", "agency": "机构"}
 _ID = re.compile(r'\bid="([^"]+)"')
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")  # the runs Pagefind segments

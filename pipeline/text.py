@@ -5,6 +5,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from .schema import yuan_per_unit
+
 _WS = re.compile(r"\s+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
@@ -124,8 +126,8 @@ TOTAL_END = re.compile(r"(?:合计|总计|小计)$")  # 本年收入合计, 人�
 TOTAL_WORDS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|本年(?:收入|支出)(?:合计|小计)|收入总计|支出总计)")
 
 
-# Money units as printed, and what one printed unit is in 元.
-UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
+# Money units as printed, and what one printed unit is in 元 (declared once in the schema, on tables.unit).
+UNIT_FACTOR = yuan_per_unit()
 _UNIT_IN = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import classify, vocabulary
 from pipeline.package import field_descriptor
-from pipeline.schema import enum_names, load_schema, money_fields
+from pipeline.schema import enum_names, field, load_schema, money_fields, names_zh, yuan_per_unit
 from pipeline.validate import rules_forms, rules_tables
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
@@ -21,7 +21,8 @@ def modules():
 
 def test_every_coded_value_with_names_is_named():
     for resource, name in (("tables", "table_type"), ("findings", "severity"), ("project_funds", "source"),
-                           ("project_funds", "measure")):
+                           ("project_funds", "measure"), ("documents", "kind"), ("tables", "unit"),
+                           ("facts", "value_unit"), ("project_funds", "unit")):
         names = enum_names(resource, name)
         assert names and all(zh and en for zh, en in names.values()), (resource, name)
 
@@ -50,6 +51,27 @@ def test_money_fields_carry_their_unit():
     # nothing decides "money" from a field's wording any more
     regex = re.compile(r"，元\$|（元）\$")
     assert not [p.name for p, text in modules() if regex.search(text)]
+
+
+def test_kind_and_unit_names_come_from_the_schema():
+    from pipeline import metadata, search, text
+    from pipeline.exports import workbook
+    from pipeline.site import pages
+    from pipeline.validate import rules_document
+    kinds = names_zh("documents", "kind")
+    assert search.KIND == rules_document._KIND_WORD == metadata.KIND_ZH == kinds
+    assert pages.KIND_ZH == workbook.KIND_ZH == {k: "部门" + zh for k, zh in kinds.items()}
+    assert text.UNIT_FACTOR == yuan_per_unit() and set(yuan_per_unit()) == {"元", "万元"}
+    assert yuan_per_unit()["万元"] == 10000 * yuan_per_unit()["元"]
+    for resource, name in (("documents", "unit"), ("text_figures", "published_unit")):  # one list of 元 / 万元
+        assert field(resource, name)["enum"] == field("tables", "unit")["enum"], (resource, name)
+    # a kind or unit mapped to its name or factor again ("budget": "部门预算", "percent": "%", "万元": Decimal(…))
+    copies = [re.compile(r"[\"'](?:%s)[\"']\s*:\s*[\"'][^\"']*[\u4e00-\u9fff]" % "|".join(kinds)),
+              re.compile(r"[\"'](?:%s)[\"']\s*:\s*[\"'][^\"']*(?:[\u4e00-\u9fff]|%%)"
+                         % "|".join({*enum_names("facts", "value_unit"), *enum_names("project_funds", "unit")})),
+              re.compile(r"[\"'](?:%s)[\"']\s*:\s*Decimal" % "|".join(yuan_per_unit()))]
+    found = [(p.name, m.group(0)) for p, text_ in modules() for c in copies for m in c.finditer(text_)]
+    assert not found, f"a kind's or unit's name written out again: {found}"
 
 
 def test_severity_names_come_from_the_schema():

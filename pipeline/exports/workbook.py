@@ -23,14 +23,14 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ..schema import enum_names
+from ..schema import enum_names, names_zh
 from ..package import load_schema
 from ..spreadsheet import neutralise
 from ..tables import header_paths
 from ..text import UNIT_FACTOR
 from .source import Package
 
-KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
+KIND_ZH = {k: f"部门{zh}" for k, zh in names_zh("documents", "kind").items()}  # 部门预算: the kind's name in the schema
 SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 MONEY = "#,##0.00"

@@ -21,7 +21,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from ..schema import enum_names
+from ..schema import enum_names, names_zh
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
 from ..safepath import UnsafePath, inside
@@ -31,7 +31,7 @@ from .figures import DocFacts, Figure, Node, dec, drilldown
 from .load import Package, int_or_none
 from .render import environment, pct, wan
 
-KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
+KIND_ZH = {k: f"部门{zh}" for k, zh in names_zh("documents", "kind").items()}  # 部门预算: the kind's name in the schema
 SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
 HEADLINE = (("income", "总收入"), ("expenditure", "总支出"), ("basic", "基本支出"), ("project", "项目支出"),
             ("three_public", "三公经费"), ("personnel", "人员经费"), ("public", "公用经费"))

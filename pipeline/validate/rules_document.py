@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..schema import names_zh
 from ..severity import WARNING
 from .core import ZERO, Doc, Outcome, Rule, half_unit, val
 from .lookup import is_current
@@ -18,7 +19,7 @@ DOC_YEAR = re.compile(r"(?<![\d与比较同])(20\d\d)\s*年(?:度)?\s*(?:部门|
                       r"(?=\s*(?:公开|情况说明|说明|表|报告|编制|[—－]|$))")
 # 本年度（2023 年） · 上年（2022年）
 THIS_YEAR_IS = re.compile(r"(本|上)\s*年\s*度?\s*[（(]\s*(20\d\d)\s*年?\s*度?\s*[）)]")
-_KIND_WORD = {"final_accounts": "决算", "budget": "预算"}
+_KIND_WORD = names_zh("documents", "kind")  # 决算 / 预算, as the schema names them
 
 # a template placeholder standing where a name or a number belongs: XX局, ××万元, 某某单位, 〇〇
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:[XxＸｘ]{2,}|[×✕]{2,}|某某|(?<![一二三四五六七八九十〇零])〇〇(?![一二三四五六七八九十〇零]))"
