@@ -18,9 +18,9 @@ from .rules_text import text_figure_rows
 __all__ = ["validate", "rule_catalogue", "catalogue_markdown", "run_rules"]
 
 
-def run_rules(result: DocumentResult) -> tuple[list[dict], dict[str, str]]:
+def run_rules(result: DocumentResult, doc: Doc | None = None) -> tuple[list[dict], dict[str, str]]:
     """(findings, outcome per rule id: passed | failed | not_applicable)."""
-    doc = Doc(result)
+    doc = doc or Doc(result)
     findings: list[dict] = []
     outcome: dict[str, str] = {}
     for rule in RULES:
@@ -61,11 +61,12 @@ def _dedup_cut_short(findings: list[dict]) -> list[dict]:
 def validate(result: DocumentResult) -> Validation:
     """The stage: every rule on one document → its findings, its quality summary, each rule's outcome and
     the figures the text states (four package resources)."""
-    findings, outcome = run_rules(result)
+    doc = Doc(result)  # one: the text figures the rules read are the ones published
+    findings, outcome = run_rules(result, doc)
     return Validation(
         findings=findings, quality=[_summary(result, findings, outcome)],
         rule_outcomes=[{"doc_id": result.document["doc_id"], "rule_id": k, "outcome": v} for k, v in outcome.items()],
-        text_figures=text_figure_rows(Doc(result)))
+        text_figures=text_figure_rows(doc))
 
 
 def _summary(result: DocumentResult, findings: list[dict], outcomes: dict[str, str]) -> dict:
