@@ -407,6 +407,12 @@ def test_catalogue_lists_every_rule_with_basis_and_tolerance():
         assert c["severity"] in ("error", "warning", "info")
     page = catalogue_markdown()
     assert all(f"`{c['id']}`" in page for c in cat)
+    # what each rule reports is rendered from its declared outcomes: severity and both messages
+    from pipeline.validate.catalogue import shown
+    for r in RULES:
+        for o in r.outcomes.values():
+            assert f"| `{r.id}` | {o.severity.zh} {o.severity} | {shown(o.zh)} | {shown(o.en)} |" in page
+    assert shown("{what}：印出 {actual} 元，相差 {difference:,.2f}") == "…：印出 … 元，相差 …"
 
 
 def test_every_rule_declares_its_outcomes_with_both_templates():

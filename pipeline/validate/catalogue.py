@@ -3,6 +3,8 @@
 its outcomes; the site page is rendered from those declarations."""
 from __future__ import annotations
 
+import re
+
 from .core import CUT_SHORT, ROUNDING, ROUNDING_EN, Rule
 from .rules_claims import CHANGES, COMPARISONS
 from .rules_cross import (BASIC_TOTAL, FISCAL_GENERAL_BUDGET, GENERAL_BUDGET_WITHIN, PROJECTS, SUMMARY_EXPENDITURE,
@@ -87,5 +89,27 @@ def catalogue_markdown() -> str:
             cells = [f"`{r.id}`", r.name_zh, f"{r.title_zh}<br>{r.title_en}", r.basis, r.tolerance, r.severity]
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
+    out += outcomes_markdown()
     out += claims_markdown()
     return "\n".join(out)
+
+
+_SLOT = re.compile(r"\{[^{}]*\}")
+
+
+def shown(template: str) -> str:
+    """A message template as a reader sees it on the page: each value to be filled in is “…”."""
+    return _SLOT.sub("…", template)
+
+
+def outcomes_markdown() -> list[str]:
+    """What each rule reports, from its declared outcomes: severity and the message, Chinese and English."""
+    out = ["## 每条规则报告什么 What each rule reports", "",
+           "`findings` 中的 message / message_en 即按下列模板写成，“…”处为具体的表、行和金额。",
+           "The message and message_en of a finding follow these templates; “…” stands for the table, line and "
+           "amounts.", "", "| 规则 id | 严重程度 Severity | 提示 Message | Message |", "|---|---|---|---|"]
+    for r in RULES:
+        for o in r.outcomes.values():
+            cells = [f"`{r.id}`", f"{o.severity.zh} {o.severity}", shown(o.zh), shown(o.en)]
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return out + [""]
