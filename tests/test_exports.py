@@ -595,3 +595,133 @@ def test_the_fiscal_view_keeps_the_packages_text_of_each_amount(pkg, rows):
     for f in money:
         r = view[(f["table_id"], f["source_line"], f["column_index"])]
         assert (r["amount"], r["published_value"], r["row_label"]) == (f["value"], f["published_value"], f["row_label"])
+
+
+# ------------------------------------------------------------------------------------ the xlsx writer
+
+def xlsxwriter_bytes(sheets: list[Sheet], created, title: str) -> bytes:
+    """The same sheets written by XlsxWriter, which wrote the workbooks before our writer: the reference it is
+    measured against (pinned for this test only)."""
+    import io
+
+    import xlsxwriter
+
+    from pipeline.exports.xlsx import STYLES
+
+    spec = {"title": {"bold": True, "font_size": 14},
+            "head": {"bold": True, "border": 1, "border_color": "#999999", "bg_color": "#EEF2F7", "align": "center",
+                     "valign": "vcenter", "text_wrap": True, "num_format": "@"},
+            "label": {"bold": True, "valign": "top", "num_format": "@"}, "text": {"valign": "top", "num_format": "@"},
+            "num": {}, "link": {"font_color": "#0563C1", "underline": 1}}
+    assert spec.keys() == STYLES.keys()
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
+    wb.set_properties({"title": title, "created": created})
+    formats = {}
+
+    def fmt(style, number_format):
+        if (style, number_format) not in formats:
+            formats[(style, number_format)] = wb.add_format({**spec[style], **({"num_format": number_format} if number_format else {})})
+        return formats[(style, number_format)]
+
+    for sh in sheets:
+        ws = wb.add_worksheet(sh.name)
+        spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sh.merges}
+        for r, row in enumerate(sh.rows):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                f = fmt(cell.style, cell.number_format)
+                value = float(cell.value) if isinstance(cell.value, Decimal) else cell.value
+                end = spans.pop((r + 1, c + 1), None)
+                if end:
+                    ws.merge_range(r, c, end[0] - 1, end[1] - 1, "", f)
+                if cell.link:
+                    ws.write_url(r, c, cell.link, f, string=str(value))
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value, f)
+                elif value is None:
+                    ws.write_blank(r, c, None, f)
+                else:
+                    ws.write_number(r, c, value, f)
+        for (r1, c1), (r2, c2) in spans.items():
+            ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, "", fmt("head", ""))
+        for c, w in sorted(sh.widths.items()):
+            ws.set_column(c - 1, c - 1, w)
+        if sh.freeze:
+            ws.freeze_panes(sh.freeze[0] - 1, sh.freeze[1] - 1)
+    wb.close()
+    return buf.getvalue()
+
+
+def as_read(data: bytes) -> dict:
+    """Everything a reader sees in a workbook, as openpyxl reads it: per sheet each cell's value, type, number
+    format, font, fill, border, alignment and link, the merged ranges, column widths and frozen panes."""
+    import io
+
+    book = load_workbook(io.BytesIO(data))
+    out = {"sheets": book.sheetnames, "title": book.properties.title, "created": book.properties.created}
+    for ws in book.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                f, a, b = c.font, c.alignment, c.border
+                cells[c.coordinate] = (
+                    c.value, c.data_type, c.number_format, bool(f.b), f.sz, f.u,
+                    f.color.rgb if f.color is not None and f.color.type == "rgb" else None,
+                    c.fill.fill_type, c.fill.fgColor.rgb if c.fill.fill_type else None,
+                    tuple((s.style, s.color.rgb if s.color is not None else None) for s in (b.left, b.right, b.top, b.bottom)),
+                    a.horizontal, a.vertical, bool(a.wrap_text),
+                    (c.hyperlink.target, c.hyperlink.location) if c.hyperlink else None)
+        widths = {c: round(d.width, 4) for d in ws.column_dimensions.values() if d.customWidth
+                  for c in range(d.min, d.max + 1)}
+        out[ws.title] = (cells, sorted(str(r) for r in ws.merged_cells.ranges), widths, ws.freeze_panes)
+    return out
+
+
+def test_our_workbooks_read_as_xlsxwriters_do(pkg, rows):
+    """Every document's sheets, written by our writer and by XlsxWriter, read back the same in every respect a
+    reader sees (values, types, formats, fonts, fills, borders, alignment, links, merges, widths, panes)."""
+    from pipeline.exports import agency_page, read_slice
+    from pipeline.exports.workbook import document_sheets
+
+    created = __import__("datetime").datetime(2026, 1, 2, 3, 4, 5)
+    for d in rows["documents"]:
+        slice_pkg, doc = read_slice(pkg / "docs" / d["doc_id"])
+        sheets = document_sheets(slice_pkg, doc, agency_page(doc, "https://example.org/site/"))
+        ours, theirs = as_read(workbook_bytes(sheets, created, d["doc_id"])), as_read(xlsxwriter_bytes(sheets, created, d["doc_id"]))
+        assert ours.keys() == theirs.keys()
+        for key in ours:
+            assert ours[key] == theirs[key], (d["doc_id"], key)
+
+
+def test_the_writer_keeps_awkward_text_as_printed(tmp_path):
+    """Control characters, a literal _x0041_, spaces at the ends, markup, a link with a query and an anchor,
+    a sheet name with & and a frozen corner: read back as XlsxWriter's are, and as written."""
+    from pipeline.exports.workbook import Cell
+
+    sheet = Sheet("收入 & 支出")
+    awkward = ["a\x01b\x1fc", "_x0041_ 原样", "  两端空格  ", "<b>&amp;</b>", "行一\n行二", "\t制表"]
+    for c, value in enumerate(awkward, 1):
+        sheet.put(1, c, Cell(value, "text"))
+    sheet.put(2, 1, Cell("链接", "link", link="https://example.org/a?b=1&c=2#doc-x_y"))
+    sheet.put(2, 2, Cell(Decimal("1234567.8912"), "num", "#,##0.0000"))
+    sheet.put(2, 3, Cell(2024, "num", "0"))
+    sheet.put(3, 1, Cell("表头", "head"))
+    sheet.merges.append((3, 1, 4, 3))
+    sheet.merges.append((6, 2, 6, 4))  # nothing printed in its first cell
+    sheet.widths = {1: 12, 2: 12, 3: 30}
+    sheet.freeze = (2, 2)
+    created = __import__("datetime").datetime(2026, 1, 1)
+    data = workbook_bytes([Sheet("封面"), sheet], created, "标题 & <测试>")
+    ours = as_read(data)
+    assert ours == as_read(xlsxwriter_bytes([Sheet("封面"), sheet], created, "标题 & <测试>"))
+    cells = ours["收入 & 支出"][0]
+    shown = [cells[f"{col}1"][0] for col in "ABCDEF"]
+    assert shown[1:] == awkward[1:]
+    assert shown[0] == "a_x0001_b_x001F_c"  # control characters in Excel's escape, which Excel reads back (openpyxl does not)
+    assert cells["A2"][-1] == ("https://example.org/a?b=1&c=2", "doc-x_y") and cells["B2"][0] == 1234567.8912
+    assert workbook_bytes([Sheet("封面"), sheet], created, "标题 & <测试>") == data  # the same bytes each time

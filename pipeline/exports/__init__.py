@@ -89,16 +89,14 @@ def document_workbook(pkg: Package, doc: dict, base: str) -> bytes:
 def made_of(slice_dir: Path, *more: str) -> str:
     """A key for what a document's download is made of: its slice's descriptor (which holds the sha256 of
     every file of the slice, the package's `created`, licences and field descriptions) and `more` (the
-    site's address, the writing library). The code that makes it is in the key of the part it is kept in."""
+    site's address). The code that makes it is in the key of the part it is kept in."""
     digest = hashlib.sha256((Path(slice_dir) / "datapackage.json").read_bytes())
     digest.update("\n".join(("",) + more).encode("utf-8"))
     return digest.hexdigest()[:40]
 
 
 def workbook_name(slice_dir: Path, base: str) -> str:
-    import xlsxwriter
-
-    return made_of(slice_dir, base, f"xlsxwriter {xlsxwriter.__version__}") + ".xlsx"
+    return made_of(slice_dir, base) + ".xlsx"
 
 
 def database_name(slice_dir: Path) -> str:
