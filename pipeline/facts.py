@@ -23,6 +23,9 @@ from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_p
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
 _PERCENT_COL = re.compile(r"%|％|率|百分比")
+_AMONG = re.compile(r"^其中\s*[:：]")  # 其中： the rows below are parts of the one above
+_CODE_OR_INDEX = re.compile(r"\d{1,7}")
+_CONTENTS = re.compile(r"目\s*录")
 _COUNT_COL = re.compile(r"[（(](?:辆|人|个|台|次|套)[）)]|人数|辆数|车辆数|购置数|保有量")
 
 
@@ -44,19 +47,22 @@ def code_kind(code: str, name: str, ttype: str) -> str:
 def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None) -> tuple[str, str]:
     """(code, row label) of a row, from its label cells (those in lane_cols if given). A second name cell
     (部门预算 | 政府预算 经济科目名称) stays in cells."""
-    texts = [(c, t) for c, t in placed.labels if lane_cols is None or c in lane_cols]
-    texts = [(c, t) for c, t in texts if not (c < len(lay_kinds) and lay_kinds[c] == "index")
-             and not CODE_LEVEL_WORD.match(squash(t))]
+    texts = []  # (col, squashed text) of the label cells that can name the row
+    for c, t in placed.labels:
+        if (lane_cols is not None and c not in lane_cols) or (c < len(lay_kinds) and lay_kinds[c] == "index"):
+            continue
+        s = squash(t)
+        if not CODE_LEVEL_WORD.match(s):
+            texts.append((c, s))
     code, names = "", []
-    digits = [(c, squash(t)) for c, t in texts if is_code(squash(t)) or squash(t).isdigit()]
+    digits = [(c, s) for c, s in texts if is_code(s) or s.isdigit()]
     # 类|款|项 printed in three cells: 208 | 01 | 01 → 2080101; 经济分类 类|款 in two: 301 | 01 → 30101
     in_code: set[int] = set()
     if len(digits) >= 2 and len(digits[0][1]) == 3 and len(digits[1][1]) == 2:
         pieces = digits[:2] + (digits[2:3] if len(digits) > 2 and len(digits[2][1]) == 2 else [])
         code = "".join(d for _, d in pieces)
         in_code = {c for c, _ in pieces}
-    for c, t in texts:
-        s = squash(t)
+    for c, s in texts:
         if c in in_code:
             continue
         if not code and is_code(s):
@@ -76,7 +82,7 @@ def _level(label: str) -> int:
     label; a total (合计, 本年收入合计, 总计) stands outside the outline."""
     if TOTAL_WORDS.match(label) or TOTAL_END.search(label):
         return 0
-    if re.match(r"^其中\s*[:：]", label):
+    if _AMONG.match(label):
         return 5
     return outline_level(label) or 6
 
@@ -123,14 +129,14 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         block=block, header_rows=lay.header_rows, columns=columns_of(lay),
         notes=[t for _, t in block.notes],
     )
-    for r, row in enumerate(block.rows):
-        for c, text in enumerate(row.cells):
-            if text.strip():
-                table.cells.append({
-                    "doc_id": doc_id, "table_id": table.table_id, "row": r + 1, "col": c + 1,
-                    "grid_col": c + 1, "text": text.strip(), "source_line": row.line,
-                })
-    cell_at = {(c["row"], c["col"]): c for c in table.cells}
+    cells, cell_at, table_id = table.cells, {}, table.table_id
+    for r, row in enumerate(block.rows, start=1):
+        for c, text in enumerate(row.cells, start=1):
+            text = text.strip()
+            if text:
+                cell_at[(r, c)] = cell = {"doc_id": doc_id, "table_id": table_id, "row": r, "col": c,
+                                          "grid_col": c, "text": text, "source_line": row.line}
+                cells.append(cell)
     if ttype == "other":
         table.status = "unrecognized"
         return table
@@ -150,9 +156,11 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     outline: dict[tuple, list] = defaultdict(list)  # per lane: the stack of outline rows above
     parents: dict[tuple, str] = {}
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
+    header_sizes = {len(t) for t in header_texts}
     widths = _label_widths(body, lay)
     for body_index, row in enumerate(body, start=lay.header_rows + 1):
-        if [squash(c) for c in row.cells if c.strip()] in header_texts:
+        filled = [c for c in row.cells if c.strip()]
+        if len(filled) in header_sizes and [squash(c) for c in filled] in header_texts:
             continue  # the header printed again on a continuation page
         placed = place_row(row, lay, widths.get(row.line))
         _set_grid_cols(placed, body_index, cell_at)
@@ -221,7 +229,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
 def find_unplaced(table: Table) -> list[tuple[int, str]]:
     """(line, text) of each amount printed in the table that no fact under a column holds: every number of
     its rows except codes, 序号 and 行次 in label columns, 栏次 rows and forms (read by the projects stage)."""
-    if table.table_type == "performance" or table.table_type == "other" and re.search(r"目\s*录", table.title):
+    if table.table_type == "performance" or table.table_type == "other" and _CONTENTS.search(table.title):
         return []
     lay_kinds = {c.index: c.kind for c in table.columns}
     placed = Counter((f["source_line"], f["published_value"]) for f in table.facts if f["column_label"])
@@ -232,9 +240,9 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
         pieces = code_pieces(row.cells)
         for c, text in enumerate(row.cells):
             t = text.strip()
-            if not t or c in pieces or is_placeholder(t) or not (is_amount(t) or stands_for_amount(t)):
+            if not t or c in pieces or not (is_amount(t) or stands_for_amount(t)) or is_placeholder(t):
                 continue
-            if lay_kinds.get(c) in ("label", "index") and re.fullmatch(r"\d{1,7}", t) and len(t) != 4:
+            if lay_kinds.get(c) in ("label", "index") and _CODE_OR_INDEX.fullmatch(t) and len(t) != 4:
                 continue  # a code, 序号 or 行次
             if placed[(row.line, t)]:
                 placed[(row.line, t)] -= 1

@@ -23,7 +23,12 @@ _MOBILE = re.compile(r"(?<![0-9.,])(?:\+?86[- ]?)?(1[3-9][0-9])([-. ]?)([0-9]{4}
 _RESIDENT_ID = re.compile(
     r"(?<![0-9.,])[1-8][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
     r"(?![0-9]|[.,][0-9])")
-_ANY_RUN = re.compile(r"[0-9０-９]{3}")
+# what every personal number holds, in ASCII or fullwidth digits: a mobile's 1[3-9]d then four digits, an ID's
+# birth year and month (18|19|20)dd[01]d. A line without either (most lines: amounts, years) is left as it is
+# without further work.
+_CANDIDATE = re.compile(r"[1１][3-9３-９][0-9０-９][-. －]?[0-9０-９]{4}"
+                        r"|(?:[1１][89８９]|[2２][0０])[0-9０-９]{2}[01０１][0-9０-９]")
+_NOT_ASCII_DIGITS = re.compile(r"[０-９Ｘｘ－]")
 KINDS = {"mobile": "mobile number", "resident_id": "resident ID number"}
 
 
@@ -38,9 +43,10 @@ def _masked(text: str, start: int, end: int) -> str:
 def mask(text: str) -> tuple[str, Counter]:
     """(text with every personal number masked, how many of each kind were masked)."""
     counts: Counter = Counter()
-    if not text or not _ANY_RUN.search(text):
+    if not text or not _CANDIDATE.search(text):
         return text, counts
-    probe = text.translate(_ASCII_DIGITS)  # same length: positions in the probe are positions in the text
+    # same length: positions in the probe are positions in the text
+    probe = text.translate(_ASCII_DIGITS) if _NOT_ASCII_DIGITS.search(text) else text
     spans = []
     for kind, pattern in (("resident_id", _RESIDENT_ID), ("mobile", _MOBILE)):
         for m in pattern.finditer(probe):
@@ -63,11 +69,12 @@ def mask_lines(lines: list[str]) -> tuple[list[str], Counter, list[int]]:
     where: list[int] = []
     out = []
     for n, line in enumerate(lines, start=1):
-        masked, found = mask(line)
-        if found:
-            counts.update(found)
-            where.append(n)
-        out.append(masked)
+        if line and _CANDIDATE.search(line):
+            line, found = mask(line)
+            if found:
+                counts.update(found)
+                where.append(n)
+        out.append(line)
     return out, counts, where
 
 

@@ -83,11 +83,14 @@ def clean_markup(text: str) -> str:
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:[|\t]\s*:?-{3,}:?\s*)+[|\t]?\s*$")
 _MD_PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
 _NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0|]|  |^[-_ ]{3}|---")
+_NOT_TAB_SPACE = re.compile(r"[^\S\t]")  # white space other than the tabs between cells
 
 
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
     if not _NEEDS_WORK.search(line):  # most lines: only the cells' outer spaces to strip
+        if not _NOT_TAB_SPACE.search(line):
+            return line  # nothing to strip either
         return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()
     if _MD_RULE.match(line) or _MD_TABLE_RULE.match(line):
         return ""  # a Markdown rule, or the ---|--- line under a Markdown table's header
@@ -160,10 +163,10 @@ def read_source(path: Path, display_path: str | None = None, cache_dir: Path | N
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
-    del text
     messages = []
-    if any("\ufffd" in line for line in raw_lines):
+    if "\ufffd" in text:
         messages.append(Message(name, None, WARNING, "undecodable bytes replaced by U+FFFD"))
+    del text
     lines, masked = guard_lines([clean_line(line) for line in raw_lines], name, messages)
     return Source(
         path=name,

@@ -38,10 +38,10 @@ def header_kind(text: str) -> str:
 
 def is_index_row(cells: list[str]) -> bool:
     """栏次 row or a row of column numbers 1 2 3 …"""
-    vals = [c.strip() for c in cells if c.strip()]
+    vals = [v for v in map(str.strip, cells) if v]
     if not vals:
         return False
-    if any(_INDEX_HEADER.match(squash(v)) for v in vals):
+    if any(v[0] in "行栏" and _INDEX_HEADER.match(squash(v)) for v in vals):
         return True
     nums = [int(v) for v in vals if v.isdigit() and len(v) <= 2]
     if len(nums) >= 3 and nums == list(range(nums[0], nums[0] + len(nums))):
@@ -58,14 +58,22 @@ def code_pieces(cells: list[str]) -> set[int]:
     """Positions of the 款 and 项 pieces of a code printed in separate cells (201 | 06 | 01 · 301 | 01),
     each right of a 3-digit 类 with only blanks between. Such a one- or two-digit piece is part of the
     row's code: never an amount, never the row's name."""
-    filled = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
-    if not filled or not (filled[0][1].isdigit() and len(filled[0][1]) == 3):
-        return set()
-    out = set()
-    for j, text in filled[1:3]:
-        if not _CODE_PIECE.match(text):
+    out: set[int] = set()
+    first = True
+    for j, c in enumerate(cells):
+        text = c.strip()
+        if not text:
+            continue
+        if first:  # the first filled cell: a 类
+            if not (text.isdigit() and len(text) == 3):
+                return out
+            first = False
+            continue
+        if not _CODE_PIECE.match(text):  # then at most two pieces
             break
         out.add(j)
+        if len(out) == 2:
+            break
     return out
 
 
@@ -220,11 +228,12 @@ def layout(block: Block) -> Layout:
     sides = _side_groups(grid, filled, width)
     kinds: list[str] = []
     body = rows[h:]
+    body_pieces = None  # code_pieces of each body row, made once when a column has no header of its own
     for c in range(width):
         texts = [grid[r][c] for r in range(len(grid)) if grid[r][c] and (r, c) not in sides]
-        own = [k for k in map(header_kind, texts) if k]
-        if "label" in own and all(TOTAL_WORDS.match(t) for t, k in zip(texts, map(header_kind, texts))
-                                  if k == "amount"):
+        text_kinds = [header_kind(t) for t in texts]
+        own = [k for k in text_kinds if k]
+        if "label" in own and all(TOTAL_WORDS.match(t) for t, k in zip(texts, text_kinds) if k == "amount"):
             kind = "label"  # 项目 | 科目编码 | 合计: the total row's label printed on the header's last line
         elif "amount" in own:
             kind = "amount"
@@ -236,9 +245,11 @@ def layout(block: Block) -> Layout:
             kind = ""
         if not kind:
             # no header of its own: judge by what the body prints there
+            if body_pieces is None:
+                body_pieces = [code_pieces(r.cells) for r in body]
             vals = [r.cells[c] for r in body if c < len(r.cells) and r.cells[c].strip()]
-            pieces = sum(1 for r in body if c < len(r.cells) and r.cells[c].strip()
-                         and (c in code_pieces(r.cells) or CODE_LEVEL_WORD.match(squash(r.cells[c]))))
+            pieces = sum(1 for r, p in zip(body, body_pieces) if c < len(r.cells) and r.cells[c].strip()
+                         and (c in p or CODE_LEVEL_WORD.match(squash(r.cells[c]))))
             if vals and pieces == len(vals):
                 kind = "label"  # 款 | 项 of a code printed in separate cells
             elif vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):

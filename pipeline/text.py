@@ -7,8 +7,7 @@ from functools import lru_cache
 
 from .schema import yuan_per_unit
 
-_WS = re.compile(r"\s+")
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def squash(text: str) -> str:
@@ -17,10 +16,10 @@ def squash(text: str) -> str:
     text = text.strip()
     if " " not in text and "\t" not in text and "\n" not in text:
         return text
-    parts = _WS.split(text)
+    parts = text.split()  # str.split() and the regex \s agree on what white space is
     out = parts[0]
     for part in parts[1:]:
-        if out and part and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(part[0]):
+        if out[-1] in _ASCII_WORD and part[0] in _ASCII_WORD:
             out += " "
         out += part
     return out
@@ -40,19 +39,41 @@ def is_placeholder(text: str) -> bool:
     return bool(_PLACEHOLDER.match(text.strip().replace(" ", "")))
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """The exact decimal printed in a cell, or None when the cell is not a number."""
-    t = text.strip().replace(" ", "")
-    if not t or len(t) > 64:
+# what an amount can start with (before fullwidth forms are made ASCII): a cell starting otherwise is a label,
+# told without further work. isdecimal() is exactly the regex's \d (Unicode digits, fullwidth included).
+_AMOUNT_START = frozenset("-−–+(（－＋")
+
+
+def _amount_text(text: str) -> str | None:
+    """The text of the decimal printed in a cell (sign, digits, point), or None when it is not a number."""
+    t = text.strip()
+    if not t:
+        return None
+    if " " in t:
+        t = t.replace(" ", "")
+        if not t:
+            return None
+    if len(t) > 64 or not (t[0] in _AMOUNT_START or t[0].isdecimal()):
         return None
     if not t.isascii():
         t = t.translate(_FULLWIDTH)
-    m = _PAREN_NEGATIVE.match(t)
-    if m:
-        t = "-" + m.group(1)
-    elif not _AMOUNT.match(t):
+    if t[0] == "(":
+        m = _PAREN_NEGATIVE.match(t)
+        if not m:
+            return None
+        return "-" + m.group(1).replace(",", "")
+    if not _AMOUNT.match(t):
         return None
-    t = t.rstrip("%").replace(",", "").replace("−", "-").replace("–", "-")
+    t = t.rstrip("%").replace(",", "")
+    return t.replace("−", "-").replace("–", "-") if not t.isascii() else t
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """The exact decimal printed in a cell, or None when the cell is not a number. The one parser of
+    printed amounts: every stage reads a cell through it."""
+    t = _amount_text(text)
+    if t is None:
+        return None
     try:
         return Decimal(t)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
@@ -60,7 +81,8 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 def is_amount(text: str) -> bool:
-    return parse_amount(text) is not None
+    """Is the cell a printed number? (parse_amount would read it; no Decimal is made.)"""
+    return _amount_text(text) is not None
 
 
 # Classification codes: 类 3 digits, 款 5, 项 7 (functional, starting 2); economic 3/5 (starting 3);
