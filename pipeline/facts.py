@@ -18,7 +18,7 @@ from .severity import ERROR, INFO, WARNING
 from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, columns_of, is_index_row, label_extent, layout,
                      place_row, stands_for_amount)
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_placeholder, outline_level,
-                   parse_amount, split_code, squash, unit_in)
+                   parse_amount, parse_amount_places, split_code, squash, unit_in)
 
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
@@ -129,14 +129,16 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         block=block, header_rows=lay.header_rows, columns=columns_of(lay),
         notes=[t for _, t in block.notes],
     )
-    cells, cell_at, table_id = table.cells, {}, table.table_id
+    cells, table_id = table.cells, table.table_id
+    row_start = []  # where each row's cells start in table.cells
     for r, row in enumerate(block.rows, start=1):
+        row_start.append(len(cells))
         for c, text in enumerate(row.cells, start=1):
             text = text.strip()
             if text:
-                cell_at[(r, c)] = cell = {"doc_id": doc_id, "table_id": table_id, "row": r, "col": c,
-                                          "grid_col": c, "text": text, "source_line": row.line}
-                cells.append(cell)
+                cells.append({"doc_id": doc_id, "table_id": table_id, "row": r, "col": c,
+                              "grid_col": c, "text": text, "source_line": row.line})
+    row_start.append(len(cells))
     if ttype == "other":
         table.status = "unrecognized"
         return table
@@ -157,21 +159,26 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     parents: dict[tuple, str] = {}
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
     header_sizes = {len(t) for t in header_texts}
+    col_unit: dict[int, str] = {}  # percent | count | "" (money) by the column's header path
     widths = _label_widths(body, lay)
     for body_index, row in enumerate(body, start=lay.header_rows + 1):
         filled = [c for c in row.cells if c.strip()]
         if len(filled) in header_sizes and [squash(c) for c in filled] in header_texts:
             continue  # the header printed again on a continuation page
         placed = place_row(row, lay, widths.get(row.line))
-        _set_grid_cols(placed, body_index, cell_at)
+        _set_grid_cols(placed, cells[row_start[body_index - 1]:row_start[body_index]])
         code, label = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""
         if row_kind == "budget_unit":
             budget_unit = code
+        lane_labels: dict[tuple, tuple[str, str]] = {}  # a lane's (code, label) in this row
         for col, printed_col, text in placed.amounts:
             lane_cols = _lane_of(col, lay.lanes) if len(lay.lanes) > 1 else None
             if lane_cols is not None:
-                code_l, label_l = _labels(placed, lay.kinds, lane_cols)
+                key = tuple(lane_cols)
+                if key not in lane_labels:
+                    lane_labels[key] = _labels(placed, lay.kinds, lane_cols)
+                code_l, label_l = lane_labels[key]
                 if not code_l and not label_l:  # lane label blank: the nearest label to the left names it
                     left = [c for c, _ in placed.labels if c < col and lay.kinds[c] != "index"]
                     if left:
@@ -183,7 +190,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 parents[(row.line, lane_key)] = "" if code_l or not label_l else _parent(outline[lane_key], label_l)
             path = lay.paths[col]
             t = text.strip()
-            value = parse_amount(t)
+            value, places = parse_amount_places(t) or (None, 0)
             if value is None and not is_placeholder(t):
                 unreadable = stands_for_amount(t)
                 messages.append(Message(
@@ -191,9 +198,11 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                     f"{'number' if unreadable else 'text'} {_short(t)} under amount column {path!r} could not be "
                     "read as an amount; kept in cells only"))
                 continue
-            if t.endswith(("%", "％")) or _PERCENT_COL.search(path):
+            if col not in col_unit:
+                col_unit[col] = "percent" if _PERCENT_COL.search(path) else "count" if _COUNT_COL.search(path) else ""
+            if t.endswith(("%", "％")) or col_unit[col] == "percent":
                 vunit, val = "percent", value
-            elif _COUNT_COL.search(path):
+            elif col_unit[col] == "count":
                 vunit, val = "count", value
             else:
                 vunit, val = "yuan", (value * factor if value is not None else None)
@@ -213,7 +222,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 "budget_unit": budget_unit,
                 "column_label": path, "value": val, "value_unit": vunit, "published_value": t,
                 "published_unit": unit if vunit == "yuan" else ("%" if vunit == "percent" else ""),
-                "decimals": max(0, -value.as_tuple().exponent) if value is not None else 0,
+                "decimals": places,
                 "source_line": row.line, "code_inferred": False, "label_inferred": False,
                 "column_index": col + 1,
             })
@@ -265,21 +274,22 @@ def _label_widths(body, lay) -> dict[int, tuple[int, ...]]:
             for i, (line, _) in enumerate(ends)}
 
 
-def _set_grid_cols(placed: PlacedRow, row_no: int, cell_at: dict) -> None:
+def _set_grid_cols(placed: PlacedRow, row_cells: list[dict]) -> None:
     """Where a row's amounts were moved under their header columns (a page that prints its label block
     wider or narrower), record the column each printed cell belongs to: amounts under their columns, the
     row's name just left of the first amount, a code in the first column. Readers lay the table out by it."""
     moves = {printed: col for col, printed, _ in placed.amounts}
     if all(p == c for p, c in moves.items()):
         return
+    cell_at = {c["col"]: c for c in row_cells}
     for printed, col in moves.items():
-        cell_at[(row_no, printed + 1)]["grid_col"] = col + 1
+        cell_at[printed + 1]["grid_col"] = col + 1
     end = min(moves.values())  # labels end just left of the first amount column
     labels = sorted(placed.labels)
     code_first = labels and labels[0][0] == 0 and is_code(squash(labels[0][1]))
     rest = labels[1:] if code_first else labels
     for k, (printed, _) in enumerate(reversed(rest)):
-        cell_at[(row_no, printed + 1)]["grid_col"] = max(end - k, 2 if code_first else 1)
+        cell_at[printed + 1]["grid_col"] = max(end - k, 2 if code_first else 1)
 
 
 def fill_inferred(tables: list[Table]) -> None:

@@ -25,9 +25,9 @@ _RESIDENT_ID = re.compile(
     r"(?![0-9]|[.,][0-9])")
 # what every personal number holds, in ASCII or fullwidth digits: a mobile's 1[3-9]d then four digits, an ID's
 # birth year and month (18|19|20)dd[01]d. A line without either (most lines: amounts, years) is left as it is
-# without further work.
-_CANDIDATE = re.compile(r"[1１][3-9３-９][0-9０-９][-. －]?[0-9０-９]{4}"
-                        r"|(?:[1１][89８９]|[2２][0０])[0-9０-９]{2}[01０１][0-9０-９]")
+# without further work. (One leading character class lets the regex engine skip to a 1 or 2.)
+_CANDIDATE = re.compile(r"[12１２](?:(?<=[1１])[3-9３-９][0-9０-９][-. －]?[0-9０-９]{4}"
+                        r"|(?<=[1１])[89８９][0-9０-９]{2}[01０１][0-9０-９]|(?<=[2２])[0０][0-9０-９]{2}[01０１][0-9０-９])")
 _NOT_ASCII_DIGITS = re.compile(r"[０-９Ｘｘ－]")
 KINDS = {"mobile": "mobile number", "resident_id": "resident ID number"}
 

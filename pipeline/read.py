@@ -82,13 +82,17 @@ def clean_markup(text: str) -> str:
 
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:[|\t]\s*:?-{3,}:?\s*)+[|\t]?\s*$")
 _MD_PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
-_NEEDS_WORK = re.compile(r"[<&*#\u3000\u00a0|]|  |^[-_ ]{3}|---")
+# what calls for more than stripping the cells: markup characters, wide spaces, runs of spaces, rules. (The
+# character class is searched on its own: a regex starting with one class scans a line fast.)
+_MARKUP_CHARS = re.compile(r"[<&*#\u3000\u00a0|]")
+_RULE_START = re.compile(r"[-_ ]{3}")
 _NOT_TAB_SPACE = re.compile(r"[^\S\t]")  # white space other than the tabs between cells
 
 
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
-    if not _NEEDS_WORK.search(line):  # most lines: only the cells' outer spaces to strip
+    if not (_MARKUP_CHARS.search(line) or "  " in line or "---" in line or _RULE_START.match(line)):
+        # most lines: only the cells' outer spaces to strip
         if not _NOT_TAB_SPACE.search(line):
             return line  # nothing to strip either
         return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()

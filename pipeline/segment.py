@@ -82,9 +82,10 @@ class _Echoes:
             while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
                 for cell in self.lines[k].split("\t"):
                     if cell.strip():
-                        exact.add(squash(cell))
+                        squashed = squash(cell)
+                        exact.add(squashed)
                         exact.update(cell.split())
-                        texts.append(squash(cell))
+                        texts.append(squashed)
                 k += 1
             self._groups[start] = (exact, "\x00".join(texts))
         return self._groups[start]
@@ -106,9 +107,14 @@ def _is_own_context(text: str) -> bool:
                 or META.match(text) or TOC.match(text) or TABLE_NAME.search(_base_title(squash(text))))
 
 
+_TWO_FILLED = re.compile(r"\S[^\t]*\t.*\S")  # text in two cells of a tab line
+
+
 def _context_row(line: str, first: bool) -> bool:
     """A note printed in a cell of its own under a ruled table's rows (注：…), or a title, unit or label
     printed so above them (`first`: no table line just before it): read as the line it would be outside."""
+    if _TWO_FILLED.search(line):
+        return False
     filled = [c.strip() for c in line.split("\t") if c.strip()]
     if len(filled) != 1:
         return False
@@ -347,7 +353,7 @@ def segment(source: Source) -> Segmented:
     for whole, run_notes in runs:
         pieces = _split_shared_page(whole, prev_end, lines, kinds, bool(blocks))
         for p_no, (run, start, stop, continued) in enumerate(pieces):
-            block = Block(rows=[Row(line=r + 1, cells=lines[r].split("\t")) for r in run])
+            block = Block(rows=[Row(r + 1, lines[r].split("\t")) for r in run])
             if continued:  # the rest of the table before, on a page where the next one starts
                 blocks[-1].rows.extend(block.rows)
                 used.update(run)
@@ -419,6 +425,7 @@ def segment(source: Source) -> Segmented:
 
 _LOOSE_AMOUNT = re.compile(r"^[-−(（]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+[)）]?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _loose_rows(text: list[TextLine]) -> list[tuple[int, list[str]]]:
@@ -430,7 +437,7 @@ def _loose_rows(text: list[TextLine]) -> list[tuple[int, list[str]]]:
         words = tl.text.split()
         row = sum(bool(_LOOSE_AMOUNT.match(w)) for w in words) >= 2 and len(_CJK.findall(tl.text)) <= 20
         # the row's amounts: every number but a code (2080101) or a year
-        amounts = [w for w in words if is_amount(w) and not is_code(w) and not re.fullmatch(r"(?:19|20)\d\d", w)]
+        amounts = [w for w in words if is_amount(w) and not is_code(w) and not _YEAR.fullmatch(w)] if row else []
         if row and (not run or tl.line <= run[-1][0] + 2):
             run.append((tl.line, amounts))
             continue

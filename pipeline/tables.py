@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Block, Column, Row
 from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, is_placeholder, parse_amount, split_code, squash
@@ -22,6 +23,7 @@ _INDEX_HEADER = re.compile(r"^(?:行\s*次|栏\s*次)")
 _AMOUNT_HINT = re.compile(r"数|计|金额|支出|收入|经费|费|拨款|结转|结余|资金|%|率")
 
 
+@lru_cache(maxsize=8192)  # header words repeat across columns, tables and documents (项目, 合计, 基本支出 …)
 def header_kind(text: str) -> str:
     """'label', 'index' or 'amount' for one header cell."""
     t = squash(text)
@@ -38,12 +40,16 @@ def header_kind(text: str) -> str:
 
 def is_index_row(cells: list[str]) -> bool:
     """栏次 row or a row of column numbers 1 2 3 …"""
-    vals = [v for v in map(str.strip, cells) if v]
-    if not vals:
-        return False
-    if any(v[0] in "行栏" and _INDEX_HEADER.match(squash(v)) for v in vals):
-        return True
-    nums = [int(v) for v in vals if v.isdigit() and len(v) <= 2]
+    vals, nums = [], []
+    for v in cells:
+        v = v.strip()
+        if not v:
+            continue
+        if v[0] in "行栏" and _INDEX_HEADER.match(squash(v)):
+            return True
+        vals.append(v)
+        if len(v) <= 2 and v.isdigit():
+            nums.append(int(v))
     if len(nums) >= 3 and nums == list(range(nums[0], nums[0] + len(nums))):
         # column numbers, possibly beside header words the extraction put on the same line
         return all(v.isdigit() or header_kind(v) != "" for v in vals) and len(nums) * 2 >= len(vals) - 1
@@ -52,6 +58,7 @@ def is_index_row(cells: list[str]) -> bool:
 
 _CODE_PIECE = re.compile(r"^\d{1,2}$")
 CODE_LEVEL_WORD = re.compile(r"^[类款项]$")  # the 类|款|项 header, sometimes printed on the first body row
+_CODE_LEVELS = frozenset("类款项")  # the same, for a stripped cell
 
 
 def code_pieces(cells: list[str]) -> set[int]:
@@ -247,9 +254,14 @@ def layout(block: Block) -> Layout:
             # no header of its own: judge by what the body prints there
             if body_pieces is None:
                 body_pieces = [code_pieces(r.cells) for r in body]
-            vals = [r.cells[c] for r in body if c < len(r.cells) and r.cells[c].strip()]
-            pieces = sum(1 for r, p in zip(body, body_pieces) if c < len(r.cells) and r.cells[c].strip()
-                         and (c in p or CODE_LEVEL_WORD.match(squash(r.cells[c]))))
+            vals, pieces = [], 0
+            for r, p in zip(body, body_pieces):
+                if c < len(r.cells):
+                    v = r.cells[c]
+                    s = v.strip()
+                    if s:
+                        vals.append(v)
+                        pieces += c in p or s in _CODE_LEVELS
             if vals and pieces == len(vals):
                 kind = "label"  # 款 | 项 of a code printed in separate cells
             elif vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):

@@ -62,6 +62,9 @@ def _amount_text(text: str) -> str | None:
         if not m:
             return None
         return "-" + m.group(1).replace(",", "")
+    whole, point, fraction = t.partition(".")
+    if whole.isdecimal() and (not point or fraction.isdecimal()):
+        return t  # digits, maybe a point and more digits (most amounts): what the regex admits, told faster
     if not _AMOUNT.match(t):
         return None
     t = t.rstrip("%").replace(",", "")
@@ -78,6 +81,16 @@ def parse_amount(text: str) -> Decimal | None:
         return Decimal(t)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         return None
+
+
+def parse_amount_places(text: str) -> tuple[Decimal, int] | None:
+    """parse_amount and the digits printed after the decimal point (1,234.50 → 2, 12% → 0): the printed
+    precision that tolerances come from, read with the amount (Decimal.as_tuple is slower)."""
+    t = _amount_text(text)
+    if t is None:
+        return None
+    whole, point, fraction = t.partition(".")
+    return Decimal(t), len(fraction)
 
 
 def is_amount(text: str) -> bool:
