@@ -133,11 +133,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     row_start = []  # where each row's cells start in table.cells
     for r, row in enumerate(block.rows, start=1):
         row_start.append(len(cells))
-        for c, text in enumerate(row.cells, start=1):
-            text = text.strip()
-            if text:
-                cells.append({"doc_id": doc_id, "table_id": table_id, "row": r, "col": c,
-                              "grid_col": c, "text": text, "source_line": row.line})
+        line = row.line
+        cells.extend([{"doc_id": doc_id, "table_id": table_id, "row": r, "col": c, "grid_col": c, "text": text,
+                       "source_line": line} for c, text in enumerate(map(str.strip, row.cells), start=1) if text])
     row_start.append(len(cells))
     if ttype == "other":
         table.status = "unrecognized"

@@ -96,6 +96,8 @@ def read_agency(cover: list[str], lines: list[str]) -> str:
                 cands.append(cand)
             if stop and joined:
                 break
+        if len(cands) == 1:
+            return cands[0]  # one reading: the body need not be searched
         if cands:
             body = "".join(squash(x) for x in lines[len(cover):])
             seen = [c for c in cands if c in body]

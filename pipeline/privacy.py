@@ -67,14 +67,12 @@ def mask_lines(lines: list[str]) -> tuple[list[str], Counter, list[int]]:
     """Every line masked; (lines, counts by kind, 1-based numbers of the lines that had something masked)."""
     counts: Counter = Counter()
     where: list[int] = []
-    out = []
-    for n, line in enumerate(lines, start=1):
-        if line and _CANDIDATE.search(line):
-            line, found = mask(line)
-            if found:
-                counts.update(found)
-                where.append(n)
-        out.append(line)
+    out = list(lines)
+    for i in [i for i, line in enumerate(lines) if _CANDIDATE.search(line)]:
+        out[i], found = mask(lines[i])
+        if found:
+            counts.update(found)
+            where.append(i + 1)
     return out, counts, where
 
 

@@ -128,13 +128,12 @@ def guard_lines(lines: list[str], name: str, messages: list[Message]) -> tuple[l
     """The limits and the privacy policy, for a text or a PDF alike: a line over MAX_LINE_CHARS is reported
     and left out; a file with more table cells than MAX_TABLE_CELLS is refused; personal numbers are masked
     (counted in one message). Returns the lines and how many numbers were masked."""
-    for i, line in enumerate(lines):
-        if len(line) > MAX_LINE_CHARS:
-            messages.append(Message(name, i + 1, ERROR, f"the line has {len(line):,} characters, over the limit "
-                                    f"of {MAX_LINE_CHARS:,} for one line; left out (not read as a title, table "
-                                    "or text)"))
-            lines[i] = ""
-    cells = sum(line.count("\t") + 1 for line in lines if "\t" in line)
+    for i in [i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS]:
+        messages.append(Message(name, i + 1, ERROR, f"the line has {len(lines[i]):,} characters, over the limit "
+                                f"of {MAX_LINE_CHARS:,} for one line; left out (not read as a title, table or text)"))
+        lines[i] = ""
+    tabs = [line.count("\t") for line in lines]
+    cells = sum(tabs) + sum(map(bool, tabs))  # a line with n tabs holds n + 1 cells
     if cells > MAX_TABLE_CELLS:
         raise UnreadableFile(f"{name}: about {cells:,} table cells, over the limit of {MAX_TABLE_CELLS:,} for one "
                              "disclosure (MAX_TABLE_CELLS in pipeline/read.py); not read")
