@@ -80,12 +80,11 @@ class _Echoes:
             texts: list[str] = []
             k = start
             while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
-                for cell in self.lines[k].split("\t"):
-                    if cell.strip():
-                        squashed = squash(cell)
-                        exact.add(squashed)
-                        exact.update(cell.split())
-                        texts.append(squashed)
+                cells = [cell for cell in self.lines[k].split("\t") if cell.strip()]
+                squashed = [squash(cell) for cell in cells]
+                exact.update(squashed)
+                exact.update(*[cell.split() for cell in cells])
+                texts += squashed
                 k += 1
             self._groups[start] = (exact, "\x00".join(texts))
         return self._groups[start]
