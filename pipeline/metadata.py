@@ -99,7 +99,7 @@ def read_agency(cover: list[str], lines: list[str]) -> str:
         if len(cands) == 1:
             return cands[0]  # one reading: the body need not be searched
         if cands:
-            body = "".join(squash(x) for x in lines[len(cover):])
+            body = "".join(map(squash, lines[len(cover):]))
             seen = [c for c in cands if c in body]
             return max(seen, key=len) if seen else cands[0]
         if joined:

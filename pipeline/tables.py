@@ -179,8 +179,8 @@ def _period(row: list[str]) -> int | None:
     """Width of a block of sub-headers printed again and again (合计|因公出国|…|合计|因公出国|…)."""
     width = len(row)
     for p in range(2, width // 2 + 1):
-        if any(row[width - width % p:]):
-            continue
+        if row[:p] != row[p:2 * p] or any(row[width - width % p:]):
+            continue  # the first two blocks differ, or text is left over after the last block
         blocks = [row[i:i + p] for i in range(0, width - width % p, p)]
         if len(blocks) >= 2 and sum(bool(t) for t in blocks[0]) >= 2 and all(b == blocks[0] for b in blocks[1:]):
             return p
