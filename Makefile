@@ -46,10 +46,11 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pipeline.bench
 
-# a generated corpus of N documents (N agencies) built as `make build` does: time and memory per stage
+# a generated corpus of N documents (N agencies) built as `make build` does: time and memory per stage;
+# SITE=1 builds the site from it too (generation, MkDocs rendering, search indexing)
 N ?= 1000
 bench-scale: $(STAMP)
-	$(PY) -m pipeline.bench --scale $(N)
+	$(PY) -m pipeline.bench --scale $(N)$(if $(SITE), --site)
 
 clean:
 	find datapackage -mindepth 1 -maxdepth 1 ! -name schema -exec rm -rf {} +; rm -rf build site site_src/docs

@@ -86,9 +86,14 @@ def main(argv: list[str] | None = None) -> int:
                          "wall time and peak memory per stage")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--no-downloads", action="store_true", help="--scale without the exports stage")
+    ap.add_argument("--site", action="store_true", help="--scale, then the site from the package: time, CPU "
+                    "and peak memory of generation, MkDocs rendering and search indexing, cold and with one "
+                    "agency changed (pipeline/bench_site.py)")
+    ap.add_argument("--keep", metavar="DIR", help="--scale in DIR (corpus, package, site), left there afterwards")
     args = ap.parse_args(argv)
     if args.scale:
-        return scale(Path(args.sources), args.scale, args.workers, not args.no_downloads)
+        return scale(Path(args.sources), args.scale, args.workers, not args.no_downloads, args.site,
+                     Path(args.keep) if args.keep else None)
     paths = discover(Path(args.sources))
     if not paths:
         print(f"no disclosures in {args.sources}")
@@ -164,14 +169,19 @@ def peak_mib() -> tuple[float, float]:
     return own, child
 
 
-def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = True) -> int:
+def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = True, site: bool = False,
+          keep: Path | None = None) -> int:
     """Build a generated corpus of `n` documents as `python -m pipeline build` does, cold (no parts), then
-    again after a change to one file (its part made again, the others from the cache)."""
+    again after a change to one file (its part made again, the others from the cache). With `site`, the site
+    is built from the package after each (bench_site)."""
     from .build import build_parts, default_workers
     from .exports import write_exports
     from .package import assemble
+    from . import bench_site
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+    tmp = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         paths = make_corpus(sources, n, tmp / "disclosures")
         load = os.getloadavg()
@@ -201,22 +211,33 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
         if downloads:
             write_exports(tmp / "datapackage", parts=parts)
             mark("downloads (exports stage)")
+        sites = []
+        if site:
+            sites.append(("cold", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
+            last = time.perf_counter()
         changed = paths[n // 2]
         changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
         last = start_change = time.perf_counter()
         build("one file changed")
         change = time.perf_counter() - start_change
+        if site:
+            if downloads:
+                write_exports(tmp / "datapackage")
+            sites.append(("one agency changed", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
         for stage, secs, own, child in rows:
             print(f"  {stage:<44} {secs:7.1f} s   peak {own:6.0f} MiB main, {child:6.0f} MiB largest worker")
         print(f"  build (without downloads) {total:.1f} s; one file changed, rebuilt {change:.1f} s; "
               f"load average now {os.getloadavg()[0]:.1f}")
+        for label, got in sites:
+            bench_site.report(label, got)
         sample = paths[:min(n, 100)]
         t_parse, _ = timed(parse_all, sample, tmp, tmp / "cache")
         t_floor, _ = best_of(3, floor, sample)
         print(f"parse of {len(sample)} of them in one process {t_parse:.2f} s, floor {t_floor:.2f} s "
               f"(ratio {t_parse / t_floor:.1f})")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
