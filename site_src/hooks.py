@@ -7,6 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from pipeline.site import stash  # noqa: E402
+
 log = logging.getLogger("mkdocs.hooks.search")
 SEARCH_PAGE = """# 搜索
 
@@ -35,6 +40,11 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     return markdown.replace("<!-- report-errors -->", where)
 
 
+def on_post_page(output, page, config, **kwargs):
+    """Each HTML block the generator kept beside its page back in place (pipeline/site/stash.py)."""
+    return stash.restore(output, Path(config["docs_dir"]), page.file.src_uri)
+
+
 # --- search (issue 15): Pagefind, see pipeline/search.py -------------------------------------------------
 def on_files(files, config, **kwargs):
     from mkdocs.structure.files import File
@@ -45,9 +55,6 @@ def on_files(files, config, **kwargs):
 
 
 def on_post_build(config, **kwargs):
-    repo = Path(__file__).resolve().parents[1]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from pipeline import search
 
     package = Path(config["docs_dir"]) / "downloads" / "package"

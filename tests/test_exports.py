@@ -428,10 +428,11 @@ def test_a_failing_database_leaves_the_other_downloads(tmp_path, pkg, monkeypatc
 
 def test_site_lists_downloads_with_checksums_and_links_each_workbook(tmp_path, pkg, rows):
     from pipeline.site import generate
+    from pipeline.site.stash import read_page
 
     docs_dir = tmp_path / "docs"
     generate(pkg, docs_dir)
-    data_page = (docs_dir / "data.md").read_text(encoding="utf-8")
+    data_page = read_page(docs_dir, "data.md")
     for e in read_manifest(pkg):
         assert f'downloads/package/{e["path"]}"' in data_page and e["sha256"] in data_page
     served = [p for p in (docs_dir / "downloads").rglob("*") if p.is_file()]
@@ -439,7 +440,7 @@ def test_site_lists_downloads_with_checksums_and_links_each_workbook(tmp_path, p
     for p in served:  # every download the site offers, with its size and sha256
         rel = p.relative_to(docs_dir).as_posix()
         assert f'href="../{rel}"' in data_page and hashlib.sha256(p.read_bytes()).hexdigest() in data_page, rel
-    pages = "".join(p.read_text(encoding="utf-8") for p in (docs_dir / "agency").glob("*.md"))
+    pages = "".join(read_page(docs_dir, f"agency/{p.name}") for p in (docs_dir / "agency").glob("*.md"))
     for d in rows["documents"]:
         assert f'downloads/package/{workbook_path(d["doc_id"])}"' in pages
         assert (docs_dir / "downloads" / "package" / workbook_path(d["doc_id"])).is_file()

@@ -442,6 +442,7 @@ def test_the_site_escapes_ids_even_from_a_tampered_package(hostile, tmp_path):
     import shutil
 
     from pipeline.site import generate
+    from pipeline.site.stash import read_page
 
     pkg = tmp_path / "datapackage"
     shutil.copytree(hostile["out"], pkg)
@@ -456,7 +457,7 @@ def test_the_site_escapes_ids_even_from_a_tampered_package(hostile, tmp_path):
     assert not (tmp_path / "escaped.md").exists() and not list(tmp_path.glob("*.md"))
     for page in (tmp_path / "pages").rglob("*.md"):
         p = LiveMarkup()
-        p.feed(page.read_text(encoding="utf-8"))
+        p.feed(read_page(tmp_path / "pages", page.relative_to(tmp_path / "pages").as_posix()))
         assert not p.live, f"{page.relative_to(tmp_path)}: {p.live[:3]}"
 
 

@@ -25,11 +25,11 @@ PLANT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 # --- building ---------------------------------------------------------------------------------------
-def build_site(package: Path, work: Path) -> tuple[Path, float]:
+def build_site(package: Path, work: Path, stash: bool = True) -> tuple[Path, float]:
     from pipeline.site import build
 
     site = work / "site"
-    _, seconds = build(package, site, docs_dir=work / "docs")
+    _, seconds = build(package, site, docs_dir=work / "docs", stash=stash)
     return site, seconds
 
 
@@ -699,6 +699,7 @@ def test_source_url_and_publication_date_are_shown_with_a_link_to_the_original(p
     """The sidecar's source_url and published (documents) appear on the agency page and the source page; a
     URL that is not http(s) is never made a link."""
     from pipeline.site import generate
+    from pipeline.site.stash import read_page
 
     pkg = tmp_path / "pkg"
     shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("*.parquet", "*.zip", "docs", "exports"))
@@ -717,11 +718,11 @@ def test_source_url_and_publication_date_are_shown_with_a_link_to_the_original(p
         w.writerows(rows)
     docs_dir = tmp_path / "docs"
     generate(pkg, docs_dir)
-    first = (docs_dir / "agency" / f"{rows[0]['agency_id']}.md").read_text(encoding="utf-8")
+    first = read_page(docs_dir, f"agency/{rows[0]['agency_id']}.md")
     assert 'href="https://example.gov.cn/xxgk/2024/yusuan.html"' in first and "发布日期 2024-02-05" in first
-    source = (docs_dir / "sources" / rows[0]["doc_id"] / "index.md").read_text(encoding="utf-8")
+    source = read_page(docs_dir, f"sources/{rows[0]['doc_id']}/index.md")
     assert 'href="https://example.gov.cn/xxgk/2024/yusuan.html"' in source
-    second = (docs_dir / "agency" / f"{rows[1]['agency_id']}.md").read_text(encoding="utf-8")
+    second = read_page(docs_dir, f"agency/{rows[1]['agency_id']}.md")
     assert "javascript:" not in second
 
 
@@ -796,6 +797,7 @@ def test_an_agency_with_several_documents_gets_one_page_with_them_side_by_side(p
     """Two documents of one agency (here the same disclosure restated as next year's final accounts) share
     one page at the agency's URL, with a section each and a comparison table."""
     from pipeline.site import generate
+    from pipeline.site.stash import read_page
 
     pkg = tmp_path / "pkg"
     shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("*.parquet", "*.zip", "docs"))
@@ -825,11 +827,47 @@ def test_an_agency_with_several_documents_gets_one_page_with_them_side_by_side(p
     generate(pkg, docs_dir)
     pages = list((docs_dir / "agency").glob("hai-dong-*.md"))
     assert len(pages) == 1 and pages[0].stem == "hai-dong-shi-ren-li-zi-yuan-he-she-hui-bao-zhang-ju"
-    text = pages[0].read_text(encoding="utf-8")
+    text = read_page(docs_dir, f"agency/{pages[0].name}")
     assert f"{{#doc-{old_id}}}" in text and f"{{#doc-{new_id}}}" in text
     assert "## 各文件对比 {#compare}" in text and "2025年部门决算" in text and "2024年部门预算" in text
-    nav = json.loads((docs_dir / ".nav.json").read_text(encoding="utf-8"))
-    assert sum(1 for item in nav[1]["各部门"] if isinstance(item, dict) and "hai-dong" in next(iter(item.values()))) == 1
+    index = read_page(docs_dir, "agency/index.md")
+    assert len(re.findall(rf'href="[^"]*agency/{pages[0].stem}/"', index)) == 1  # one row, under one name
+
+
+def test_html_kept_beside_the_markdown_gives_the_same_pages(built, tmp_path):
+    """The generator keeps each page's HTML blocks out of Markdown (pipeline/site/stash.py) and MkDocs puts
+    them back: every page of the site is byte for byte the page built with the HTML left in the Markdown."""
+    plain, _ = build_site(built["package"], tmp_path, stash=False)
+    stashed = built["site"]
+    pages = [p.relative_to(plain) for p in html_files(plain) if "pagefind" not in p.parts]
+    assert len(pages) > 20 and sorted(pages) == sorted(p.relative_to(stashed) for p in html_files(stashed)
+                                                       if "pagefind" not in p.parts)
+    differ = [str(p) for p in pages if (plain / p).read_bytes() != (stashed / p).read_bytes()]
+    assert not differ, differ[:5]
+    # and Markdown was given little HTML to parse: a tables page's Markdown is a few hundred bytes
+    docs = tmp_path / "docs-stashed"
+    from pipeline.site import generate
+    generate(built["package"], docs)
+    tables = sorted((docs / "tables").glob("*/index.md"), key=lambda p: p.stat().st_size)
+    assert tables and tables[-1].stat().st_size < 2000
+
+
+def test_only_html_blocks_standing_on_their_own_lines_are_kept_out_of_markdown():
+    import markdown
+
+    from pipeline.site.stash import _MARKER, split
+
+    text = ("---\ntitle: x\n---\n\n# 标题 {#t}\n\npara *a*\n<div class=\"a\">\n<div>in\tside</div>\n\n   \n</div>\n"
+            "<p>one</p> tail *b*\n<span>inline *c*</span>\n<table><tr><td>1</td></tr></table>\n## 小节 {#s}\n"
+            "<details><summary>s</summary>\n<ul><li>x</li></ul>\n</details>\n<div>never closed\n")
+    md, blocks = split(text)
+    assert len(blocks) == 3 and blocks[0].startswith('<div class="a">') and "\t" not in blocks[0]
+    assert "<p>one</p> tail" in md and "<span>inline" in md and "never closed" in md  # left to Markdown
+    body = text.split("---\n", 2)[2]
+    ext = ["attr_list", "toc", "tables", "admonition"]
+    want = markdown.markdown(body, extensions=ext)
+    got = _MARKER.sub(lambda m: blocks[int(m.group(1))], markdown.markdown(md.split("---\n", 2)[2], extensions=ext))
+    assert got == want
 
 
 def test_each_column_of_amounts_renders_in_one_column_of_the_html_table(package):

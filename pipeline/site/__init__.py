@@ -22,8 +22,9 @@ MARKER = ".generated-by-pipeline-site"
 NAV_FILE = ".nav.json"
 
 
-def generate(package: Path, docs_dir: Path = DOCS_DIR) -> list[str]:
-    """Write every page of the site into `docs_dir` (emptied first). Returns warnings."""
+def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True) -> list[str]:
+    """Write every page of the site into `docs_dir` (emptied first). Returns warnings. With `stash` (always,
+    but in the test that it changes nothing) each page's HTML blocks wait beside it for MkDocs (stash.py)."""
     from .load import load_package
     from .pages import Generator
 
@@ -39,20 +40,20 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR) -> list[str]:
         if src.is_dir():
             shutil.copytree(src, docs_dir if sub == "pages" else docs_dir / "assets", dirs_exist_ok=True)
     pkg = load_package(Path(package))
-    gen = Generator(pkg, docs_dir, REPO)
+    gen = Generator(pkg, docs_dir, REPO, stash=stash)
     info = gen.generate()
     (docs_dir / NAV_FILE).write_text(json.dumps(info["nav"], ensure_ascii=False, indent=1), encoding="utf-8")
     return gen.warnings
 
 
-def build(package: Path, out: Path, docs_dir: Path = DOCS_DIR) -> tuple[list[str], float]:
+def build(package: Path, out: Path, docs_dir: Path = DOCS_DIR, stash: bool = True) -> tuple[list[str], float]:
     """generate + mkdocs build (strict). Returns (warnings, seconds)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     t0 = time.perf_counter()
-    warnings = generate(package, docs_dir)
+    warnings = generate(package, docs_dir, stash)
     cfg = load_config(config_file=str(CONFIG), docs_dir=str(Path(docs_dir).resolve()),
                       site_dir=str(Path(out).resolve()), strict=True)
     mkdocs_build(cfg)

@@ -13,13 +13,14 @@ import bisect
 import csv
 import hashlib
 import io
+import json
 import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..schema import enum_names, names_zh
 from ..exports import read_manifest, workbook_path
@@ -27,6 +28,7 @@ from ..privacy import mask_lines
 from ..safepath import UnsafePath, inside
 from ..severity import FAILING
 from ..spreadsheet import neutralise
+from . import stash
 from .figures import DocFacts, Figure, Node, dec, drilldown
 from .load import Package, int_or_none
 from .render import environment, pct, wan
@@ -136,8 +138,9 @@ def part_file(base: str, part: int) -> str:
 
 
 class Generator:
-    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path):
+    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path, stash: bool = True):
         self.pkg = pkg
+        self.stash = stash
         self.out = docs_dir
         self.repo_root = repo_root
         self.docs = sorted(pkg["documents"], key=lambda d: (d.get("agency", ""), d.get("fiscal_year", ""), d.get("kind", "")))
@@ -221,6 +224,12 @@ class Generator:
     def write(self, rel: str, text: str) -> None:
         path = inside(self.out, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if self.stash and rel.endswith(".md"):  # MkDocs renders the Markdown; the HTML waits beside it
+            text, blocks = stash.split(text)
+            if blocks:
+                side = inside(self.out, str(stash.stash_path(Path("."), rel)))
+                side.parent.mkdir(parents=True, exist_ok=True)
+                side.write_text(json.dumps(blocks, ensure_ascii=False), encoding="utf-8")
         path.write_text(text, encoding="utf-8")
 
     def render(self, template: str, rel: str, **ctx) -> None:
@@ -328,8 +337,9 @@ class Generator:
         self.quality_page()
         nav = [
             {"首页": "index.md"},
-            # the theme prints nav titles as markup: an agency's name goes in escaped
-            {"各部门": ["agency/index.md"] + [{str(escape(name)): f"agency/{self.slug[name]}.md"} for name in self.agencies]},
+            # the agency index (with its filters) leads to every agency's page: a navigation listing them all
+            # would be printed on every page of the site, its bytes growing with the corpus
+            {"各部门": "agency/index.md"},
             {"数据下载": "data.md"},
             {"数据质量": "quality.md"},
             {"名词解释": "glossary.md"},
