@@ -144,8 +144,8 @@ def report(label: str, got: dict) -> None:
         r = rows.get(name)
         if r is None:
             continue
-        # a child's high-water mark starts from its parent's at the fork: Pagefind's own peak is at most this
-        kids = (f" + {r['cpu_children']:.1f} CPU-s in Pagefind (peak ≤ {r['peak_children_mib']:.0f} MiB)"
+        # a child's high-water mark starts from its parent's at the fork: a child's own peak is at most this
+        kids = (f" + {r['cpu_children']:.1f} CPU-s in child processes (workers, Pagefind; peak ≤ {r['peak_children_mib']:.0f} MiB)"
                 if r["cpu_children"] >= 0.05 else "")
         print(f"    {name:<18} {r['wall']:7.1f} s wall {r['cpu']:7.1f} CPU-s   peak {r['peak_mib']:6.0f} MiB{kids}")
     if "after indexing" in rows:

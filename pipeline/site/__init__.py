@@ -26,7 +26,7 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True) -> li
     """Write every page of the site into `docs_dir` (emptied first). Returns warnings. With `stash` (always,
     but in the test that it changes nothing) each page's HTML blocks wait beside it for MkDocs (stash.py)."""
     from .load import load_package
-    from .pages import Generator
+    from .pages import WHOLE, Generator
 
     docs_dir = Path(docs_dir)
     if docs_dir.exists():
@@ -39,7 +39,7 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True) -> li
         src = SITE_SRC / sub
         if src.is_dir():
             shutil.copytree(src, docs_dir if sub == "pages" else docs_dir / "assets", dirs_exist_ok=True)
-    pkg = load_package(Path(package))
+    pkg = load_package(Path(package), WHOLE)
     gen = Generator(pkg, docs_dir, REPO, stash=stash)
     info = gen.generate()
     (docs_dir / NAV_FILE).write_text(json.dumps(info["nav"], ensure_ascii=False, indent=1), encoding="utf-8")

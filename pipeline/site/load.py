@@ -1,6 +1,9 @@
 """Read a written data package (datapackage.json + CSV files) into plain rows for the site generator.
 
 Every value stays the text of the CSV: the site shows what the package says, and formats numbers itself.
+The few resources the site's pages about the whole corpus need are read whole (`load_package(root, names)`);
+a document's own rows come from its slice in the package (`docs/<doc_id>/<resource>.csv`), so generating
+an agency's pages holds only that agency's rows, however large the corpus.
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..safepath import UnsafePath, inside
+
 csv.field_size_limit(sys.maxsize)
 
 
@@ -18,6 +23,7 @@ class Package:
     root: Path
     descriptor: dict
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    _whole: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # resource → doc_id → rows
 
     def __getitem__(self, name: str) -> list[dict]:
         return self.rows.get(name, [])
@@ -34,18 +40,63 @@ class Package:
                 return r
         return None
 
+    def path(self, name: str) -> Path | None:
+        """The CSV file of a declared resource, when it is there."""
+        res = self.resource(name)
+        path = self.root / str(res.get("path", "")) if res and res.get("path") else None
+        return path if path is not None and path.is_file() else None
 
-def load_package(root: Path) -> Package:
+    def doc_rows(self, doc_id: str, name: str) -> list[dict]:
+        """One document's rows of a resource: its slice when the package has one, else (a package without
+        slices) the whole resource read once and split by document."""
+        try:
+            part = inside(self.root / "docs", f"{doc_id}/{name}.csv")
+        except UnsafePath:
+            part = None
+        if part is not None and part.is_file():
+            return read_rows(part)
+        if name not in self._whole:
+            whole: dict[str, list[dict]] = {}
+            for r in (self.rows[name] if name in self.rows else read_rows(self.path(name)) if self.path(name) else []):
+                whole.setdefault(r.get("doc_id", ""), []).append(r)
+            self._whole[name] = whole
+        return self._whole[name].get(doc_id, [])
+
+    def count(self, name: str) -> int | None:
+        """The rows of a resource (None when the package lacks its file), read from its Parquet file's footer
+        when there is one rather than by reading the CSV."""
+        if name in self.rows:
+            return len(self.rows[name])
+        path = self.path(name)
+        if path is None:
+            return None
+        parquet = path.with_suffix(".parquet")
+        if parquet.is_file():
+            try:
+                import pyarrow.parquet as pq
+                return pq.read_metadata(parquet).num_rows
+            except Exception:  # noqa: BLE001 - counted from the CSV instead
+                pass
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return [{k: (v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(f)]
+
+
+def load_package(root: Path, names: tuple[str, ...] | None = None) -> Package:
+    """The package's descriptor and the rows of its resources (of `names` only, when given)."""
     root = Path(root)
     desc_path = root / "datapackage.json"
     descriptor = json.loads(desc_path.read_text(encoding="utf-8")) if desc_path.exists() else {"resources": []}
     pkg = Package(root=root, descriptor=descriptor)
     for res in descriptor.get("resources", []):  # every resource the package declares, by its own path
         name, path = res.get("name"), root / str(res.get("path", ""))
-        if not name or not path.is_file():
+        if not name or not path.is_file() or (names is not None and name not in names):
             continue
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            pkg.rows[name] = [{k: (v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(f)]
+        pkg.rows[name] = read_rows(path)
     return pkg
 
 

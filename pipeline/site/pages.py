@@ -14,10 +14,14 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -137,26 +141,28 @@ def part_file(base: str, part: int) -> str:
     return f"{base}/index.md" if part == 0 else f"{base}/{part + 1}.md"
 
 
+# the resources read whole, for the pages about the whole corpus; every other one a document at a time
+WHOLE = ("documents", "findings", "glossary", "quality", "tables")
+PER_DOC = ("tables", "facts", "cells", "sections", "glossary", "projects", "indicators", "findings", "text_figures",
+           "project_funds", "pages")
+# below this many agencies the pages are made in this process: a pool costs more than it saves
+POOL_FROM = 16
+_UNIT_GENERATOR = None  # the generator a forked worker inherits
+
+
+def _agency_unit(name: str) -> dict:
+    return _UNIT_GENERATOR.agency_unit(name)
+
+
 class Generator:
-    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path, stash: bool = True):
+    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path, stash: bool = True, workers: int | None = None):
         self.pkg = pkg
         self.stash = stash
+        self.workers = workers
         self.out = docs_dir
         self.repo_root = repo_root
         self.docs = sorted(pkg["documents"], key=lambda d: (d.get("agency", ""), d.get("fiscal_year", ""), d.get("kind", "")))
         self.doc_by_id = {d["doc_id"]: d for d in self.docs}
-        self.tables = pkg.by_doc("tables")
-        self.facts = pkg.by_doc("facts")
-        self.cells = pkg.by_doc("cells")
-        self.sections = pkg.by_doc("sections")
-        self.glossary = pkg.by_doc("glossary")
-        self.projects = pkg.by_doc("projects")
-        self.indicators = pkg.by_doc("indicators")
-        self.funds: dict[str, list[dict]] = {}  # project_id → its project_funds rows, as printed in order
-        for f in pkg["project_funds"]:
-            self.funds.setdefault(f.get("project_id", ""), []).append(f)
-        self.findings = pkg.by_doc("findings")
-        self.text_figures = pkg.by_doc("text_figures")
         self.table_by_id = {t["table_id"]: t for t in pkg["tables"]}
         self.agencies: dict[str, list[dict]] = {}
         for d in self.docs:
@@ -170,17 +176,31 @@ class Generator:
                 s, n = f"{base}-{n}", n + 1
             used.add(s)
             self.slug[name] = s
-        self.doc_facts = {d["doc_id"]: DocFacts(d, self.tables.get(d["doc_id"], []), self.facts.get(d["doc_id"], []))
-                          for d in self.docs}
-        self.figs = {k: v.headline(self.text_figures.get(k, [])) for k, v in self.doc_facts.items()}
         self.rule_names = self._rule_names()
         self.glossary_ids = self._glossary_ids()
+        self.load_docs([])
+        self.home_figs: dict[str, dict] = {}  # doc → its headline figures, as the home page shows them
+        self.n_facts = 0
         self.source_starts: dict[str, list[int]] = {}  # doc → first line of each part of its source page
         self.table_part: dict[str, int] = {}  # table_id → part of its document's tables page
         self.warnings: list[str] = []
         self.env = environment({"src": self.src, "table_href": self.table_href, "agency_href": self.agency_href,
                                 "tables_href": self.tables_href, "projects_href": self.projects_href,
                                 "source_page_href": self.source_page_href, "pdf_href": self.pdf_href})
+
+    def load_docs(self, docs: list[dict]) -> None:
+        """The rows of these documents (and only these) for the pages about them."""
+        rows = {name: {d["doc_id"]: self.pkg.doc_rows(d["doc_id"], name) for d in docs} for name in PER_DOC}
+        self.tables, self.facts, self.cells = rows["tables"], rows["facts"], rows["cells"]
+        self.sections, self.glossary, self.projects = rows["sections"], rows["glossary"], rows["projects"]
+        self.indicators, self.findings, self.text_figures = rows["indicators"], rows["findings"], rows["text_figures"]
+        self.page_rows = rows["pages"]
+        self.funds: dict[str, list[dict]] = {}  # project_id → its project_funds rows, as printed in order
+        for doc_rows in rows["project_funds"].values():
+            for f in doc_rows:
+                self.funds.setdefault(f.get("project_id", ""), []).append(f)
+        self.doc_facts = {d["doc_id"]: DocFacts(d, self.tables[d["doc_id"]], self.facts[d["doc_id"]]) for d in docs}
+        self.figs = {k: v.headline(self.text_figures.get(k, [])) for k, v in self.doc_facts.items()}
 
     # --- links (every href is relative to the page's `root`, given in its template context) --------------
     @pass_context
@@ -313,23 +333,26 @@ class Generator:
     # --- the whole site -----------------------------------------------------------------------------------
     def generate(self) -> dict:
         self.copy_package()
-        self.write_table_csvs()
-        sources = {d["doc_id"]: self.source_lines(d) for d in self.docs}
-        for did, lines in sources.items():  # parts first: every page links into them
-            if lines is not None:
-                self.source_starts[did] = self._source_parts(lines)
-        tables_pages = {d["doc_id"]: self.tables_pages(d) for d in self.docs}  # fills table_part
-        for d in self.docs:
-            did = d["doc_id"]
-            for i, body in enumerate(tables_pages[did]):
-                self.render("tables.md", part_file(f"tables/{did}", i), root="../../" if i == 0 else "../../../",
-                            doc=self.doc_view(d), part=i, parts=len(tables_pages[did]), body=body)
-            self.projects_page(d)
-            if sources[did] is not None:
-                self.source_pages(d, sources[did])
-                self.write(f"downloads/sources/{did}.txt", "\n".join(sources[did]) + "\n")
-        for name, docs in self.agencies.items():
-            self.agency_page(name, docs)
+        global _UNIT_GENERATOR
+        names = list(self.agencies)
+        workers = self.workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        if workers > 1 and len(names) >= POOL_FROM and "fork" in multiprocessing.get_all_start_methods():
+            # an agency's pages need only its own rows and the few names and links every page shares: the
+            # agencies are shared out among forked workers, which inherit this generator (not the rows)
+            _UNIT_GENERATOR = self
+            try:
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                    results = list(pool.map(_agency_unit, names, chunksize=max(1, len(names) // (workers * 8))))
+            finally:
+                _UNIT_GENERATOR = None
+        else:
+            results = [self.agency_unit(name) for name in names]
+        for r in results:  # in agency order, whoever made them
+            self.warnings += r["warnings"]
+            self.source_starts.update(r["source_starts"])
+            self.table_part.update(r["table_part"])
+            self.home_figs.update(r["figs"])
+            self.n_facts += r["n_facts"]
         self.home_page()
         self.agency_index()
         self.glossary_page()
@@ -346,6 +369,35 @@ class Generator:
             {"关于": "about.md"},
         ]
         return {"nav": nav, "agencies": list(self.agencies)}
+
+    def agency_unit(self, name: str) -> dict:
+        """Every page of one agency: its overview and, per document, its tables, projects and source text,
+        with the downloads they link to. Returns what the pages about the whole corpus need of it."""
+        docs = self.agencies[name]
+        self.load_docs(docs)
+        self.warnings, self.source_starts, self.table_part = [], {}, {}
+        self.write_table_csvs()
+        sources = {d["doc_id"]: self.source_lines(d) for d in docs}
+        for did, lines in sources.items():  # parts first: every page links into them
+            if lines is not None:
+                self.source_starts[did] = self._source_parts(lines)
+        tables_pages = {d["doc_id"]: self.tables_pages(d) for d in docs}  # fills table_part
+        for d in docs:
+            did = d["doc_id"]
+            for i, body in enumerate(tables_pages[did]):
+                self.render("tables.md", part_file(f"tables/{did}", i), root="../../" if i == 0 else "../../../",
+                            doc=self.doc_view(d), part=i, parts=len(tables_pages[did]), body=body)
+            self.projects_page(d)
+            if sources[did] is not None:
+                self.source_pages(d, sources[did])
+                self.write(f"downloads/sources/{did}.txt", "\n".join(sources[did]) + "\n")
+        self.agency_page(name, docs)
+        figs = {did: {k: SimpleNamespace(key=f.key, label=f.label, value=f.value, source_line=f.source_line,
+                                         fact=True if f.fact is not None else None,
+                                         text=True if f.text is not None else None)
+                      for k, f in doc_figs.items()} for did, doc_figs in self.figs.items()}
+        return {"warnings": self.warnings, "source_starts": self.source_starts, "table_part": self.table_part,
+                "figs": figs, "n_facts": sum(len(v) for v in self.facts.values())}
 
     # --- shared views -------------------------------------------------------------------------------------
     def doc_view(self, d: dict) -> dict:
@@ -733,8 +785,8 @@ class Generator:
         starts = self.source_starts[did]
         bounds = list(zip(starts, starts[1:] + [len(lines) + 1]))
         # a PDF source: the line where each page begins, marked and linked to the page in the original
-        page_starts = {int(p["line_start"]): int(p["page"]) for p in self.pkg["pages"]
-                       if p.get("doc_id") == did and str(p.get("line_start")).isdigit() and str(p.get("page")).isdigit()}
+        page_starts = {int(p["line_start"]): int(p["page"]) for p in self.page_rows.get(did, [])
+                       if str(p.get("line_start")).isdigit() and str(p.get("page")).isdigit()}
         for i, (a, b) in enumerate(bounds):
             self.render("source.md", part_file(f"sources/{did}", i), root="../../" if i == 0 else "../../../",
                         doc=self.doc_view(d), n_lines=len(lines), part=i,
@@ -749,13 +801,14 @@ class Generator:
                 {"id": d["doc_id"], "label": doc_label(d),
                  "figs": [self._short_fig(d, k) for k in ("expenditure", "three_public")]} for d in docs]})
         for d in self.docs:
-            f = self.figs[d["doc_id"]]
+            f = self.home_figs[d["doc_id"]]
             rows.append({"id": d["doc_id"], "agency": d.get("agency") or d["doc_id"], "label": doc_label(d),
                          "figs": [self._short_fig(d, k) for k, _ in HEADLINE],
                          "share": pct(f["basic_share"].value) if "basic_share" in f else "—"})
         charts = []
         for key, title in (("expenditure", "各部门总支出"), ("three_public", "各部门三公经费")):
-            items = [(d, self.figs[d["doc_id"]][key]) for d in self.docs if self.figs[d["doc_id"]][key].value is not None]
+            items = [(d, self.home_figs[d["doc_id"]][key]) for d in self.docs
+                     if self.home_figs[d["doc_id"]][key].value is not None]
             items.sort(key=lambda x: -x[1].value)
             if not items:
                 continue
@@ -770,11 +823,11 @@ class Generator:
                  "width": f"{float(f.value * 100 / vmax) if vmax > 0 else 0:.1f}", "line": f.source_line,
                  "from_text": f.fact is None} for d, f in items]})
         self.render("home.md", "index.md", root="", n_agencies=len(self.agencies), n_docs=len(self.docs),
-                    n_facts=len(self.pkg["facts"]), cards=cards, rows=rows, charts=charts,
+                    n_facts=self.n_facts, cards=cards, rows=rows, charts=charts,
                     headline_labels=[lbl for _, lbl in HEADLINE])
 
     def _short_fig(self, d: dict, key: str) -> dict:
-        f = self.figs[d["doc_id"]][key]
+        f = self.home_figs[d["doc_id"]][key]
         return {"value": wan(f.value, unit=False) if f.value is not None else "", "line": f.source_line,
                 "from_text": f.fact is None and f.text is not None, "label": f.label}
 
@@ -792,8 +845,9 @@ class Generator:
 
     def glossary_page(self) -> None:
         entries: dict[str, list[dict]] = {}
+        glossary = self.pkg.by_doc("glossary")
         for d in self.docs:
-            for g in self.glossary.get(d["doc_id"], []):
+            for g in glossary.get(d["doc_id"], []):
                 term = g.get("term", "").strip()
                 if term:
                     entries.setdefault(term, []).append({"doc_id": d["doc_id"], "agency": d.get("agency", ""),
@@ -812,7 +866,7 @@ class Generator:
                 continue
             pq = r.get("parquet_path") or (path[:-4] + ".parquet" if path.endswith(".csv") else "")
             resources.append({"name": r["name"], "title": r.get("title") or r.get("description") or "",
-                              "rows": f"{len(self.pkg[r['name']]):,}" if r["name"] in self.pkg.rows else "",
+                              "rows": f"{n:,}" if (n := self.pkg.count(r["name"])) is not None else "",
                               "csv": path if (self.pkg.root / path).exists() else "",
                               "parquet": pq if pq and (self.pkg.root / pq).exists() else ""})
         howto = self.repo_root / "site_src" / "partials" / "data-howto.md"
