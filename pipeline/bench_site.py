@@ -69,17 +69,13 @@ class _Phases:
 
 def _measure(package: str, site: str, docs: str, queue) -> None:
     """In a process of its own: the site built in its phases; the figures put on `queue`."""
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
-    from . import search
-    from .site import CONFIG, generate
+    from . import search, site as site_stage
 
     phases = _Phases()
     try:
         phases.start("generation")
-        warnings = generate(Path(package), Path(docs))
+        warnings = site_stage.generate(Path(package), Path(docs))
+        reused = site_stage.LAST_REUSED
         phases.stop()
 
         indexer = search.build
@@ -95,12 +91,10 @@ def _measure(package: str, site: str, docs: str, queue) -> None:
 
         search.build = timed_index
         phases.start("MkDocs rendering")
-        cfg = load_config(config_file=str(CONFIG), docs_dir=str(Path(docs).resolve()),
-                          site_dir=str(Path(site).resolve()), strict=True)
-        mkdocs_build(cfg)
+        site_stage.run_mkdocs(Path(docs), Path(site))
         phases.stop()
         search.build = indexer
-        queue.put({"phases": phases.rows, "warnings": len(warnings)})
+        queue.put({"phases": phases.rows, "warnings": len(warnings), "reused": reused})
     except BaseException as exc:  # noqa: BLE001 - reported by the parent
         queue.put({"error": f"{type(exc).__name__}: {exc}"})
 
@@ -138,8 +132,9 @@ def report(label: str, got: dict) -> None:
     rows = got["phases"]
     total_wall = sum(r["wall"] for r in rows.values())
     total_cpu = sum(r["cpu"] + r["cpu_children"] for r in rows.values())
-    print(f"  site, {label}: {total_wall:.1f} s wall, {total_cpu:.1f} CPU-s; load average now "
-          f"{os.getloadavg()[0]:.1f}")
+    reused, units = got.get("reused", (0, 0))
+    print(f"  site, {label}: {total_wall:.1f} s wall, {total_cpu:.1f} CPU-s; {reused} of {units} agencies' pages "
+          f"kept from the last build; load average now {os.getloadavg()[0]:.1f}")
     for name in PHASES:
         r = rows.get(name)
         if r is None:

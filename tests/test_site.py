@@ -852,6 +852,64 @@ def test_html_kept_beside_the_markdown_gives_the_same_pages(built, tmp_path):
     assert tables and tables[-1].stat().st_size < 2000
 
 
+def test_a_rebuild_makes_again_only_the_changed_agency_and_gives_the_site_a_fresh_build_gives(package, tmp_path):
+    """The site built again after one document's rows changed: that agency's pages are made again, the others
+    kept, MkDocs renders only what changed, and the site is the one a build from nothing gives. A document
+    taken out of the package takes its pages with it."""
+    import pipeline.site as site_stage
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("*.parquet", "*.zip", "docs", "exports"))
+    work = tmp_path / "work"
+    build_site(pkg, work)
+    n = site_stage.LAST_REUSED[1]
+    assert site_stage.LAST_REUSED == (0, n) and n >= 5
+    index = work / "site" / "index.html"
+    stamp = index.stat().st_mtime_ns
+
+    def rewrite(name: str, change) -> None:
+        path = pkg / f"{name}.csv"
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            fields, rows = reader.fieldnames, list(reader)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            w.writerows(change(rows))
+
+    build_site(pkg, work)  # nothing changed: every agency kept, no page rendered again
+    assert site_stage.LAST_REUSED == (n, n) and index.stat().st_mtime_ns == stamp
+
+    sections = list(csv.DictReader((pkg / "sections.csv").open(encoding="utf-8")))
+    target = next(s for s in sections if s["text"].strip())
+
+    def revise(rows):
+        for r in rows:
+            if r is not None and r["doc_id"] == target["doc_id"] and r["section_no"] == target["section_no"]:
+                r["text"] += "\n修订说明：本段已更正。"
+        return rows
+    rewrite("sections", revise)
+    build_site(pkg, work)
+    assert site_stage.LAST_REUSED == (n - 1, n)
+    fresh, _ = build_site(pkg, tmp_path / "fresh")
+
+    def same(a: Path, b: Path) -> list[str]:
+        pa = {p.relative_to(a) for p in html_files(a) if "pagefind" not in p.parts}
+        pb = {p.relative_to(b) for p in html_files(b) if "pagefind" not in p.parts}
+        return sorted(str(p) for p in pa ^ pb) + [str(p) for p in pa & pb if (a / p).read_bytes() != (b / p).read_bytes()]
+    assert not same(work / "site", fresh)
+    assert any("本段已更正" in p.read_text(encoding="utf-8") for p in (work / "site" / "agency").rglob("index.html"))
+
+    gone = target["doc_id"]
+    for path in pkg.glob("*.csv"):
+        if "doc_id" in path.read_text(encoding="utf-8").split("\n", 1)[0].split(","):
+            rewrite(path.stem, lambda rows: [r for r in rows if r["doc_id"] != gone])
+    build_site(pkg, work)
+    assert not (work / "site" / "tables" / gone).exists() and not (work / "docs" / "tables" / gone).exists()
+    fresh, _ = build_site(pkg, tmp_path / "fresh2")
+    assert not same(work / "site", fresh)
+
+
 def test_only_html_blocks_standing_on_their_own_lines_are_kept_out_of_markdown():
     import markdown
 

@@ -62,6 +62,16 @@ class Package:
             self._whole[name] = whole
         return self._whole[name].get(doc_id, [])
 
+    def doc_bytes(self, doc_id: str, name: str) -> bytes:
+        """What `doc_rows` reads, as bytes (the slice's, or the rows' JSON), for a digest of it."""
+        try:
+            part = inside(self.root / "docs", f"{doc_id}/{name}.csv")
+        except UnsafePath:
+            part = None
+        if part is not None and part.is_file():
+            return part.read_bytes()
+        return json.dumps(self.doc_rows(doc_id, name), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
     def count(self, name: str) -> int | None:
         """The rows of a resource (None when the package lacks its file), read from its Parquet file's footer
         when there is one rather than by reading the CSV."""

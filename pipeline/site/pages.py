@@ -20,7 +20,7 @@ import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 from jinja2 import pass_context
@@ -150,16 +150,33 @@ POOL_FROM = 16
 _UNIT_GENERATOR = None  # the generator a forked worker inherits
 
 
+def code_digest(repo_root: Path, stash: bool) -> str:
+    """The pipeline's code and schema (a change to either may change any page)."""
+    h = hashlib.sha256(f"stash={stash}".encode())
+    for base in (Path(__file__).resolve().parents[1], Path(repo_root) / "datapackage" / "schema"):
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and p.suffix in (".py", ".html", ".md", ".json", ".yml", ".yaml") and "__pycache__" not in p.parts:
+                h.update(f"\0{p.relative_to(base).as_posix()}\0".encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def _agency_unit(name: str) -> dict:
     return _UNIT_GENERATOR.agency_unit(name)
 
 
 class Generator:
-    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path, stash: bool = True, workers: int | None = None):
+    def __init__(self, pkg: Package, docs_dir: Path, repo_root: Path, stash: bool = True, workers: int | None = None,
+                 previous: dict | None = None):
         self.pkg = pkg
         self.stash = stash
         self.workers = workers
-        self.out = docs_dir
+        self.out = Path(docs_dir).resolve()
+        self.written: set[str] = set()  # every file of the pages folder this run wrote or found as it would write it
+        # an earlier run's agencies (digest, files, what the corpus-wide pages need), when made by this code
+        self.code = code_digest(repo_root, stash)
+        self.previous = (previous or {}).get("units", {}) if (previous or {}).get("code") == self.code else {}
+        self.units: dict[str, dict] = {}
         self.repo_root = repo_root
         self.docs = sorted(pkg["documents"], key=lambda d: (d.get("agency", ""), d.get("fiscal_year", ""), d.get("kind", "")))
         self.doc_by_id = {d["doc_id"]: d for d in self.docs}
@@ -242,28 +259,48 @@ class Generator:
 
     # --- files --------------------------------------------------------------------------------------------
     def write(self, rel: str, text: str) -> None:
-        path = inside(self.out, rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write a file of the site (a page's HTML blocks beside it, stash.py). A file whose bytes are already
+        there is left alone: MkDocs, building only what changed, goes by the files' times."""
         if self.stash and rel.endswith(".md"):  # MkDocs renders the Markdown; the HTML waits beside it
             text, blocks = stash.split(text)
             if blocks:
-                side = inside(self.out, str(stash.stash_path(Path("."), rel)))
-                side.parent.mkdir(parents=True, exist_ok=True)
-                side.write_text(json.dumps(blocks, ensure_ascii=False), encoding="utf-8")
-        path.write_text(text, encoding="utf-8")
+                self._put(stash.stash_path(Path("."), rel).as_posix(), json.dumps(blocks, ensure_ascii=False).encode("utf-8"))
+        self._put(rel, text.encode("utf-8"))
+
+    def _put(self, rel: str, data: bytes) -> None:
+        path = inside(self.out, rel)
+        self.written.add(path.relative_to(self.out.resolve()).as_posix())
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def _link(self, src: Path, rel: str) -> None:
+        """A file served as it is (the package's, an original PDF): hard-linked into the pages folder where the
+        file system allows, copied where not; left alone when it is already the same file."""
+        target = inside(self.out, rel)
+        self.written.add(target.relative_to(self.out.resolve()).as_posix())
+        if target.exists():
+            if os.path.samefile(src, target):
+                return
+            target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copy2(src, target)
 
     def render(self, template: str, rel: str, **ctx) -> None:
         self.write(rel, self.env.get_template(template).render(**ctx))
 
     def copy_package(self) -> None:
         """The package's files, served as downloads under downloads/package/."""
-        dest = self.out / "downloads" / "package"
         root = self.pkg.root
         for src in sorted(root.rglob("*")):
             if src.is_file() and src.suffix in DOWNLOAD_SUFFIXES and "schema" not in src.relative_to(root).parts:
-                target = inside(dest, str(src.relative_to(root)))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target)
+                self._link(src, f"downloads/package/{src.relative_to(root).as_posix()}")
 
     def write_table_csvs(self) -> None:
         """Each published table as a CSV grid of its printed cells."""
@@ -308,10 +345,9 @@ class Generator:
                 # a PDF cannot be masked: the original is not offered when it prints personal numbers
                 self.warnings.append(f"{doc['doc_id']}: original PDF not offered for download: it prints "
                                      "personal numbers (masked in the extracted text)")
+                inside(self.out, f"downloads/sources/{doc['doc_id']}.pdf").unlink(missing_ok=True)  # an earlier build's
             elif pdf is not None:  # the original, downloadable and linked at its pages
-                target = inside(self.out, f"downloads/sources/{doc['doc_id']}.pdf")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(pdf, target)
+                self._link(pdf, f"downloads/sources/{doc['doc_id']}.pdf")
             else:
                 self.warnings.append(f"{doc['doc_id']}: original PDF {rel!r} not found; no PDF download")
             return extracted.read_text(encoding="utf-8").split("\n")[:-1]
@@ -347,12 +383,16 @@ class Generator:
                 _UNIT_GENERATOR = None
         else:
             results = [self.agency_unit(name) for name in names]
-        for r in results:  # in agency order, whoever made them
+        for name, r in zip(names, results):  # in agency order, whoever made them, whenever
+            self.units[name] = r
+            self.written.update(r["files"])
             self.warnings += r["warnings"]
             self.source_starts.update(r["source_starts"])
             self.table_part.update(r["table_part"])
-            self.home_figs.update(r["figs"])
+            self.home_figs.update({did: {k: SimpleNamespace(**{**f, "value": Decimal(f["value"]) if f["value"] is not None else None})
+                                         for k, f in figs.items()} for did, figs in r["figs"].items()})
             self.n_facts += r["n_facts"]
+        self.reused = sum(1 for r in results if r.get("reused"))
         self.home_page()
         self.agency_index()
         self.glossary_page()
@@ -374,8 +414,19 @@ class Generator:
         """Every page of one agency: its overview and, per document, its tables, projects and source text,
         with the downloads they link to. Returns what the pages about the whole corpus need of it."""
         docs = self.agencies[name]
+        digest = self.unit_digest(name, docs)
+        before = self.previous.get(name)
+        if before and before["digest"] == digest and all((self.out / f).is_file() for f in before["files"]):
+            return {**before, "reused": True}  # nothing it is made from has changed: its pages are there
+        outer = self.written, self.warnings, self.source_starts, self.table_part  # this process's, when run here
+        self.written, self.warnings, self.source_starts, self.table_part = set(), [], {}, {}
+        try:
+            return self._make_unit(name, docs, digest)
+        finally:
+            self.written, self.warnings, self.source_starts, self.table_part = outer
+
+    def _make_unit(self, name: str, docs: list[dict], digest: str) -> dict:
         self.load_docs(docs)
-        self.warnings, self.source_starts, self.table_part = [], {}, {}
         self.write_table_csvs()
         sources = {d["doc_id"]: self.source_lines(d) for d in docs}
         for did, lines in sources.items():  # parts first: every page links into them
@@ -392,12 +443,27 @@ class Generator:
                 self.source_pages(d, sources[did])
                 self.write(f"downloads/sources/{did}.txt", "\n".join(sources[did]) + "\n")
         self.agency_page(name, docs)
-        figs = {did: {k: SimpleNamespace(key=f.key, label=f.label, value=f.value, source_line=f.source_line,
-                                         fact=True if f.fact is not None else None,
-                                         text=True if f.text is not None else None)
+        figs = {did: {k: {"key": f.key, "label": f.label, "value": str(f.value) if f.value is not None else None,
+                          "source_line": f.source_line, "fact": True if f.fact is not None else None,
+                          "text": True if f.text is not None else None}
                       for k, f in doc_figs.items()} for did, doc_figs in self.figs.items()}
-        return {"warnings": self.warnings, "source_starts": self.source_starts, "table_part": self.table_part,
-                "figs": figs, "n_facts": sum(len(v) for v in self.facts.values())}
+        return {"digest": digest, "files": sorted(self.written), "warnings": self.warnings,
+                "source_starts": self.source_starts, "table_part": self.table_part, "figs": figs,
+                "n_facts": sum(len(v) for v in self.facts.values())}
+
+    def unit_digest(self, name: str, docs: list[dict]) -> str:
+        """What an agency's pages are made from: this code, its name and page name, its documents' rows (the
+        bytes of their slices), their workbooks, and the glossary anchors its headline labels link to."""
+        h = hashlib.sha256(self.code.encode())
+        h.update(json.dumps([name, self.slug[name], docs, {k: self.glossary_anchor(k) for k in GLOSSARY_TERMS}],
+                            ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        for d in docs:
+            for res in PER_DOC:
+                h.update(f"\0{res}\0".encode())
+                h.update(self.pkg.doc_bytes(d["doc_id"], res))
+            book = self.pkg.root / workbook_path(d["doc_id"])
+            h.update(f"\0{book.stat().st_size if book.is_file() else -1}".encode())
+        return h.hexdigest()
 
     # --- shared views -------------------------------------------------------------------------------------
     def doc_view(self, d: dict) -> dict:
@@ -410,7 +476,7 @@ class Generator:
                 "source_url": d.get("source_url", "") if re.match(r"https?://", d.get("source_url", "")) else "",
                 "published": d.get("published", ""), "has_source": d["doc_id"] in self.source_starts,
                 "page_count": d.get("page_count", ""),
-                "has_pdf": (self.out / "downloads" / "sources" / f"{d['doc_id']}.pdf").is_file(),
+                "has_pdf": f"downloads/sources/{d['doc_id']}.pdf" in self.written,
                 "has_projects": bool(self.projects.get(d["doc_id"])),
                 "n_tables": len(self.tables.get(d["doc_id"], [])), "n_projects": len(self.projects.get(d["doc_id"], [])),
                 "workbook": workbook_path(d["doc_id"]) if (self.pkg.root / workbook_path(d["doc_id"])).is_file() else "",
@@ -870,13 +936,11 @@ class Generator:
                               "csv": path if (self.pkg.root / path).exists() else "",
                               "parquet": pq if pq and (self.pkg.root / pq).exists() else ""})
         howto = self.repo_root / "site_src" / "partials" / "data-howto.md"
-        files = []  # everything written under downloads/ by now: the package, table CSVs, chart data, sources
-        downloads = self.out / "downloads"
-        for src in sorted(downloads.rglob("*")):
-            if src.is_file():
-                data = src.read_bytes()
-                files.append({"path": src.relative_to(downloads).as_posix(), "bytes": f"{len(data):,}",
-                              "sha256": hashlib.sha256(data).hexdigest()})
+        files = []  # everything this build offers under downloads/ by now: the package, table CSVs, chart data, sources
+        for rel in sorted((f for f in self.written if f.startswith("downloads/")), key=PurePosixPath):
+            data = (self.out / rel).read_bytes()
+            files.append({"path": rel.removeprefix("downloads/"), "bytes": f"{len(data):,}",
+                          "sha256": hashlib.sha256(data).hexdigest()})
         exports = [{"path": e["path"], "name": e["path"].split("/")[-1], "title": e.get("title", ""),
                     "bytes": f'{e["bytes"]:,}', "sha256": e["sha256"]} for e in read_manifest(self.pkg.root)]
         self.render("data.md", "data.md", root="../", zip=({"name": zips[0].name, "size": _size(zips[0])} if zips else None),
