@@ -775,16 +775,18 @@ class Generator:
         n_forms = sum(1 for t in self.tables.get(did, []) if t.get("table_type") == "performance")
         blocks = [self.project_view(p, inds, children.get(p.get("project_id", ""), []), labels) for p in top]
         tmpl = self.env.get_template("_project.html")
-        sizes = [len(tmpl.render(root="../../", p=b, doc_id=did).encode("utf-8")) for b in blocks]
-        parts = pack(sizes) if blocks else []
+        drawn = [Markup(tmpl.render(root="../../", p=b, doc_id=did)) for b in blocks]
+        parts = pack([len(h.encode("utf-8")) for h in drawn]) if blocks else []
         n_parts = max(parts) + 1 if parts else 1
         summary = {"kinds": [(PROJECT_KIND_ZH.get(k, k), n) for k, n in counts.items()],
                    "indicators": sum(len(v) for v in inds.values()), "targets_total": wan(total) if targets else "",
                    "n_forms": n_forms}
-        for i in range(n_parts):
-            self.render("projects.md", part_file(f"projects/{did}", i), root="../../" if i == 0 else "../../../",
+        for i in range(n_parts):  # drawn once to size; again only on later parts, whose links reach one more level up
+            root = "../../" if i == 0 else "../../../"
+            self.render("projects.md", part_file(f"projects/{did}", i), root=root,
                         doc=self.doc_view(d), part=i, parts=n_parts, summary=summary,
-                        projects=[b for b, p in zip(blocks, parts) if p == i])
+                        projects=[h if i == 0 else Markup(tmpl.render(root=root, p=b, doc_id=did))
+                                  for b, h, p in zip(blocks, drawn, parts) if p == i])
 
     def project_view(self, p: dict, inds: dict, kids: list[dict], labels: dict) -> dict:
         kind = p.get("kind", "")
