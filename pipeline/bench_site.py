@@ -96,7 +96,7 @@ def _measure(package: str, site: str, docs: str, queue) -> None:
         search.build = indexer
         queue.put({"phases": phases.rows, "warnings": len(warnings), "reused": reused})
     except BaseException as exc:  # noqa: BLE001 - reported by the parent
-        queue.put({"error": f"{type(exc).__name__}: {exc}"})
+        queue.put({"failed": f"{type(exc).__name__}: {exc}"})
 
 
 def measure(package: Path, site: Path, docs: Path) -> dict:
@@ -108,8 +108,8 @@ def measure(package: Path, site: Path, docs: Path) -> dict:
     proc.start()
     got = queue.get()
     proc.join()
-    if "error" in got:
-        raise RuntimeError(f"the site could not be built: {got['error']}")
+    if "failed" in got:
+        raise RuntimeError(f"the site could not be built: {got['failed']}")
     got["sizes"] = sizes(Path(site))
     return got
 
