@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .model import Message, Source
 from .read import UnreadableFile
-from .severity import ERROR, INFO, NAMES, WARNING
+from .severity import ERROR, INFO, NAMES, WARNING, Severity
 
 # Bump when the lines this module produces for the same PDF change: old cache entries are then ignored.
 EXTRACTOR_VERSION = "6"
@@ -518,6 +518,6 @@ def read_pdf(path: Path, display_path: str | None = None, cache_dir: Path | None
         got = extract(data, name)
         if entry is not None:
             _store(entry, got)
-    messages = [Message(name, None, m["severity"], m["text"]) for m in got["messages"]]
+    messages = [Message(name, None, Severity(m["severity"]), m["text"]) for m in got["messages"]]
     return Source(path=name, sha256=sha, encoding="pdf", lines=got["lines"], messages=messages,
                   pages=got["pages"], page_count=got["page_count"])
