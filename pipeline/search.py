@@ -166,14 +166,23 @@ def _pagefind(site: Path, out: Path) -> None:
         raise RuntimeError(f"pagefind failed ({proc.returncode}): {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
+WORKER = "pagefind-worker.js"
+CORE_WORKER = "pagefind-worker-core.js"
+
+
 def _write(site: Path, recs: list[dict], work: Path) -> None:
-    """Pagefind's own command on the records written as pages (its Python service waits 0.1 s per record)."""
+    """Pagefind's own command on the records written as pages (its Python service waits 0.1 s per record).
+    Its worker, which the browser loads from the bundle by name, is wrapped: it first loads
+    assets/search-words.js, so that the words the search page cut the query into stay whole."""
     pages = work / "records"
     shutil.rmtree(pages, ignore_errors=True)
     pages.mkdir(parents=True)
     for n, r in enumerate(recs):
         (pages / f"r{n:07d}.html").write_text(_page(r), encoding="utf-8")
-    _pagefind(pages, site / BUNDLE)
+    out = site / BUNDLE
+    _pagefind(pages, out)
+    (out / WORKER).rename(out / CORE_WORKER)
+    (out / WORKER).write_text(f'importScripts("../assets/search-words.js", "{CORE_WORKER}");\n', encoding="utf-8")
 
 
 def vocabulary(recs: list[dict], work: Path) -> tuple[Counter, list[str]]:

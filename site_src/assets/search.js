@@ -1,6 +1,6 @@
 // Site search (issue 15). Every page: a search box in the header that leads to the search page, and, when the
 // page was reached from a result (?h=words), those words marked in the page. The search page: Pagefind's
-// search API (pagefind/pagefind.js, on the main thread) over the index the build wrote into pagefind/, with
+// search API (pagefind/pagefind.js, searching in its worker) over the index the build wrote into pagefind/, with
 // a query cut into the index's own words, results drawn here, and filters loaded only when opened.
 // Addresses are worked out from this script's own, so the site works under any base path.
 (function () {
@@ -52,7 +52,7 @@
   // route (the likeliest sequence of dictionary words); the browser's Intl.Segmenter cuts differently (兴|县
   // where the index holds 兴县). So each run of Chinese characters is cut here by the same route over the
   // index's own words and counts (words/xx.json: cost = −ln frequency), and the words reach Pagefind
-  // separated by spaces, which it keeps (see keepOurWords).
+  // separated by spaces, which its worker keeps (assets/search-words.js).
   var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]+/gu;
   function cut(query) {
     var runs = query.match(HAN) || [];
@@ -94,26 +94,6 @@
     for (i = 0; i < n; i = next[i]) out.push(chars.slice(i, next[i]).join(""));
     return out;
   }
-  // Pagefind cuts a Chinese query again with Intl.Segmenter; on this page its word granularity keeps the
-  // words given, split at spaces only (every other use goes to the browser's own segmenter).
-  function keepOurWords() {
-    var Native = Intl.Segmenter;
-    if (!Native || Native.keepsWords) return;
-    var Segmenter = function (locale, options) {
-      if (!options || options.granularity !== "word") return new Native(locale, options);
-      return {
-        segment: function (text) {
-          return String(text).split(/(\s+)/).filter(Boolean).map(function (s, i) {
-            return { segment: s, index: i, isWordLike: !/^\s+$/.test(s) };
-          });
-        },
-      };
-    };
-    Segmenter.keepsWords = true;
-    Segmenter.supportedLocalesOf = Native.supportedLocalesOf;
-    Intl.Segmenter = Segmenter;
-  }
-
   // --- the words of the query that led here, marked in the page (whole words, as the result matched them)
   function markWords(h) {
     var words = (h || "").split(/\s+/).filter(Boolean);
@@ -151,10 +131,9 @@
 
   // --- the search page
   function searchPage(box) {
-    keepOurWords();
     window.siteSearch = { cut: cut };   // how this page cuts a query (tests/test_search.py compares it)
     var pagefind = import(new URL("pagefind.js", bundle).href).then(function (pf) {
-      return pf.options({ noWorker: true, excerptLength: 30 }).then(function () { return pf.init(); })
+      return pf.options({ excerptLength: 30 }).then(function () { return pf.init(); })
         .then(function () { return pf; });
     });
 
