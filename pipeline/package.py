@@ -13,26 +13,28 @@ schema source or SOURCE_DATE_EPOCH), fixed zip timestamps.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
-import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .model import Message
 from .safepath import inside
 from .schema import SCHEMA_DIR, constraint_problem, decimal_problem, load_schema
 from .severity import ERROR
-
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: fixed, so zips compare equal
+from .zipwriter import DEFLATED, LAST_BLOCK, LEVEL, ZipWriter, deflate_chunk, deflate_whole
 
 
 class SchemaError(ValueError):
@@ -123,21 +125,52 @@ def extracted_texts(results) -> dict[str, bytes]:
 
 def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
     """The rows as one list of Python values per declared field; empty text becomes None (CSV cannot tell
-    them apart, so Parquet does not either)."""
+    them apart, so Parquet does not either). Checked a column at a time (types, then each distinct value's
+    constraints); a column that fails is checked again a cell at a time, for the first wrong cell's message."""
     fields = resource["fields"]
     known = {f["name"] for f in fields}
-    extra = set().union(*(row.keys() for row in rows)) - known
+    keys: set[str] = set()
+    for row in rows:
+        keys.update(row)
+    extra = keys - known
     if extra:  # every undeclared field at once, with a row that has the first, so one edit fixes them all
         first = next(row for row in rows if row.keys() & extra)
         raise SchemaError(
             f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
             f"{SCHEMA_DIR / 'resources.json'} (e.g. row {_where(first)}); declare each there with "
             "name, type, zh and en")
-    columns: list[list] = [[] for _ in fields]
-    for row in rows:
-        for col, field in zip(columns, fields):
-            col.append(_value(resource["name"], field, row.get(field["name"]), row))
-    return columns
+    return [_column(resource["name"], f, rows) for f in fields]
+
+
+_TYPES = {"string": (str,), "integer": (int,), "boolean": (bool,), "number": (Decimal, int)}
+
+
+def _column(res_name: str, field: dict, rows: list[dict]) -> list:
+    """One field's values, as `_value` gives them cell by cell (which says what is wrong, when anything is)."""
+    name, kind = field["name"], field["type"]
+    cells = [row.get(name) for row in rows]
+    if kind not in _TYPES or (kind == "string" and "separator" in field):  # lists joined, or an unknown type
+        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+    values = [None if v is None or v == "" else v for v in cells]
+    if not set(map(type, values)) <= {*_TYPES[kind], type(None)}:  # type(True) is bool: not an integer
+        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+    try:
+        distinct = set(values)  # equal values pass or fail alike, so each is checked once
+    except TypeError:  # a signalling NaN cannot be hashed
+        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+    distinct.discard(None)
+    if kind == "number":
+        if any(type(v) is int for v in distinct):
+            values = [Decimal(v) if type(v) is int else v for v in values]
+            distinct = {Decimal(v) for v in distinct}
+        if any(decimal_problem(v) for v in distinct):
+            return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+    if any(k in field for k in _CONSTRAINTS) and any(constraint_problem(field, v) for v in distinct):
+        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+    return values
+
+
+_CONSTRAINTS = ("enum", "pattern", "maxLength", "minimum", "maximum")
 
 
 def _where(row: dict) -> str:
@@ -189,8 +222,11 @@ _TEXT = {"string": str, "integer": str, "number": lambda d: format(d, "f"),
          "boolean": lambda b: "true" if b else "false"}
 
 
-def text_columns(resource: dict, columns: list[list]) -> list[list[str]]:
-    return [["" if v is None else _TEXT[f["type"]](v) for v in col] for f, col in zip(resource["fields"], columns)]
+def text_columns(resource: dict, columns: list[list]) -> list[list]:
+    """The columns as the CSV writes them: text and integers as they are (the csv module writes str(v), and
+    None as nothing), amounts and booleans as _TEXT spells them."""
+    return [col if f["type"] in ("string", "integer") else ["" if v is None else _TEXT[f["type"]](v) for v in col]
+            for f, col in zip(resource["fields"], columns)]
 
 
 def csv_bytes(resource: dict, text_cols: list[list[str]], header: bool = True) -> bytes:
@@ -297,13 +333,38 @@ def _json(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _package_json(package: dict) -> bytes:
+    """`_json(package)` for a package descriptor, with each resource's schema (the same in every document's
+    slice, and the costliest part to encode) encoded once per process and put in its place."""
+    resources = package["resources"]
+    marks = [f"\0schema of resource {i}\0" for i in range(len(resources))]
+    text = json.dumps(dict(package, resources=[dict(r, schema=m) for r, m in zip(resources, marks)]),
+                      ensure_ascii=False, indent=2)
+    tail = []  # the resources come last: each mark is replaced where it last appears, whatever a value holds
+    for r, mark in reversed(list(zip(resources, marks))):
+        text, found, rest = text.rpartition(json.dumps(mark))
+        if not found:
+            raise ValueError(f"{r['name']}: schema mark not found")
+        tail.append(_schema_json(json.dumps(r["schema"], ensure_ascii=False)) + rest)
+    return (text + "".join(reversed(tail)) + "\n").encode("utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_json(compact: str) -> str:
+    """A resource's schema (given as compact JSON, which the C encoder makes fast) as `_json` writes it at its
+    depth in a package descriptor: indented by 2, 6 spaces in."""
+    return json.dumps(json.loads(compact), ensure_ascii=False, indent=2).replace("\n", "\n      ")
+
+
 # -------------------------------------------------------------------------------------------- writer
 
-# Each document's rows become a part as soon as they are made (in the worker that made them): per resource
-# the CSV lines without header, the typed rows as Arrow IPC, and the document's slice. The package is then
-# assembled by streaming the parts in doc_id order, so memory does not grow with the number of documents.
+# Each document's rows become a part as soon as they are made (in the worker that made them): the document's
+# slice (its CSVs with header, and their descriptor) and, per resource, its CSV lines after the header
+# deflated on their own for the zip. The package is then assembled by streaming the parts in doc_id order,
+# so memory does not grow with the number of documents, and its Parquet files are read from its own CSVs,
+# so the two always hold the same values.
 PART_DONE = "part.json"  # written last: a folder without it is not a part
-_IPC = pa.ipc.IpcWriteOptions(compression="lz4")  # zstd packs 20% tighter at 2.5x the time
+PART_ZIP = "zip.bin"  # the part's CSV lines per resource, deflated (zipwriter.deflate_chunk); offsets in part.json
 
 
 def write_part(result, folder: Path) -> Message | None:
@@ -315,29 +376,44 @@ def write_part(result, folder: Path) -> Message | None:
     rows = collect_rows([result], [])
     try:
         typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources if r["name"] != "build_report"}
+        texts = {r["name"]: _csv_text(r, typed[r["name"]], rows[r["name"]]) for r in resources if r["name"] in typed}
     except ValueProblem as exc:
         return Message(str(result.document.get("source_file") or result.source.path), exc.line, ERROR,
                        f"document not published: a value breaks the package schema: {exc}")
     folder.mkdir(parents=True, exist_ok=True)
     doc = result.document
     descriptors = []
+    deflated: dict[str, list[int]] = {}
     (folder / "slice").mkdir(exist_ok=True)
-    for res in resources:
-        if res["name"] not in typed:
-            continue
-        columns = typed[res["name"]]
-        data = csv_bytes(res, text_columns(res, columns))  # its lines after the header go to the package's CSV
-        (folder / "slice" / f"{res['name']}.csv").write_bytes(data)
-        with pa.OSFile(str(folder / f"{res['name']}.arrow"), "wb") as sink:
-            table = arrow_table(res, columns)
-            with pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
-                writer.write_table(table)
-        descriptors.append(resource_descriptor(res, data, None))
-    (folder / "slice" / "datapackage.json").write_bytes(_json(package_descriptor([doc], descriptors)))
+    with open(folder / PART_ZIP, "wb") as chunks:
+        for res in resources:
+            if res["name"] not in typed:
+                continue
+            data = texts[res["name"]]  # its lines after the header go to the package's CSV
+            (folder / "slice" / f"{res['name']}.csv").write_bytes(data)
+            chunk = deflate_chunk(memoryview(data)[len(csv_header(res)):])
+            deflated[res["name"]] = [chunks.tell(), len(chunk)]
+            chunks.write(chunk)
+            descriptors.append(resource_descriptor(res, data, None))
+    (folder / "slice" / "datapackage.json").write_bytes(_package_json(package_descriptor([doc], descriptors)))
     for data in extracted_texts([result]).values():  # a PDF source: the text its lines count
         (folder / "source.txt").write_bytes(data)
-    (folder / PART_DONE).write_bytes(_json({"document": doc, "pdf_text": bool(result.source.pages)}))
+    (folder / PART_DONE).write_bytes(_json({"document": doc, "pdf_text": bool(result.source.pages),
+                                            "deflated": deflated}))
     return None
+
+
+def _csv_text(res: dict, columns: list[list], rows: list[dict]) -> bytes:
+    """The resource's CSV. A carriage return in a value would end its line for every CSV reader (Python's
+    csv module does not quote it): the value is refused, as one breaking its declaration is."""
+    data = csv_bytes(res, text_columns(res, columns))
+    if b"\r" in data:
+        for f, col in zip(res["fields"], columns):
+            for v, row in zip(col, rows):
+                if isinstance(v, str) and "\r" in v:
+                    raise ValueProblem(f"{res['name']}.{f['name']}: a carriage return in the text "
+                                       f"(row {_where(row)})", row)
+    return data
 
 
 def write_package(results, failures, out: Path) -> list[Message]:
@@ -402,49 +478,115 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                failures: list[Message]) -> None:
     names: list[str] = []  # files in the package, in the zip's order
     descriptors = []
-    for res in resources:
-        name = res["name"]
-        if name == "build_report":
-            columns = typed_columns(res, collect_rows([], failures)["build_report"])
-            data = csv_bytes(res, text_columns(res, columns))
-            inside(out, f"{name}.csv").write_bytes(data)
-            digest, size = hashlib.sha256(data), len(data)
-            pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
-        else:
-            digest, size = _stream_csv(inside(out, f"{name}.csv"), res, [p / "slice" / f"{name}.csv" for _, p in heads])
-            _stream_parquet(inside(out, f"{name}.parquet"), res, [p / f"{name}.arrow" for _, p in heads])
-        names += [f"{name}.csv", f"{name}.parquet"]
-        descriptors.append(resource_descriptor(res, None, f"{name}.parquet", digest.hexdigest(), size))
-    documents = [h["document"] for h, _ in heads]
-    inside(out, "datapackage.json").write_bytes(_json(package_descriptor(documents, descriptors)))
-    inside(out, "README.md").write_bytes(package_readme().encode("utf-8"))
-    names = ["datapackage.json", "README.md"] + names
-    for head, part in heads:
-        doc_id = head["document"]["doc_id"]
-        _link_tree(part / "slice", inside(out, "docs", doc_id))
-        if head["pdf_text"]:
-            target = inside(out, "sources", f"{doc_id}.txt")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _link(part / "source.txt", target)
-            names.append(f"sources/{doc_id}.txt")
+    csv_entries: dict[str, tuple[int, int]] = {}  # resource CSVs streamed from the parts: their CRC-32 and size
+    # each Parquet file is read from its CSV in a thread of its own while the next CSV is streamed
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = []
+        for res in resources:
+            name = res["name"]
+            if name == "build_report":
+                columns = typed_columns(res, collect_rows([], failures)["build_report"])
+                data = csv_bytes(res, text_columns(res, columns))
+                inside(out, f"{name}.csv").write_bytes(data)
+                digest, size = hashlib.sha256(data), len(data)
+                pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
+            else:
+                target = inside(out, f"{name}.csv")
+                digest, size, crc = _stream_csv(target, res, [p / "slice" / f"{name}.csv" for _, p in heads])
+                csv_entries[name] = (crc, size)
+                pending.append(pool.submit(_parquet_for_zip, inside(out, f"{name}.parquet"), res, target))
+            names += [f"{name}.csv", f"{name}.parquet"]
+            descriptors.append(resource_descriptor(res, None, f"{name}.parquet", digest.hexdigest(), size))
+        documents = [h["document"] for h, _ in heads]
+        inside(out, "datapackage.json").write_bytes(_package_json(package_descriptor(documents, descriptors)))
+        inside(out, "README.md").write_bytes(package_readme().encode("utf-8"))
+        names = ["datapackage.json", "README.md"] + names
+        docs = inside(out, "docs")
+        docs.mkdir()
+        for head, part in heads:
+            doc_id = head["document"]["doc_id"]
+            _link_tree(part / "slice", inside(docs, doc_id))
+            if head["pdf_text"]:
+                target = inside(out, "sources", f"{doc_id}.txt")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link(part / "source.txt", target)
+                names.append(f"sources/{doc_id}.txt")
+        parquet_entries = dict(job.result() for job in pending)
+    _write_zip(inside(out, meta["zip_name"]), out, names, csv_entries, parquet_entries, heads)
 
-    with zipfile.ZipFile(inside(out, meta["zip_name"]), "w") as zf:
+
+def _parquet_for_zip(target: Path, res: dict, source: Path) -> tuple[str, tuple[Path, int, int, int]]:
+    """The resource's Parquet file (from its CSV), then deflated for the zip into a file beside it whose
+    name starts with a dot; returns its name and (that file, CRC-32, size, deflated size)."""
+    _stream_parquet(target, res, source)
+    packed = target.with_name(f".{target.name}.deflate")
+    co = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    crc = size = 0
+    with open(target, "rb") as src, open(packed, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            dst.write(co.compress(chunk))
+        dst.write(co.flush())
+    return target.name, (packed, crc, size, packed.stat().st_size)
+
+
+def _write_zip(target: Path, out: Path, names: list[str], csv_entries: dict[str, tuple[int, int]],
+               parquet_entries: dict[str, tuple[Path, int, int, int]], heads: list[tuple[dict, Path]]) -> None:
+    """The package in one zip: each resource CSV from its parts' deflated lines (see zipwriter), each
+    Parquet file deflated beforehand (`_parquet_for_zip`), the rest deflated here."""
+    _, resources = load_schema()
+    by_name = {f"{r['name']}.csv": r for r in resources if r["name"] in csv_entries}
+    with open(target, "wb") as f:
+        zw = ZipWriter(f)
         for name in names:
             path = inside(out, name)
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix, whatever platform builds it
-            info.external_attr = 0o644 << 16
-            info.file_size = path.stat().st_size
-            with open(path, "rb") as src, zf.open(info, "w") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            if name in by_name:
+                res = by_name[name]
+                crc, size = csv_entries[res["name"]]
+                head = deflate_chunk(csv_header(res))
+                spans = [(part / PART_ZIP, *h["deflated"][res["name"]]) for h, part in heads]
+                csize = len(head) + sum(n for _, _, n in spans) + len(LAST_BLOCK)
+                zw.add(name, DEFLATED, crc, size, csize, functools.partial(_copy_chunks, head, spans))
+            elif name in parquet_entries:
+                packed, crc, size, csize = parquet_entries[name]
+                zw.add(name, DEFLATED, crc, size, csize, functools.partial(_copy_file, packed))
+                packed.unlink()
+            else:
+                data = path.read_bytes()
+                packed = deflate_whole(data)
+                zw.add(name, DEFLATED, zlib.crc32(data), len(data), len(packed), functools.partial(_write, packed))
+        zw.close()
+
+
+def _copy_chunks(head: bytes, spans: list[tuple[Path, int, int]], dst) -> None:
+    dst.write(head)
+    for path, offset, length in spans:
+        if length:
+            with open(path, "rb") as src:
+                src.seek(offset)
+                data = src.read(length)
+            if len(data) != length:
+                raise SchemaError(f"{path}: cut short; delete the parts folder")
+            dst.write(data)
+    dst.write(LAST_BLOCK)
+
+
+def _copy_file(path: Path, dst) -> None:
+    with open(path, "rb") as src:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _write(data: bytes, dst) -> None:
+    dst.write(data)
 
 
 def _stream_csv(target: Path, res: dict, slices: list[Path]):
-    """The resource's CSV: its header, then the lines of each document's slice after the same header."""
+    """The resource's CSV: its header, then the lines of each document's slice after the same header.
+    Returns its sha256, size and CRC-32."""
     header = csv_header(res)
     digest = hashlib.sha256(header)
     size = len(header)
+    crc = zlib.crc32(header)
     with open(target, "wb") as dst:
         dst.write(header)
         for part in slices:
@@ -454,28 +596,37 @@ def _stream_csv(target: Path, res: dict, slices: list[Path]):
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
                     digest.update(chunk)
+                    crc = zlib.crc32(chunk, crc)
                     size += len(chunk)
-    return digest, size
+    return digest, size, crc
 
 
-def _stream_parquet(target: Path, res: dict, parts: list[Path]) -> None:
+def _stream_parquet(target: Path, res: dict, source: Path) -> None:
+    """The resource's Parquet file, read from its CSV (`source`) in blocks: the same values, typed by the
+    schema (empty text is null, as in `typed_columns`), in row groups of ROW_GROUP rows."""
     schema = arrow_schema(res)
-    pending: list[pa.Table] = []
+    reader = pacsv.open_csv(
+        str(source), read_options=pacsv.ReadOptions(block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
+            true_values=["true"], false_values=["false"]))
+    pending: list[pa.RecordBatch] = []
     count = 0
     with pq.ParquetWriter(str(target), schema, compression="zstd") as writer:
-        for part in parts:
-            with pa.memory_map(str(part)) as source:
-                table = pa.ipc.open_file(source).read_all()
-            pending.append(table)
-            count += table.num_rows
+        def write(table: pa.Table) -> None:
+            writer.write_table(pa.Table.from_arrays(table.combine_chunks().columns, schema=schema))
+
+        for batch in reader:
+            pending.append(batch)
+            count += batch.num_rows
             while count >= ROW_GROUP:
-                whole = pa.concat_tables(pending)
-                writer.write_table(whole.slice(0, ROW_GROUP).combine_chunks())
+                whole = pa.Table.from_batches(pending)
+                write(whole.slice(0, ROW_GROUP))
                 rest = whole.slice(ROW_GROUP)
-                pending, count = [rest], rest.num_rows
-        if count or not parts:
-            whole = pa.concat_tables(pending) if pending else arrow_table(res, [[] for _ in res["fields"]])
-            writer.write_table(whole.combine_chunks())
+                pending, count = rest.to_batches(), rest.num_rows
+        if count:
+            write(pa.Table.from_batches(pending))
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -487,9 +638,10 @@ def _link(src: Path, dst: Path) -> None:
 
 
 def _link_tree(src: Path, dst: Path) -> None:
+    """Every file of `src` into `dst` (checked to lie inside by the caller): the names are the part's own."""
     dst.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(src.iterdir()):
-        _link(entry, inside(dst, entry.name))
+    for name in sorted(os.listdir(src)):
+        _link(src / name, dst / name)
 
 
 def _move_into_place(stage: Path, out: Path) -> None:

@@ -81,7 +81,7 @@ def _published_docs(out: Path) -> list[str]:
     return list(pd.read_csv(out / "documents.csv")["doc_id"])
 
 
-@pytest.mark.parametrize("break_it", ["overflow", "decimals", "long_title", "bad_id", "year_text"])
+@pytest.mark.parametrize("break_it", ["overflow", "decimals", "long_title", "bad_id", "year_text", "carriage_return"])
 def test_a_value_that_breaks_the_schema_fails_only_its_document(tmp_path, two_results, break_it):
     good, bad = copy.deepcopy(two_results)
     fact = next(f for f in bad.facts if f["value"] is not None)
@@ -95,13 +95,15 @@ def test_a_value_that_breaks_the_schema_fails_only_its_document(tmp_path, two_re
         bad.document["agency_id"] = 'x" autofocus onfocus="alert(1)'
     elif break_it == "year_text":
         bad.document["fiscal_year"] = "abc"
+    elif break_it == "carriage_return":  # Python's csv module would write it unquoted, ending the CSV line
+        fact["row_label"] = "合计\r其中"
     out = tmp_path / "pkg"
     write_package([good, bad], [], out)
     assert _published_docs(out) == [good.document["doc_id"]]
     report = pd.read_csv(out / "build_report.csv").to_dict("records")
     assert len(report) == 1 and report[0]["severity"] == "error"
     assert report[0]["source_file"] == bad.source.path and "not published" in report[0]["message"]
-    if break_it in ("overflow", "decimals"):
+    if break_it in ("overflow", "decimals", "carriage_return"):
         assert report[0]["source_line"] == fact["source_line"]
     assert len(report[0]["message"]) < 1000  # an 800,000-character value is not copied into the report
     assert not (out / "docs" / bad.document["doc_id"]).exists()
