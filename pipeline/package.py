@@ -446,9 +446,10 @@ def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
     heads = _one_per_doc_id(heads, failures)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    previous = out / "docs" if (out / "datapackage.json").is_file() and (out / "docs").is_dir() else None
     try:
-        _write_all(stage, meta, resources, heads, failures)
-        _move_into_place(stage, out)
+        kept = _write_all(stage, meta, resources, heads, failures, previous)
+        _move_into_place(stage, out, kept)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -475,7 +476,10 @@ ROW_GROUP = 200_000  # rows per Parquet row group: groups cut by row count alone
 
 
 def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[dict, Path]],
-               failures: list[Message]) -> None:
+               failures: list[Message], previous: Path | None = None) -> dict[str, Path]:
+    """The package into `out`. A document's slice that the previous package (`previous`, its docs/ folder)
+    holds already, as links to the same part's files, is not linked again: returns {doc_id: slice} of those,
+    which `_move_into_place` keeps where they are."""
     names: list[str] = []  # files in the package, in the zip's order
     descriptors = []
     csv_entries: dict[str, tuple[int, int]] = {}  # resource CSVs streamed from the parts: their CRC-32 and size
@@ -492,7 +496,7 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                 pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
             else:
                 target = inside(out, f"{name}.csv")
-                digest, size, crc = _stream_csv(target, res, [p / "slice" / f"{name}.csv" for _, p in heads])
+                digest, size, crc = _stream_csv(target, res, [f"{p}/slice/{name}.csv" for _, p in heads])
                 csv_entries[name] = (crc, size)
                 pending.append(pool.submit(_parquet_for_zip, inside(out, f"{name}.parquet"), res, target))
             names += [f"{name}.csv", f"{name}.parquet"]
@@ -503,9 +507,13 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
         names = ["datapackage.json", "README.md"] + names
         docs = inside(out, "docs")
         docs.mkdir()
+        kept: dict[str, Path] = {}
         for head, part in heads:
             doc_id = head["document"]["doc_id"]
-            _link_tree(part / "slice", inside(docs, doc_id))
+            if previous is not None and _same_files(f"{previous}/{doc_id}", f"{part}/slice"):
+                kept[doc_id] = part / "slice"  # doc_id matches its declared pattern: a plain folder name
+            else:
+                _link_tree(part / "slice", inside(docs, doc_id))
             if head["pdf_text"]:
                 target = inside(out, "sources", f"{doc_id}.txt")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -513,6 +521,7 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                 names.append(f"sources/{doc_id}.txt")
         parquet_entries = dict(job.result() for job in pending)
     _write_zip(inside(out, meta["zip_name"]), out, names, csv_entries, parquet_entries, heads)
+    return kept
 
 
 def _parquet_for_zip(target: Path, res: dict, source: Path) -> tuple[str, tuple[Path, int, int, int]]:
@@ -544,7 +553,7 @@ def _write_zip(target: Path, out: Path, names: list[str], csv_entries: dict[str,
                 res = by_name[name]
                 crc, size = csv_entries[res["name"]]
                 head = deflate_chunk(csv_header(res))
-                spans = [(part / PART_ZIP, *h["deflated"][res["name"]]) for h, part in heads]
+                spans = [(f"{part}/{PART_ZIP}", *h["deflated"][res["name"]]) for h, part in heads]
                 csize = len(head) + sum(n for _, _, n in spans) + len(LAST_BLOCK)
                 zw.add(name, DEFLATED, crc, size, csize, functools.partial(_copy_chunks, head, spans))
             elif name in parquet_entries:
@@ -558,7 +567,7 @@ def _write_zip(target: Path, out: Path, names: list[str], csv_entries: dict[str,
         zw.close()
 
 
-def _copy_chunks(head: bytes, spans: list[tuple[Path, int, int]], dst) -> None:
+def _copy_chunks(head: bytes, spans: list[tuple[str, int, int]], dst) -> None:
     dst.write(head)
     for path, offset, length in spans:
         if length:
@@ -580,7 +589,7 @@ def _write(data: bytes, dst) -> None:
     dst.write(data)
 
 
-def _stream_csv(target: Path, res: dict, slices: list[Path]):
+def _stream_csv(target: Path, res: dict, slices: list[str]):
     """The resource's CSV: its header, then the lines of each document's slice after the same header.
     Returns its sha256, size and CRC-32."""
     header = csv_header(res)
@@ -606,7 +615,8 @@ def _stream_parquet(target: Path, res: dict, source: Path) -> None:
     schema (empty text is null, as in `typed_columns`), in row groups of ROW_GROUP rows."""
     schema = arrow_schema(res)
     reader = pacsv.open_csv(
-        str(source), read_options=pacsv.ReadOptions(block_size=1 << 24),
+        # 1 MiB blocks: the reader keeps several in flight, and 16 MiB ones doubled the peak memory
+        str(source), read_options=pacsv.ReadOptions(block_size=1 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
@@ -637,6 +647,20 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _same_files(old: str, new: str) -> bool:
+    """Whether folder `old` holds exactly the files of `new`, each a hard link to it (a slice linked by an
+    earlier build from the same part, so nothing in it can differ). Paths as text: this runs for every
+    file of every document."""
+    try:
+        names = sorted(os.listdir(new))
+        if os.path.islink(old) or sorted(os.listdir(old)) != names:
+            return False
+        return all(os.path.samestat(os.stat(f"{old}/{n}", follow_symlinks=False), os.stat(f"{new}/{n}"))
+                   for n in names)
+    except OSError:
+        return False
+
+
 def _link_tree(src: Path, dst: Path) -> None:
     """Every file of `src` into `dst` (checked to lie inside by the caller): the names are the part's own."""
     dst.mkdir(parents=True, exist_ok=True)
@@ -644,12 +668,25 @@ def _link_tree(src: Path, dst: Path) -> None:
         _link(src / name, dst / name)
 
 
-def _move_into_place(stage: Path, out: Path) -> None:
+def _move_into_place(stage: Path, out: Path, kept: dict[str, Path] | None = None) -> None:
     """Replace the package in `out` by the one written in `stage`. Each file is swapped by an atomic rename;
     the files of the previous package that the new one no longer has are removed, and what is not the
-    package's (the schema sources living in datapackage/schema/) is left alone."""
+    package's (the schema sources living in datapackage/schema/) is left alone. The slices in `kept`
+    ({doc_id: its part's slice}) stay in out/docs; only the others are swapped, one folder each."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_previous(out, keep={p.name for p in stage.iterdir()})
+    if kept and (out / "docs").is_dir():
+        trash = inside(stage, ".previous-docs")
+        trash.mkdir()
+        for name in os.listdir(out / "docs"):  # changed or gone; names listed here are plain names
+            if name not in kept:
+                os.replace(out / "docs" / name, trash / name)
+        for name in sorted(os.listdir(stage / "docs")):
+            os.replace(stage / "docs" / name, out / "docs" / name)
+        (stage / "docs").rmdir()
+    else:
+        for doc_id, slice_dir in (kept or {}).items():  # the previous docs/ went away meanwhile: link them
+            _link_tree(slice_dir, inside(stage, "docs", doc_id))
     for folder in ("docs", "sources"):  # a folder cannot be renamed onto a full one: the old one goes to the stage
         if (stage / folder).is_dir() and (out / folder).is_dir():
             os.replace(out / folder, inside(stage, f".previous-{folder}"))

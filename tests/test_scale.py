@@ -137,3 +137,27 @@ def test_a_package_descriptor_is_encoded_as_json_dumps_does_whatever_its_values_
     assert _package_json(package) == _json(package) == builds[1]["datapackage.json"]
     package["sources"][0]["title"] = "\0schema of resource 2\0"  # the mark the fast path uses, in a value
     assert _package_json(package) == _json(package)
+
+
+def test_a_rebuild_into_the_same_package_keeps_unchanged_slices_and_equals_a_fresh_build(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in sorted((ROOT / "disclosures").glob("*.txt"))[:3]:
+        shutil.copyfile(p, src / p.name)
+    out, parts = tmp_path / "pkg", tmp_path / "parts"
+
+    def build(target: Path) -> dict[str, bytes]:
+        assert main(["build", "--sources", str(src), "--out", str(target), "--cache", "", "--parts", str(parts)]) == 0
+        return files(target)
+
+    build(out)
+    folders = {p.name: p.stat().st_ino for p in (out / "docs").iterdir()}  # a folder made again is a new one
+    first, changed, gone = sorted(src.iterdir())
+    changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
+    gone.unlink()
+    again = build(out)
+    assert again == build(tmp_path / "fresh")  # nothing of the previous package lingers, nothing is missing
+    now = {p.name: p.stat().st_ino for p in (out / "docs").iterdir()}
+    assert len(now) == 2 and set(now) < set(folders)  # the removed document's slice is gone
+    same = [name for name in now if folders[name] == now[name]]
+    assert len(same) == 1  # the unchanged document's slice stayed where it was; the changed one was made again
