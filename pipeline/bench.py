@@ -169,6 +169,12 @@ def peak_mib() -> tuple[float, float]:
     return own, child
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) so far of this process, its threads and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = True, site: bool = False,
           keep: Path | None = None) -> int:
     """Build a generated corpus of `n` documents as `python -m pipeline build` does, cold (no parts), then
@@ -190,16 +196,16 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
               f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
         rows = []
         parts: list[Path] = []
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), cpu_seconds()
 
         def mark(stage: str) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            rows.append((stage, now - last, *peak_mib()))
-            last = now
+            nonlocal last, last_cpu
+            now, cpu = time.perf_counter(), cpu_seconds()
+            rows.append((stage, now - last, cpu - last_cpu, *peak_mib()))
+            last, last_cpu = now, cpu
 
         def build(label: str) -> None:
-            outlines, failures = build_parts(paths, tmp, tmp / "cache", workers, tmp / "parts")
+            outlines, failures = build_parts(paths, tmp, tmp / "cache", workers, tmp / "parts", downloads=downloads)
             mark(f"{label}: read → validation, parts")
             parts[:] = [Path(o.part) for o in outlines if o.part]
             assemble(parts, failures, tmp / "datapackage")
@@ -218,15 +224,18 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
         changed = paths[n // 2]
         changed.write_bytes(changed.read_bytes() + "另：修改一行。\n".encode("utf-8"))
         last = start_change = time.perf_counter()
+        last_cpu = cpu_seconds()
         build("one file changed")
         change = time.perf_counter() - start_change
         if site:
             if downloads:
                 write_exports(tmp / "datapackage")
             sites.append(("one agency changed", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
-        for stage, secs, own, child in rows:
-            print(f"  {stage:<44} {secs:7.1f} s   peak {own:6.0f} MiB main, {child:6.0f} MiB largest worker")
-        print(f"  build (without downloads) {total:.1f} s; one file changed, rebuilt {change:.1f} s; "
+        for stage, secs, cpu, own, child in rows:
+            print(f"  {stage:<44} {secs:7.1f} s, CPU {cpu:6.1f} s   peak {own:6.0f} MiB main, "
+                  f"{child:6.0f} MiB largest worker")
+        what = "with the downloads its workers make" if downloads else "without downloads"
+        print(f"  build ({what}) {total:.1f} s; one file changed, rebuilt {change:.1f} s; "
               f"load average now {os.getloadavg()[0]:.1f}")
         for label, got in sites:
             bench_site.report(label, got)

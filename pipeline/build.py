@@ -191,13 +191,15 @@ def document_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[s
 
 def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | None = None,
                 workers: int | None = None, parts_dir: Path | None = None,
-                scheduler: str | None = None) -> tuple[list[DocumentOutline], list[Message]]:
+                scheduler: str | None = None, downloads: bool = True) -> tuple[list[DocumentOutline], list[Message]]:
     """Every file through every per-document stage, its package rows written to a part (package.write_part)
     in `parts_dir`, as `build_documents` does (workers, same bytes once, ids made distinct). A part is kept
     under a key made of the sha256 of its source, its sidecar and the pipeline's code, so a rebuild runs
     again only the documents that changed; the cache never changes the output. Without `parts_dir` the
     parts go to a temporary folder. With `scheduler` (a dask.distributed address) the documents run on
-    that cluster instead of local processes; `parts_dir` must then be a folder its workers share."""
+    that cluster instead of local processes; `parts_dir` must then be a folder its workers share. Without
+    `downloads` the workers make no downloads (workbook, database) for the exports stage: that stage makes
+    what a part lacks, so this only moves work (make bench measures the build without downloads)."""
     if parts_dir is None:
         parts_dir = Path(tempfile.mkdtemp(prefix="pipeline-parts-"))
     parts_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +210,7 @@ def build_parts(paths: list[Path], root: Path | None = None, cache_dir: Path | N
 
     def job(path: Path, shown: str, rename: tuple[str, str] | None):
         key = part_key(code, path, shown, rename)
-        return (path, shown, cache_dir, rename, parts_dir / key if key else None)
+        return (path, shown, cache_dir, rename, parts_dir / key if key else None, downloads)
 
     jobs = [job(path, shown_path(path, root), None) for path in paths]
     run = dask_runner(scheduler) if scheduler else None
@@ -269,7 +271,7 @@ def _cached(folder: Path | None) -> DocumentOutline | None:
 
 
 def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, str] | None,
-             folder: Path | None) -> DocumentOutline | Message:
+             folder: Path | None, downloads: bool = True) -> DocumentOutline | Message:
     """One document through every stage, its rows written to its part in `folder` (made under a temporary
     name and renamed into place, so a part is whole or absent); returns its outline."""
     from .package import write_part
@@ -283,7 +285,7 @@ def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, 
     try:
         outline = DocumentOutline.of(result)
         outline.left_out = write_part(result, work)
-        if not outline.left_out:  # the document's workbook, made here from its part and kept with it
+        if downloads and not outline.left_out:  # the document's workbook, made here from its part and kept with it
             from .exports import write_part_downloads
             write_part_downloads(work)
         with open(work / OUTLINE, "wb") as f:
