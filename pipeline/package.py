@@ -26,7 +26,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pacompute
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -472,7 +474,9 @@ def _one_per_doc_id(heads: list[tuple[dict, Path]], failures: list[Message]) -> 
     return out
 
 
-ROW_GROUP = 200_000  # rows per Parquet row group: groups cut by row count alone, so the bytes never depend on the parts
+ROW_GROUP = 200_000  # rows per Parquet row group at most,
+ROW_GROUP_TEXT = 32 << 20  # and text bytes: a group ends at the row that reaches either. Cut by the rows' values
+# alone, so the bytes never depend on the parts; the text bound keeps memory flat where rows are long (sections)
 
 
 def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[dict, Path]],
@@ -622,7 +626,7 @@ def _stream_parquet(target: Path, res: dict, source: Path) -> None:
             column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
             true_values=["true"], false_values=["false"]))
     pending: list[pa.RecordBatch] = []
-    count = 0
+    count = text = 0
     with pq.ParquetWriter(str(target), schema, compression="zstd") as writer:
         def write(table: pa.Table) -> None:
             writer.write_table(pa.Table.from_arrays(table.combine_chunks().columns, schema=schema))
@@ -630,13 +634,25 @@ def _stream_parquet(target: Path, res: dict, source: Path) -> None:
         for batch in reader:
             pending.append(batch)
             count += batch.num_rows
-            while count >= ROW_GROUP:
+            text += sum(_text_bytes(batch))
+            while count >= ROW_GROUP or text >= ROW_GROUP_TEXT:
                 whole = pa.Table.from_batches(pending)
-                write(whole.slice(0, ROW_GROUP))
-                rest = whole.slice(ROW_GROUP)
-                pending, count = rest.to_batches(), rest.num_rows
+                sizes = np.cumsum(_text_bytes(whole))
+                cut = min(ROW_GROUP, int(np.searchsorted(sizes, ROW_GROUP_TEXT)) + 1, whole.num_rows)
+                write(whole.slice(0, cut))
+                rest = whole.slice(cut)
+                pending, count, text = rest.to_batches(), rest.num_rows, int(sizes[-1] - sizes[cut - 1])
         if count:
             write(pa.Table.from_batches(pending))
+
+
+def _text_bytes(data: pa.RecordBatch | pa.Table) -> np.ndarray:
+    """Bytes of text in each row (all its text columns; null counts 0)."""
+    total = np.zeros(data.num_rows, dtype=np.int64)
+    for col in data.columns:
+        if pa.types.is_string(col.type):
+            total += pacompute.binary_length(col).fill_null(0).to_numpy()
+    return total
 
 
 def _link(src: Path, dst: Path) -> None:

@@ -161,3 +161,36 @@ def test_a_rebuild_into_the_same_package_keeps_unchanged_slices_and_equals_a_fre
     assert len(now) == 2 and set(now) < set(folders)  # the removed document's slice is gone
     same = [name for name in now if folders[name] == now[name]]
     assert len(same) == 1  # the unchanged document's slice stayed where it was; the changed one was made again
+
+
+def test_parquet_row_groups_are_bounded_by_their_text_and_hold_the_csv_rows(tmp_path, monkeypatch):
+    """Long rows (sections' text) end a row group early, so the assembly's memory stays flat however many
+    documents there are; the groups are cut by the rows' values alone and hold exactly the CSV's rows."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from pipeline import package
+
+    monkeypatch.setattr(package, "ROW_GROUP_TEXT", 20_000)
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in sorted((ROOT / "disclosures").glob("*.txt"))[:2]:
+        shutil.copyfile(p, src / p.name)
+    assert main(["build", "--sources", str(src), "--out", str(tmp_path / "pkg"), "--cache", "", "--parts", ""]) == 0
+    sections = pq.ParquetFile(tmp_path / "pkg" / "sections.parquet")
+    assert sections.num_row_groups > 1
+    rows = list(csv.DictReader(open(tmp_path / "pkg" / "sections.csv", encoding="utf-8", newline="")))
+    table = sections.read()
+    assert table.num_rows == len(rows)
+    assert table.column("text").to_pylist() == [r["text"] or None for r in rows]
+    texts = [f["name"] for r in package.load_schema()[1] if r["name"] == "sections" for f in r["fields"]
+             if f["type"] == "string"]
+    start = 0
+    for i in range(sections.num_row_groups):
+        n = sections.metadata.row_group(i).num_rows
+        sizes = [sum(len(r[f].encode("utf-8")) for f in texts) for r in rows[start:start + n]]
+        assert sum(sizes[:-1]) < 20_000  # the group ended at the row that reached the bound …
+        if i < sections.num_row_groups - 1:
+            assert sum(sizes) >= 20_000  # … and not before
+        start += n
