@@ -18,7 +18,9 @@ LAST_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman): ends a stream 
 STORED, DEFLATED = 0, 8
 ZIP64_LIMIT = 0xFFFFFFFF  # a size or offset at or past this is written in a Zip64 field
 _MARK = 0xFFFFFFFF  # in a 32-bit field: see the Zip64 field
-_DOS_DATE, _DOS_TIME = (0 << 9) | (1 << 5) | 1, 0  # 1980-01-01 00:00:00, the earliest a zip holds
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: fixed, so zips compare equal
+_DOS_DATE = (ZIP_TIME[0] - 1980) << 9 | ZIP_TIME[1] << 5 | ZIP_TIME[2]
+_DOS_TIME = ZIP_TIME[3] << 11 | ZIP_TIME[4] << 5 | ZIP_TIME[5] // 2
 
 
 def deflate_chunk(data: bytes | memoryview) -> bytes:
