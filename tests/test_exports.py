@@ -726,3 +726,19 @@ def test_the_writer_keeps_awkward_text_as_printed(tmp_path):
     assert shown[0] == "a_x0001_b_x001F_c"  # control characters in Excel's escape, which Excel reads back (openpyxl does not)
     assert cells["A2"][-1] == ("https://example.org/a?b=1&c=2", "doc-x_y") and cells["B2"][0] == 1234567.8912
     assert workbook_bytes([Sheet("封面"), sheet], created, "标题 & <测试>") == data  # the same bytes each time
+
+
+def test_the_fiscal_view_streams_one_document_at_a_time_and_refuses_rows_out_of_order(tmp_path, pkg):
+    """The view joins facts to their document and tables one document at a time, which needs the package's
+    doc_id order: rows out of that order fail closed, with a message naming the file, not a wrong join."""
+    from pipeline.exports.fiscal import write_fiscal_package
+
+    out = tmp_path / "datapackage"
+    shutil.copytree(pkg, out, ignore=shutil.ignore_patterns("exports"))
+    facts = (out / "facts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "facts.csv").unlink()
+    (out / "facts.csv").write_text(facts[0] + "".join(reversed(facts[1:])), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"facts\.csv: doc_id .* in doc_id order"):
+        write_fiscal_package(out, tmp_path / "view")
+    problems, _ = write_exports(out)
+    assert [p for p in problems if "Fiscal Data Package not written" in p and "facts.csv: doc_id" in p]

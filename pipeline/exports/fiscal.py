@@ -51,19 +51,29 @@ FIELDS = [
 
 def fiscal_rows(root: Path, descriptor: dict):
     """The view's rows, one per money fact, as text exactly as the package's CSV files print it, streamed:
-    documents and tables (a row per document or table) are looked up, facts read in blocks."""
-    docs = {d["doc_id"]: d for b in csv_batches(root, descriptor, "documents",
-                                                ["doc_id", "agency_id", "agency", "fiscal_year", "kind"])
-            for d in b.to_pylist()}
-    tables = {t["table_id"]: t for b in csv_batches(root, descriptor, "tables", ["table_id", "table_type", "title"])
-              for t in b.to_pylist()}
+    documents, tables and facts are read side by side, one document at a time (the package writes every
+    resource in doc_id order), so memory holds one document's rows whatever the package's size."""
+    docs = per_document(csv_batches(root, descriptor, "documents", ["doc_id", "agency_id", "agency", "fiscal_year", "kind"]),
+                        root / "documents.csv")
+    tables = per_document(csv_batches(root, descriptor, "tables", ["doc_id", "table_id", "table_type", "title"]),
+                          root / "tables.csv")
     wanted = ["doc_id", "table_id", "source_line", "column_index", "code", "code_kind", "row_label", "column_label",
               "value", "value_unit", "published_value", "published_unit"]
-    for batch in csv_batches(root, descriptor, "facts", wanted):
-        for f in batch.to_pylist():
+    doc_rows: tuple[str, list[dict]] = ("", [])
+    table_rows: tuple[str, list[dict]] = ("", [])
+    for doc_id, facts in per_document(csv_batches(root, descriptor, "facts", wanted), root / "facts.csv"):
+        doc_rows = _advance(docs, doc_rows, doc_id)
+        table_rows = _advance(tables, table_rows, doc_id)
+        if len(doc_rows[1]) != 1:
+            raise ValueError(f"{root / 'documents.csv'}: {len(doc_rows[1])} rows for doc_id {doc_id!r}, which facts.csv has")
+        d = doc_rows[1][0]
+        by_id = {t["table_id"]: t for t in table_rows[1]}
+        for f in facts:
             if f["value_unit"] != "yuan" or not f["value"]:
                 continue
-            d, t = docs[f["doc_id"]], tables[f["table_id"]]
+            t = by_id.get(f["table_id"])
+            if t is None:
+                raise ValueError(f"{root / 'facts.csv'}: table {f['table_id']!r} of doc_id {doc_id!r} is not in tables.csv")
             code, kind = f["code"], f["code_kind"]
             fn = code if kind == "functional" else ""
             ec = code if kind == "economic" else ""
@@ -78,6 +88,31 @@ def fiscal_rows(root: Path, descriptor: dict):
                 "row_label": f["row_label"], "column_label": f["column_label"], "amount": f["value"],
                 "published_value": f["published_value"], "published_unit": f["published_unit"],
             }
+
+
+def per_document(batches, where: Path):
+    """(doc_id, rows) for each document in turn, from blocks of a resource written in doc_id order; a doc_id
+    that comes back after another, or goes backwards, is refused (the order is what lets us stream)."""
+    current, rows = None, []
+    for batch in batches:
+        for row in batch.to_pylist():
+            if row["doc_id"] != current:
+                if current is not None and row["doc_id"] < current:
+                    raise ValueError(f"{where}: doc_id {row['doc_id']!r} after {current!r}; the package writes its rows "
+                                     "in doc_id order, these are not")
+                if rows:
+                    yield current, rows
+                current, rows = row["doc_id"], []
+            rows.append(row)
+    if rows:
+        yield current, rows
+
+
+def _advance(groups, held: tuple[str, list[dict]], doc_id: str) -> tuple[str, list[dict]]:
+    """The group of `doc_id` from `groups` (read forward from `held`); no rows when it has none."""
+    while held[0] < doc_id:
+        held = next(groups, (chr(0x10FFFF), []))
+    return held if held[0] == doc_id else (doc_id, [])
 
 
 def csv_batches(root: Path, descriptor: dict, name: str, columns: list[str]):
