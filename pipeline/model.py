@@ -190,6 +190,9 @@ class DocumentResult:
         return [c for t in self.tables for c in t.cells]
 
 
+OUTLINE_FINDING = ("rule_id", "severity", "message", "source_lines")  # of a finding, what the build line reads
+
+
 @dataclass
 class DocumentOutline:
     """What the main process keeps of a document whose rows went to its part (see package.write_part): its
@@ -216,4 +219,5 @@ class DocumentOutline:
                    cells=len(result.cells), projects=len(result.forms.projects) if result.forms else 0,
                    indicators=len(result.forms.indicators) if result.forms else 0,
                    unplaced_count=result.unplaced_count,
-                   findings=list(result.validation.findings) if result.validation else [])
+                   findings=[{k: f[k] for k in OUTLINE_FINDING if k in f}
+                             for f in (result.validation.findings if result.validation else [])])
