@@ -24,8 +24,6 @@ from .model import DocumentResult, FormRows, Table
 from .vocabulary import (DEPARTMENT_NAME, DEPARTMENT_TITLE, FORM_HAS, FORM_NAME, NOT_A_FORM_START,
                          SELF_EVALUATION_CELL, SELF_EVALUATION_TITLE)
 
-PROJECT_KINDS = ("target", "self_evaluation", "department_overall", "department_list_item")
-
 
 def _is_form_table(t: Table, toks_by_row: list[list[Tok]]) -> bool:
     if t.table_type == "performance":

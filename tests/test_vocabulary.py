@@ -22,7 +22,8 @@ def modules():
 def test_every_coded_value_with_names_is_named():
     for resource, name in (("tables", "table_type"), ("findings", "severity"), ("project_funds", "source"),
                            ("project_funds", "measure"), ("documents", "kind"), ("tables", "unit"),
-                           ("facts", "value_unit"), ("project_funds", "unit")):
+                           ("facts", "value_unit"), ("project_funds", "unit"), ("tables", "status"),
+                           ("projects", "kind")):
         names = enum_names(resource, name)
         assert names and all(zh and en for zh, en in names.values()), (resource, name)
 
@@ -72,6 +73,16 @@ def test_kind_and_unit_names_come_from_the_schema():
               re.compile(r"[\"'](?:%s)[\"']\s*:\s*Decimal" % "|".join(yuan_per_unit()))]
     found = [(p.name, m.group(0)) for p, text_ in modules() for c in copies for m in c.finditer(text_)]
     assert not found, f"a kind's or unit's name written out again: {found}"
+
+
+def test_status_and_form_kind_names_come_from_the_schema():
+    from pipeline.site import pages
+    assert pages.STATUS_ZH == names_zh("tables", "status")
+    assert pages.PROJECT_KIND_ZH == names_zh("projects", "kind")
+    values = [*enum_names("tables", "status"), *enum_names("projects", "kind")]
+    copy = re.compile(r"[\"'](?:%s)[\"']\s*:\s*[\"'][^\"']*[\u4e00-\u9fff]" % "|".join(values))
+    found = [(p.name, m.group(0)) for p, text_ in modules() for m in copy.finditer(text_)]
+    assert not found, f"a table status's or form kind's name written out again: {found}"
 
 
 def test_severity_names_come_from_the_schema():

@@ -44,7 +44,7 @@ HEADLINE = (("income", "总收入"), ("expenditure", "总支出"), ("basic", "�
 # the glossary term each headline label links to (the disclosures' own 名词解释 name them so)
 GLOSSARY_TERMS = {"basic": ("基本支出",), "project": ("项目支出",), "three_public": ("“三公”经费", "三公经费"),
                   "personnel": ("人员经费",), "public": ("公用经费",)}
-STATUS_ZH = {"parsed": "已解析", "empty": "空表", "unrecognized": "未识别（仅保留原样单元格）"}
+STATUS_ZH = names_zh("tables", "status")  # declared in the schema
 PROJECT_FIELDS_ZH = {
     "department": "主管部门", "implementing_unit": "实施单位", "code": "项目编码", "department_code": "部门编码",
     "attribute": "项目属性", "period": "项目期限", "funds_total": "年度资金总额", "funds_fiscal": "其中：财政拨款",
@@ -53,8 +53,7 @@ PROJECT_FIELDS_ZH = {
     "kind": "表格类型",
 }
 MONEY_FIELDS = {"funds_total", "funds_fiscal", "funds_other", "budget_start", "budget_full", "spent"}
-PROJECT_KIND_ZH = {"target": "绩效目标表", "self_evaluation": "绩效自评表", "department_overall": "部门整体绩效目标表",
-                   "department_list_item": "部门整体表所列项目"}
+PROJECT_KIND_ZH = names_zh("projects", "kind")  # declared in the schema
 PROJECT_SKIP = {"project_id", "doc_id", "project_no", "kind", "parent_project_id", "name", "funds_unit", "table_layout",
                 "table_ids", "source_line", "line_end", "indicator_count", "unread_rows", "unread_lines"}
 CHART_KINDS = (("functional", "按支出功能分类", ("类", "款", "项")), ("economic", "基本支出按经济分类", ("类", "款")))
