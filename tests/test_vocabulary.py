@@ -202,3 +202,15 @@ def test_stage_outputs_are_named_typed_fields_declared_as_resources():
     outputs = [f.name for stage in (FormRows, Validation) for f in fields(stage)]
     assert len(outputs) == len(set(outputs)) and set(outputs) <= declared
     assert "extra" not in {f.name for f in fields(DocumentResult)}
+
+
+def test_a_unit_without_its_factor_fails_closed(monkeypatch):
+    from pipeline import schema
+    declared = dict(field("tables", "unit"))
+    monkeypatch.setattr(schema, "field", lambda resource, name: {**declared, "enum": ["元", "万元", "亿元"]})
+    try:
+        schema.yuan_per_unit.__wrapped__()
+    except KeyError as exc:
+        assert "亿元" in str(exc)
+    else:
+        raise AssertionError("a published unit without its factor in 元 was accepted")
