@@ -93,6 +93,21 @@ def parse_amount_places(text: str) -> tuple[Decimal, int] | None:
     return Decimal(t), len(fraction)
 
 
+# An amount inside a sentence, in the grammar parse_amount reads (sign, digits grouped by thousands or not,
+# decimals) and never part of a longer number: not after a digit, a point, or a digit and a comma, so that a
+# misprinted 12,34 万元 is no amount at all rather than 34 万元. Sentence rules build their regexes on it and read
+# what it matches with parse_amount_places.
+AMOUNT_IN_TEXT = r"(?<![\d.])(?<!\d,)-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+
+def format_amount(value: Decimal | None, places: int = 2) -> str:
+    """The one way an amount is written for a reader: grouped by thousands, to `places` decimals (half to
+    even), '—' for none: 1234.565 → '1,234.56'."""
+    if value is None:
+        return "—"
+    return f"{value.quantize(Decimal(1).scaleb(-places)):,}"
+
+
 def is_amount(text: str) -> bool:
     """Is the cell a printed number? (parse_amount would read it; no Decimal is made.)"""
     return _amount_text(text) is not None
