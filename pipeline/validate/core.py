@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from ..model import DocumentResult, FormRows, Table
 from ..codes import economic_class
-from ..text import UNIT_FACTOR
+from ..text import UNIT_FACTOR, format_amount as fmt  # the one formatter of amounts (rules import fmt from here)
 from ..severity import ERROR, FAILING, INFO, WARNING, Severity
 from .labels import norm, side_of
 
@@ -154,12 +154,6 @@ def cut_short(total: dict, expected: Decimal, parts: Iterable[dict]) -> bool:
     q = Decimal(10) ** -d
     exp_printed = expected / factor
     return total["value"] / factor in (exp_printed.quantize(q, ROUND_DOWN), exp_printed.quantize(q, ROUND_HALF_UP))
-
-
-def fmt(amount: Decimal | None) -> str:
-    if amount is None:
-        return "—"
-    return f"{amount:,.2f}"
 
 
 # --------------------------------------------------------------------------- findings

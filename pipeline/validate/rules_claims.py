@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..text import is_current_year
+from ..text import AMOUNT_IN_TEXT, is_current_year
 from ..severity import WARNING
 from .core import ZERO, Doc, Outcome, Rule, fmt, half_unit, val
 from .labels import col_parts, norm
@@ -31,7 +31,7 @@ _RATE_WORD = {"增长": _UP, "上升": _UP, "增幅": _UP, "增长率": _UP, "�
               "下降": _DOWN, "降低": _DOWN, "减幅": _DOWN, "降幅": _DOWN, "下降率": _DOWN, "减少": _DOWN}
 # the direction a change went, in the words of the messages
 _WENT = {True: ("增加", "an increase"), False: ("减少", "a decrease")}
-_NUM = r"-?\d[\d,]*(?:\.\d+)?"
+_NUM = AMOUNT_IN_TEXT  # the one grammar of a printed amount (pipeline/text.py)
 # 比上年 · 较2024年度年初预算数 · 与 2023 年执行数（1582.12 万元） · 与上年度相比，(subject)
 CHANGE = re.compile(
     r"(?:比|较|与|同)\s*(?P<ref>(?:上年|上一年|去年|上年度|年初|20\d\d\s*年)[^，。；;：:]{0,30}?)"

@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..model import Table
 from ..codes import FUNCTIONAL_CLASSES, functional_class
-from ..text import UNIT_FACTOR
+from ..text import AMOUNT_IN_TEXT, UNIT_FACTOR, parse_amount_places
 from ..severity import WARNING
 from .core import ZERO, Doc, Outcome, Rule, half_unit, val
 from .sentences import quote, sentences
@@ -23,7 +23,7 @@ from .lookup import first_amount_col, named_col, table_total, total_col, total_r
 from .rules_cross import (SOURCES, _first_col, _income_column, _label_exists, basic_table_total, class_facts,
                           current_groups, tpc_groups, tpc_item)
 
-AMOUNT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
+AMOUNT = re.compile(rf"({AMOUNT_IN_TEXT})\s*(万元|元)")
 # words allowed between a keyword and its amount: 基本支出 1658.73 万元 · 预算为 850110.00 元 · **支出为 179800 元
 CONNECT = re.compile(r"^(?:\*\*)?\s*(?:财政拨款)?\s*(?:年初预算|预算|决算|支出|收入|安排)?\s*(?:数|总额|金额)?\s*"
                      r"(?:为|是|共计|合计|共|达)?\s*[:：]?\s*$")
@@ -330,10 +330,9 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                     if len(years) == 1 and not _COMPARING.search(text[:m.start()]):
                         other.append((years.pop(), kw, a, m, para, before))
                     continue
-                number, unit = a.group(1).replace(",", ""), a.group(2)
+                (number, decimals), unit = parse_amount_places(a.group(1)), a.group(2)
                 factor = UNIT_FACTOR[unit]
-                decimals = len(number.split(".", 1)[1]) if "." in number else 0
-                amount = Decimal(number) * factor
+                amount = number * factor
                 rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * factor if amount else ZERO
                 ttype = kw.table_type
                 if kw.general_budget_scope and _GB_SCOPE.search(before[-14:]):
@@ -358,9 +357,8 @@ def other_year_figures(doc: Doc) -> list[tuple[int, Keyword, Decimal, Decimal, i
     text_figures(doc)
     out = []
     for year, kw, a, m, para, before in doc.cache["_other_year_figures"]:
-        number, unit = a.group(1).replace(",", ""), a.group(2)
-        decimals = len(number.split(".", 1)[1]) if "." in number else 0
-        amount = Decimal(number) * UNIT_FACTOR[unit]
+        (number, decimals), unit = parse_amount_places(a.group(1)), a.group(2)
+        amount = number * UNIT_FACTOR[unit]
         rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * UNIT_FACTOR[unit] if amount else ZERO
         out.append((year, kw, amount, rounding, para.line_at(a.start()), quote(para.text, m.start(), a.end()), before))
     return out

@@ -7,15 +7,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..text import UNIT_FACTOR, outline_level, squash
+from ..text import AMOUNT_IN_TEXT, UNIT_FACTOR, outline_level, parse_amount_places, squash
 from .core import ZERO, Doc
 
 _END = re.compile(r"[。！？!?]")
 # a line that opens with a classification code opens an item of its own: 2080109 社会保险经办机构 …
 CODE_ITEM = re.compile(r"^(\d{3}|\d{5}|\d{7})\s*(?=[\u4e00-\u9fff])(?![万元年月日个人项家辆台套名次户])")
 # an amount with its unit, and a percentage; the printed digits give the tolerance
-MONEY = re.compile(r"(?<![\d.])(-?\d[\d,]*(?:\.\d+)?)\s*(万元|元)")
-PERCENT = re.compile(r"(?<![\d.])(-?\d+(?:\.\d+)?)\s*[%％]")
+MONEY = re.compile(rf"({AMOUNT_IN_TEXT})\s*(万元|元)")
+PERCENT = re.compile(rf"({AMOUNT_IN_TEXT})\s*[%％]")
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,9 @@ class Number:
 def printed(digits: str, unit: str | None, start: int, end: int, text: str) -> Number:
     """A number as printed: its value (元 for money, percent points otherwise) and the half of its last
     digit that rounding may have moved it."""
-    digits = digits.replace(",", "")
+    amount, decimals = parse_amount_places(digits)
     factor = UNIT_FACTOR[unit] if unit else Decimal(1)
-    decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
-    value = Decimal(digits) * factor
+    value = amount * factor
     if value == ZERO and not decimals:
         return Number(value, ZERO, start, end, text)  # a bare 0 is nothing, not a rounded amount (as in tables)
     return Number(value, Decimal(5) * Decimal(10) ** -(decimals + 1) * factor, start, end, text)
