@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..codes import ECONOMIC_NAMES, FUNCTIONAL_NAMES, economic_class
-from ..text import is_current_year, label_key
+from ..text import is_current_year, label_key, parse_amount
 from .load import int_or_none
 
 TOTAL_ROWS = ("合计", "总计", "本年合计")
 
 
 def dec(text) -> Decimal | None:
-    try:
-        s = str(text).strip()
-        return Decimal(s) if s else None
-    except (InvalidOperation, ValueError):
-        return None
+    """A package value (text or number) as a Decimal, read by the one amount parser; None when blank."""
+    return None if text is None else parse_amount(str(text))
 
 
 @dataclass

@@ -15,17 +15,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from ..text import format_amount as fmt_amount  # the one formatter of amounts
+
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WAN = Decimal(10000)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>])")
-
-
-def fmt_amount(value: Decimal | None, places: int = 2) -> str:
-    """'1,234.57': grouped by thousands, to `places` decimals."""
-    if value is None:
-        return "—"
-    return f"{value.quantize(Decimal(1).scaleb(-places)):,}"
 
 
 def wan(value: Decimal | None, unit: bool = True) -> str:
