@@ -5,7 +5,7 @@ reads one printed cell; nothing depends on a document or a line number."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from ..text import UNIT_FACTOR, parse_amount, squash
@@ -131,10 +131,8 @@ def parse_target(text: str) -> tuple[str, Decimal | None, str]:
     num = m.group("num").replace(",", "").replace("−", "-")
     if re.fullmatch(r"(19|20)\d\d", num) and unit.startswith(YEAR_UNIT) and not op:
         return "", None, ""  # a year (2024年), not a quantity
-    try:
-        return op, Decimal(num), unit
-    except InvalidOperation:  # pragma: no cover
-        return "", None, ""
+    value = parse_amount(num)
+    return (op, value, unit) if value is not None else ("", None, "")
 
 
 @lru_cache(maxsize=_SEEN)
