@@ -229,7 +229,7 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
         change = time.perf_counter() - start_change
         if site:
             if downloads:
-                write_exports(tmp / "datapackage")
+                write_exports(tmp / "datapackage", parts=parts)  # link and merge what the workers made
             sites.append(("one agency changed", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
         for stage, secs, cpu, own, child in rows:
             print(f"  {stage:<44} {secs:7.1f} s, CPU {cpu:6.1f} s   peak {own:6.0f} MiB main, "
