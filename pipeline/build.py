@@ -299,12 +299,14 @@ def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, 
 
 
 def code_hash() -> str:
-    """sha256 of what makes a part: the pipeline's source files, the schema and the pyarrow that writes."""
+    """sha256 of what makes a part: the pipeline's source files, the schema, the pyarrow that writes and the
+    release date the slices record (SOURCE_DATE_EPOCH), so a cached part never carries another date."""
     import pyarrow
 
+    from .package import created
     from .schema import SCHEMA_DIR
 
-    digest = hashlib.sha256(f"pyarrow {pyarrow.__version__}\n".encode())
+    digest = hashlib.sha256(f"pyarrow {pyarrow.__version__}\ncreated {created()}\n".encode())
     here = Path(__file__).resolve().parent
     files = [p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in SCHEMA_DIR.rglob("*") if p.is_file()]

@@ -194,3 +194,23 @@ def test_parquet_row_groups_are_bounded_by_their_text_and_hold_the_csv_rows(tmp_
         if i < sections.num_row_groups - 1:
             assert sum(sizes) >= 20_000  # … and not before
         start += n
+
+
+def test_a_release_date_is_part_of_the_cache_key(tmp_path, monkeypatch):
+    """Each part's slice records `created`; a release that sets SOURCE_DATE_EPOCH over a cache made without it
+    must not publish the old date from cached parts."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(sorted((ROOT / "disclosures").glob("*.txt"))[0], src / "a.txt")
+    parts = tmp_path / "parts"
+
+    def build(out: str, *extra: str) -> dict[str, bytes]:
+        assert main(["build", "--sources", str(src), "--out", str(tmp_path / out), "--cache", "", *extra]) == 0
+        return files(tmp_path / out)
+
+    build("undated", "--parts", str(parts))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01T00:00:00Z
+    released = build("released", "--parts", str(parts))
+    assert released == build("released-fresh")
+    slices = [json.loads(b) for name, b in released.items() if name.startswith("docs/") and name.endswith("datapackage.json")]
+    assert slices and all(s["created"] == "2025-01-01T00:00:00Z" for s in slices)
