@@ -87,6 +87,20 @@ def closing(results, failures, left_out, seconds: float, out: Path) -> str:
 
 
 def cmd_build(args) -> int:
+    """With `--parts ''` the parts go to a temporary folder, removed when the build ends (the package's
+    slices and workbooks are hard links, so they stay)."""
+    import shutil
+    import tempfile
+
+    temporary = None if args.parts else Path(tempfile.mkdtemp(prefix="pipeline-parts-"))
+    try:
+        return _build(args, Path(args.parts) if args.parts else temporary)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _build(args, parts: Path) -> int:
     from .package import SchemaError, assemble
     from .safepath import UnsafePath
 
@@ -100,7 +114,7 @@ def cmd_build(args) -> int:
             print("error: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)", file=sys.stderr)
             return 1
         results, failures = build_parts(discover(sources), Path.cwd(), Path(args.cache) if args.cache else None,
-                                        args.workers, Path(args.parts) if args.parts else None,
+                                        args.workers, parts,
                                         args.scheduler if args.executor == "dask" else None)
     except SchemaError as exc:  # an undeclared field or resource: a fault of the code, not of one document
         print(f"error: {exc}", file=sys.stderr)

@@ -214,3 +214,20 @@ def test_a_release_date_is_part_of_the_cache_key(tmp_path, monkeypatch):
     assert released == build("released-fresh")
     slices = [json.loads(b) for name, b in released.items() if name.startswith("docs/") and name.endswith("datapackage.json")]
     assert slices and all(s["created"] == "2025-01-01T00:00:00Z" for s in slices)
+
+
+def test_a_build_with_temporary_parts_leaves_no_folder_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(sorted((ROOT / "disclosures").glob("*.txt"))[0], src / "a.txt")
+    assert main(["build", "--sources", str(src), "--out", str(tmp_path / "out"), "--cache", "", "--parts", ""]) == 0
+    assert (tmp_path / "out" / "datapackage.json").is_file()
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("pipeline-parts-")] == []
+    # the slices were hard links into the removed parts: they are still whole
+    slices = list((tmp_path / "out" / "docs").glob("*/datapackage.json"))
+    assert slices and all(json.loads(p.read_text(encoding="utf-8"))["resources"] for p in slices)
