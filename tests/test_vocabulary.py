@@ -189,6 +189,11 @@ def test_checks_report_only_declared_outcomes():
             assert outcome in rule.outcomes, (path.name, m.group(0))
             assert rule.outcomes[outcome].severity in (FAILING if m.group(2) == "fail" else (INFO,)), m.group(0)
             seen += 1
+        # RULE.differs(doc, within, …) reports "rounding" (info) or "fail" (error or warning)
+        for name in re.findall(r"\b([A-Z_]+)\.differs\(", text):
+            outcomes = rules[name].outcomes
+            assert outcomes["rounding"].severity == INFO and outcomes["fail"].severity in FAILING, name
+            seen += 1
     assert seen >= 20
 
 

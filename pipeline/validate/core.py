@@ -65,6 +65,10 @@ class Rule:
         """A finding that does not fail the rule (rounding, a stated absence): an outcome of severity info."""
         return self._finding(doc, outcome, (INFO,), **kw)
 
+    def differs(self, doc: "Doc", within: bool, /, **kw) -> dict:
+        """A difference found: its "rounding" outcome (info) when it is within the tolerance, else "fail"."""
+        return self.note(doc, "rounding", **kw) if within else self.fail(doc, "fail", **kw)
+
     def _finding(self, doc: "Doc", outcome: str, allowed: tuple, *, expected: Decimal | None = None,
                  actual: Decimal | None = None, tables: Iterable[str] = (), lines: Iterable[int | None] = (),
                  tolerance: Decimal | None = None, found_by: "Rule | None" = None, **values) -> dict:

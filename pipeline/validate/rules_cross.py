@@ -273,8 +273,7 @@ def check_general_budget_within_expenditure(doc: Doc) -> list[dict] | None:
             if gv <= ev:
                 continue
             tol = sum((half_unit(f) for f in gf + ef), ZERO)
-            report = GENERAL_BUDGET_WITHIN.note if gv - ev <= tol else GENERAL_BUDGET_WITHIN.fail
-            out.append(report(doc, "rounding" if gv - ev <= tol else "fail", code=code, label=gf[0]["row_label"],
+            out.append(GENERAL_BUDGET_WITHIN.differs(doc, gv - ev <= tol, code=code, label=gf[0]["row_label"],
                               what=what, expected=ev, actual=gv, tables=[gb.table_id, exp.table_id],
                               lines=[f["source_line"] for f in gf + ef], tolerance=tol))
     return out if ran else None
@@ -468,8 +467,7 @@ def check_three_public_basic(doc: Doc) -> list[dict] | None:
         if val(b) <= val(whole):
             continue
         within = val(b) - val(whole) <= tol
-        report = THREE_PUBLIC_BASIC.note if within else THREE_PUBLIC_BASIC.fail
-        out.append(report(doc, "rounding" if within else "fail", code=code, label=b["row_label"], group=g.name,
+        out.append(THREE_PUBLIC_BASIC.differs(doc, within, code=code, label=b["row_label"], group=g.name,
                           item_zh=ITEMS_ZH[item], item=item, expected=val(whole), actual=val(b),
                           tables=[tpc.table_id, basic.table_id],
                           lines=[b["source_line"], whole["source_line"] if whole else None], tolerance=tol))

@@ -87,9 +87,8 @@ def check_form_sources(doc: Doc) -> list[dict] | None:
                 continue
             tol = half_printed(total) + sum((half_printed(p) for p in parts), ZERO)
             within = abs(total["value"] - expected) <= tol
-            report = FORM_SOURCES.note if within else FORM_SOURCES.fail
-            out.append(report(
-                doc, "rounding" if within else "fail", name=_name(doc, pid), project_id=pid, period=period,
+            out.append(FORM_SOURCES.differs(
+                doc, within, name=_name(doc, pid), project_id=pid, period=period,
                 what=MEASURE_ZH.get(measure, measure), measure=measure, printed=_printed(total),
                 listed=" + ".join(f"{SOURCE_ZH.get(p['source'], p['source'])} {_printed(p)}" for p in parts),
                 expected=expected, actual=total["value"], tables=_tables(doc, pid),
@@ -124,9 +123,8 @@ def check_form_spent(doc: Doc) -> list[dict] | None:
                     continue
                 tol = half_printed(spent) + half_printed(full)
                 within = spent["value"] - full["value"] <= tol
-                report = FORM_SPENT.note if within else FORM_SPENT.fail
-                out.append(report(
-                    doc, "rounding" if within else "fail", name=_name(doc, pid), project_id=pid,
+                out.append(FORM_SPENT.differs(
+                    doc, within, name=_name(doc, pid), project_id=pid,
                     source_zh=SOURCE_ZH.get(source, source), source=source, spent=_printed(spent),
                     budget=_printed(full), expected=full["value"], actual=spent["value"], tables=_tables(doc, pid),
                     lines=[spent["source_line"], full["source_line"]], tolerance=tol))
