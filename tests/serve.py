@@ -23,3 +23,27 @@ def serve(directory: Path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def watched_page(context):
+    """A new page that records what a reader must never meet in `page.problems` (console errors, page
+    errors, dialogs, which it dismisses, and requests leaving the machine, which it aborts) and the path of
+    every request in `page.fetched`. The browser tests open their pages through it."""
+    from urllib.parse import urlsplit
+
+    pg = context.new_page()
+    pg.problems, pg.fetched = [], []
+    pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on("request", lambda r: pg.fetched.append(urlsplit(r.url).path))
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname not in ("127.0.0.1", "localhost"):
+            pg.problems.append(f"third-party request: {route.request.url}")
+            route.abort()
+        else:
+            route.continue_()
+
+    pg.route("**/*", guard)
+    return pg

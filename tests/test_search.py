@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from package_build import session_package
-from serve import serve
+from serve import serve, watched_page
 from search_queries import ISSUE_QUERIES, QUERIES, is_hit
 from test_site import build_site
 
@@ -79,11 +79,7 @@ def server(site):
 
 @pytest.fixture
 def page(browser_context, server):
-    pg = browser_context.new_page()
-    pg.problems, pg.fetched = [], []
-    pg.on("console", lambda m: pg.problems.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
-    pg.on("request", lambda r: pg.fetched.append(urlsplit(r.url).path))
+    pg = watched_page(browser_context)
     yield pg
     pg.close()
 

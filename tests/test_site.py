@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from package_build import ROOT, session_package
-from serve import serve
+from serve import serve, watched_page
 
 PLANT = "<script>alert(1)</script>"
 PLANT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -348,20 +348,7 @@ def server(built):
 
 @pytest.fixture
 def page(browser_context, server):
-    pg = browser_context.new_page()
-    pg.problems = []  # console errors, page errors, requests leaving the machine
-    pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname not in ("127.0.0.1", "localhost"):
-            pg.problems.append(f"third-party request: {route.request.url}")
-            route.abort()
-        else:
-            route.continue_()
-
-    pg.route("**/*", guard)
+    pg = watched_page(browser_context)
     yield pg
     pg.close()
 
