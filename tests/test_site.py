@@ -945,3 +945,20 @@ def test_each_column_of_amounts_renders_in_one_column_of_the_html_table(package)
         if bad:
             spread[f"{tables[tid]['title']} ({tid})"] = bad
     assert not spread, spread
+
+
+def test_only_markers_the_generator_wrote_are_replaced(tmp_path):
+    """A marker whose digest does not match its block, or whose block does not exist, is not a door into
+    the stash: it stays the HTML comment it is."""
+    import json as _json
+
+    from pipeline.site.stash import restore, split, stash_path
+    text, blocks = split("# 标题\n\n<div>\n块\n</div>\n")
+    assert len(blocks) == 1
+    path = stash_path(tmp_path, "p.md")
+    path.parent.mkdir(parents=True)
+    path.write_text(_json.dumps(blocks), encoding="utf-8")
+    real = restore(text, tmp_path, "p.md")
+    assert "<div>" in real and "<!-- html" not in real
+    forged = "<!-- html 0 000000000000 --><!-- html 7 " + text.split("<!-- html 0 ")[1].split(" -->")[0] + " -->"
+    assert restore(forged, tmp_path, "p.md") == forged

@@ -27,7 +27,11 @@ BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul video".split())
 TAB_LENGTH = 4  # Python-Markdown's default, which MkDocs keeps
 _START = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(?=[\s/>])")
-_MARKER = re.compile(r"<!-- html (\d+) [0-9a-f]{12} -->")
+_MARKER = re.compile(r"<!-- html (\d+) ([0-9a-f]{12}) -->")
+
+
+def _digest(block: str) -> str:
+    return hashlib.sha256(block.encode("utf-8")).hexdigest()[:12]
 
 
 def _normalise(block: str) -> str:
@@ -70,7 +74,7 @@ def split(text: str) -> tuple[str, list[str]]:
             i += 1
             continue
         block = _normalise("\n".join(lines[i:end + 1]))
-        out.append(f"<!-- html {len(blocks)} {hashlib.sha256(block.encode('utf-8')).hexdigest()[:12]} -->")
+        out.append(f"<!-- html {len(blocks)} {_digest(block)} -->")
         blocks.append(block)
         i = end + 1
     return "\n".join(out), blocks
@@ -86,7 +90,16 @@ def restore(output: str, docs_dir: Path, page: str) -> str:
         return output
     path = stash_path(docs_dir, page)
     blocks = json.loads(path.read_text(encoding="utf-8"))
-    return _MARKER.sub(lambda m: blocks[int(m.group(1))], output)
+
+    def block(m: re.Match) -> str:
+        # only a marker the generator wrote (its position and digest agree) is replaced; any other text
+        # shaped like one stays the comment it is
+        i = int(m.group(1))
+        if i < len(blocks) and _digest(blocks[i]) == m.group(2):
+            return blocks[i]
+        return m.group(0)
+
+    return _MARKER.sub(block, output)
 
 
 def read_page(docs_dir: Path, page: str) -> str:
