@@ -84,6 +84,13 @@ def page(browser_context, server):
     pg.close()
 
 
+def _settled(page, before: str) -> None:
+    """Wait until a new search has ended: its status differs from `before` and the list is no longer busy
+    (until then the list still shows the last search's results)."""
+    page.wait_for_function("s => document.querySelector('.search-status').textContent !== s"
+                           " && !document.querySelector('.search-results[aria-busy]')", arg=before)
+
+
 def _top(page, server, query: str) -> dict:
     page.goto(f"{server}/search/?q={quote(query)}", wait_until="load")
     page.wait_for_selector(".search-result .search-result-excerpt", timeout=20000)
@@ -152,11 +159,12 @@ def test_filters_load_only_when_opened_and_narrow_by_year_kind_type_and_agency(s
 
     def narrowed(label: str, value: str) -> list[str]:
         page.locator(".search-filter", has_text=label).locator("select").select_option(value)
-        page.wait_for_function("s => document.querySelector('.search-status').textContent !== s", arg=everything)
+        _settled(page, everything)
         page.wait_for_selector(".search-result .search-result-excerpt")
         titles = page.locator(".search-result-title").all_inner_texts()
         page.locator(".search-filter", has_text=label).locator("select").select_option("")
-        page.wait_for_function("s => document.querySelector('.search-status').textContent === s", arg=everything)
+        page.wait_for_function("s => document.querySelector('.search-status').textContent === s"
+                               " && !document.querySelector('.search-results[aria-busy]')", arg=everything)
         return titles
 
     for label, value, part in (("年度", "2023", "2023年"), ("类别", "决算", "年决算 · "), ("结果类型", "项目", " · 项目：")):
@@ -170,7 +178,7 @@ def test_filters_load_only_when_opened_and_narrow_by_year_kind_type_and_agency(s
     name = page.locator("#search-agency-names option").first.get_attribute("value")
     assert name.startswith("兴"), name
     box.fill(name)
-    page.wait_for_function("s => document.querySelector('.search-status').textContent !== s", arg=everything)
+    _settled(page, everything)
     page.wait_for_selector(".search-result .search-result-excerpt")
     titles = page.locator(".search-result-title").all_inner_texts()
     assert titles and all(t.startswith(name + " · ") for t in titles), titles[:3]

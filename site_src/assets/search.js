@@ -166,10 +166,12 @@
       listAgencies(q);
       if (!q) {
         list.textContent = status.textContent = "";
+        list.removeAttribute("aria-busy");
         more.hidden = true;
         return;
       }
       status.textContent = "正在搜索……";
+      list.setAttribute("aria-busy", "true");   // the results shown are the last search's until this one ends
       Promise.all([pagefind, cut(q)]).then(function (got) {
         var pf = got[0], query = got[1];
         if (!query.text) return { results: [] };
@@ -178,12 +180,15 @@
       }).then(function (found) {
         if (mine !== run) return;
         results = found.results;
+        list.removeAttribute("aria-busy");
         list.textContent = "";
         shown = 0;
         status.textContent = results.length ? "找到 " + results.length + " 条结果" : "没有找到“" + q + "”";
         page();
       }).catch(function (err) {
-        if (mine === run) status.textContent = "搜索出错：" + err.message;
+        if (mine !== run) return;
+        list.removeAttribute("aria-busy");
+        status.textContent = "搜索出错：" + err.message;
       });
     }
 
