@@ -91,3 +91,17 @@ def test_spent_over_budget_fails(tmp_path, disclosure_paths):
     over = [f for f in got if f["rule_id"] == "form.spent_within_budget" and f["severity"] == "warning"]
     assert outcome["form.spent_within_budget"] == "failed"
     assert any(changed[0] in map(int, f["source_lines"].split()) and f["actual"] > f["expected"] for f in over)
+
+
+@pytest.mark.parametrize("printed, unit, value, half", [
+    ("15.19", "万元", "151900", "50"),        # two places of 万元: half of 0.01 万元 is 50 元
+    ("1,234.5", "元", "1234.5", "0.05"),
+    ("168000", "元", "168000", "0.5"),
+    ("85.5%", "", "85.5", "0.05"),            # a rate's % is not a printed digit
+    ("0", "元", "0", "0"),                    # a bare 0 is nothing, not a rounded amount
+])
+def test_a_form_amount_tolerance_is_half_its_last_printed_digit(printed, unit, value, half):
+    from pipeline.validate.rules_forms import half_printed
+
+    row = {"published_value": printed, "published_unit": unit, "value": Decimal(value)}
+    assert half_printed(row) == Decimal(half)

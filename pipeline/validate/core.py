@@ -136,8 +136,13 @@ def half_unit(fact: dict | None) -> Decimal:
         return ZERO
     if fact["value"] == ZERO and not fact.get("decimals"):
         return ZERO  # a bare 0 is nothing, not a rounded amount (0.00 may hide up to 0.004)
-    factor = UNIT_FACTOR.get(fact.get("published_unit") or "元", Decimal(1))
-    return Decimal(5) * Decimal(10) ** -(int(fact.get("decimals") or 0) + 1) * factor
+    return half_last_digit(int(fact.get("decimals") or 0), fact.get("published_unit"))
+
+
+def half_last_digit(decimals: int, unit: str | None) -> Decimal:
+    """Half of the last digit of an amount printed with `decimals` places in `unit` (万元, 元; none is 元), in 元:
+    the one tolerance rounding allows, taken from the printed precision."""
+    return Decimal(5) * Decimal(10) ** -(decimals + 1) * UNIT_FACTOR.get(unit or "元", Decimal(1))
 
 
 def val(fact: dict | None) -> Decimal:

@@ -6,13 +6,13 @@ under the wrong column (an amount shifted one cell off its header) shows up here
 than its budget or sources no longer adding up."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 from ..schema import enum_names
-from ..text import UNIT_FACTOR
 from ..severity import ERROR, INFO, WARNING
-from .core import PAIR_ROUNDING, ZERO, Doc, Outcome, Rule
+from .core import PAIR_ROUNDING, ZERO, Doc, Outcome, Rule, half_last_digit
 
 # a total's parts, by what the form prints under it: 财政拨款 / 上年结转 / 其他资金 (self-evaluations, targets),
 # 中央 / 省级 / 市县 / 自筹 (forms splitting the fiscal funds by level), 基本支出 / 项目支出 (the spending side)
@@ -23,13 +23,16 @@ SOURCE_ZH = {v: zh for v, (zh, _) in enum_names("project_funds", "source").items
 MEASURE_ZH = {v: zh for v, (zh, _) in enum_names("project_funds", "measure").items()}
 
 
+_DECIMALS = re.compile(r"\.(\d+)")  # the printed decimals: 15.19万元 → 19, 85.5% → 5
+
+
 def half_printed(row: dict) -> Decimal:
-    """Half of the last printed digit of a project_funds amount, in 元."""
-    text = row["published_value"].replace(",", "").replace(" ", "")
-    decimals = len(text.split(".", 1)[1].rstrip("万元")) if "." in text else 0
+    """Half of the last printed digit of a project_funds amount, in 元 (a rate's % is not a digit)."""
+    m = _DECIMALS.search(row["published_value"])
+    decimals = len(m.group(1)) if m else 0
     if row["value"] == ZERO and not decimals:
         return ZERO
-    return Decimal(5) * Decimal(10) ** -(decimals + 1) * UNIT_FACTOR.get(row.get("published_unit") or "元", Decimal(1))
+    return half_last_digit(decimals, row.get("published_unit"))
 
 
 def _printed(row: dict) -> str:

@@ -16,7 +16,7 @@ from ..model import Table
 from ..codes import FUNCTIONAL_CLASSES, functional_class
 from ..text import AMOUNT_IN_TEXT, UNIT_FACTOR, parse_amount_places
 from ..severity import WARNING
-from .core import ZERO, Doc, Outcome, Rule, half_unit, val
+from .core import ZERO, Doc, Outcome, Rule, half_last_digit, half_unit, val
 from .sentences import quote, sentences
 from .labels import GRAND_TOTAL, col_parts, norm, side_of
 from .lookup import first_amount_col, named_col, table_total, total_col, total_row
@@ -333,7 +333,7 @@ def text_figures(doc: Doc) -> list[TextFigure]:
                 (number, decimals), unit = parse_amount_places(a.group(1)), a.group(2)
                 factor = UNIT_FACTOR[unit]
                 amount = number * factor
-                rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * factor if amount else ZERO
+                rounding = half_last_digit(decimals, unit) if amount else ZERO
                 ttype = kw.table_type
                 if kw.general_budget_scope and _GB_SCOPE.search(before[-14:]):
                     ttype = _GB
@@ -359,7 +359,7 @@ def other_year_figures(doc: Doc) -> list[tuple[int, Keyword, Decimal, Decimal, i
     for year, kw, a, m, para, before in doc.cache["_other_year_figures"]:
         (number, decimals), unit = parse_amount_places(a.group(1)), a.group(2)
         amount = number * UNIT_FACTOR[unit]
-        rounding = Decimal(5) * Decimal(10) ** -(decimals + 1) * UNIT_FACTOR[unit] if amount else ZERO
+        rounding = half_last_digit(decimals, unit) if amount else ZERO
         out.append((year, kw, amount, rounding, para.line_at(a.start()), quote(para.text, m.start(), a.end()), before))
     return out
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..text import AMOUNT_IN_TEXT, UNIT_FACTOR, outline_level, parse_amount_places, squash
-from .core import ZERO, Doc
+from .core import ZERO, Doc, half_last_digit
 
 _END = re.compile(r"[。！？!?]")
 # a line that opens with a classification code opens an item of its own: 2080109 社会保险经办机构 …
@@ -35,7 +35,7 @@ def printed(digits: str, unit: str | None, start: int, end: int, text: str) -> N
     value = amount * factor
     if value == ZERO and not decimals:
         return Number(value, ZERO, start, end, text)  # a bare 0 is nothing, not a rounded amount (as in tables)
-    return Number(value, Decimal(5) * Decimal(10) ** -(decimals + 1) * factor, start, end, text)
+    return Number(value, half_last_digit(decimals, unit), start, end, text)
 
 
 def number(m: re.Match, money: bool) -> Number:
