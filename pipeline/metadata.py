@@ -56,15 +56,28 @@ def slug(text: str) -> str:
 def cover_lines(lines: list[str]) -> list[str]:
     """The cover and title block: the first non-blank lines, up to the outline (目录) or the first part
     heading (第一部分 …, or a heading like 某某局2024年度部门决算表 that opens the tables)."""
-    head = [squash(ln.replace("\t", " ")) for ln in lines[:40] if ln.strip()]
-    out = []
-    for ln in head[:8]:
+    return _cover(lines)[0]
+
+
+def _cover(lines: list[str]) -> tuple[list[str], int]:
+    """The cover's lines, squashed, and the index in `lines` just past the last of them (blank lines are
+    not cover lines, so the count of cover lines is not that index)."""
+    out: list[str] = []
+    end = seen = 0
+    for i, raw in enumerate(lines[:40]):
+        if not raw.strip():
+            continue
+        seen += 1
+        if seen > 8:
+            break
+        ln = squash(raw.replace("\t", " "))
         if ln in ("目录", "目 录"):
             continue
         if ln.startswith("第") or (out and PART_HEADING.match(ln)):
             break
         out.append(ln)
-    return out
+        end = i + 1
+    return out, end
 
 
 def read_year(cover: list[str], lines: list[str]) -> int | None:
@@ -99,7 +112,7 @@ def read_agency(cover: list[str], lines: list[str]) -> str:
         if len(cands) == 1:
             return cands[0]  # one reading: the body need not be searched
         if cands:
-            body = "".join(map(squash, lines[len(cover):]))
+            body = "".join(map(squash, lines[_cover(lines)[1]:]))
             seen = [c for c in cands if c in body]
             return max(seen, key=len) if seen else cands[0]
         if joined:

@@ -241,10 +241,13 @@ def test_family3_cover_and_titles_over_several_lines(parsed, disclosure_paths, t
     (["某某市公安局", "交通管理局2024年部门预算"], "", "某某市公安局", 2024),
     (["某某县教育局", "部门预算"], "第二部分 某某县教育局2023年度部门预算表", "某某县教育局", 2023),
 ])
-def test_family3_agency_and_year_read_from_the_whole_cover(cover, body, agency, year):
+@pytest.mark.parametrize("blank", [0, 2])
+def test_family3_agency_and_year_read_from_the_whole_cover(cover, body, agency, year, blank):
+    """`blank` blank lines before and between the cover's lines change nothing (the body is what follows the
+    cover's last line, not its count of lines: counted, it took the cover's own lines for the body's)."""
     from pipeline.metadata import cover_lines, read_agency, read_year
 
-    lines = cover + ["目录", "第一部分 概况", body]
+    lines = [""] * blank + [x for ln in cover for x in [ln] + [""] * blank] + ["目录", "第一部分 概况", body]
     head = cover_lines(lines)
     assert head == cover
     assert read_agency(head, lines) == agency
