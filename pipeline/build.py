@@ -284,10 +284,11 @@ def part_job(path: Path, shown: str, cache_dir: Path | None, rename: tuple[str, 
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         outline = DocumentOutline.of(result)
-        outline.left_out = write_part(result, work)
-        if downloads and not outline.left_out:  # the document's workbook, made here from its part and kept with it
+        columns: dict = {}
+        outline.left_out = write_part(result, work, columns)
+        if downloads and not outline.left_out:  # the document's downloads, made here with its part and kept in it
             from .exports import write_part_downloads
-            write_part_downloads(work)
+            write_part_downloads(work, columns=columns)
         with open(work / OUTLINE, "wb") as f:
             pickle.dump(outline, f, protocol=pickle.HIGHEST_PROTOCOL)
         shutil.rmtree(folder, ignore_errors=True)

@@ -369,16 +369,23 @@ PART_DONE = "part.json"  # written last: a folder without it is not a part
 PART_ZIP = "zip.bin"  # the part's CSV lines per resource, deflated (zipwriter.deflate_chunk); offsets in part.json
 
 
-def write_part(result, folder: Path) -> Message | None:
+def write_part(result, folder: Path, columns: dict | None = None) -> Message | None:
     """Write the package rows of one document into `folder` (a part). A value that breaks the schema
     (precision, overflow, a wrong type, an id off its pattern, a text over its length) leaves the document
     out: the located error is returned and no part is written. An undeclared field or resource is a fault
-    of the code, not the data: it raises SchemaError."""
+    of the code, not the data: it raises SchemaError. `columns`, when given, receives each resource's
+    columns as its CSV was written from them ({resource: {field: text_columns' values}}), from which the
+    same worker makes the document's downloads without reading its slice back (exports.package_of_columns)."""
     meta, resources = load_schema()
     rows = collect_rows([result], [])
     try:
         typed = {r["name"]: typed_columns(r, rows[r["name"]]) for r in resources if r["name"] != "build_report"}
-        texts = {r["name"]: _csv_text(r, typed[r["name"]], rows[r["name"]]) for r in resources if r["name"] in typed}
+        texts = {}
+        for r in resources:
+            if r["name"] in typed:
+                texts[r["name"]], written = _csv_text(r, typed[r["name"]], rows[r["name"]])
+                if columns is not None:
+                    columns[r["name"]] = {f["name"]: col for f, col in zip(r["fields"], written)}
     except ValueProblem as exc:
         return Message(str(result.document.get("source_file") or result.source.path), exc.line, ERROR,
                        f"document not published: a value breaks the package schema: {exc}")
@@ -405,17 +412,18 @@ def write_part(result, folder: Path) -> Message | None:
     return None
 
 
-def _csv_text(res: dict, columns: list[list], rows: list[dict]) -> bytes:
-    """The resource's CSV. A carriage return in a value would end its line for every CSV reader (Python's
+def _csv_text(res: dict, columns: list[list], rows: list[dict]) -> tuple[bytes, list[list]]:
+    """The resource's CSV, and the columns it was written from (text_columns). A carriage return in a value would end its line for every CSV reader (Python's
     csv module does not quote it): the value is refused, as one breaking its declaration is."""
-    data = csv_bytes(res, text_columns(res, columns))
+    written = text_columns(res, columns)
+    data = csv_bytes(res, written)
     if b"\r" in data:
         for f, col in zip(res["fields"], columns):
             for v, row in zip(col, rows):
                 if isinstance(v, str) and "\r" in v:
                     raise ValueProblem(f"{res['name']}.{f['name']}: a carriage return in the text "
                                        f"(row {_where(row)})", row)
-    return data
+    return data, written
 
 
 def write_package(results, failures, out: Path) -> list[Message]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from .text import is_amount, is_placeholder
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # tab and CR too: some programs skip them first
+_FIRST = frozenset(FORMULA_START + (" ", "\u3000"))  # a text starting otherwise is never a formula
 
 
 def neutralise(text: str) -> str:
     """`text` as a spreadsheet cell that cannot be a formula; numbers and dash placeholders unchanged."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or text[0] not in _FIRST:
         return text
     stripped = text.lstrip(" \u3000")
     if not stripped.startswith(FORMULA_START) or is_amount(stripped) or is_placeholder(stripped):

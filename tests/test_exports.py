@@ -742,3 +742,35 @@ def test_the_fiscal_view_streams_one_document_at_a_time_and_refuses_rows_out_of_
         write_fiscal_package(out, tmp_path / "view")
     problems, _ = write_exports(out)
     assert [p for p in problems if "Fiscal Data Package not written" in p and "facts.csv: doc_id" in p]
+
+
+def test_a_workers_columns_give_the_package_reading_its_slice_gives(tmp_path):
+    """The worker makes a document's downloads from the columns it wrote the slice's CSV files from, not by
+    reading them back: typed, they equal what reading the slice gives, value for value and type for type
+    (an amount's Decimal as its CSV text, not as computed), for every disclosure and for planted awkward
+    values (text with a line break, quotes and spaces at its ends; a zero)."""
+    from pipeline.build import document_job, shown_path
+    from pipeline.exports.source import package_of_columns
+    from pipeline.package import write_part
+
+    sources = sorted((ROOT / "disclosures").iterdir())
+    assert any(p.suffix == ".pdf" for p in sources)
+    compared = 0
+    for i, path in enumerate(p for p in sources if p.suffix in (".txt", ".pdf")):
+        result = document_job(path, shown_path(path, ROOT), None, None, True)
+        if i == 0:
+            result.sections[0]["text"] = ' "引号" 与\n换行, 逗号 '
+            result.facts[0]["value"] = result.facts[0]["value"] * 0  # a zero, printed as 0.00 or 0
+        columns: dict = {}
+        assert write_part(result, tmp_path / str(i), columns) is None
+        slice_dir = tmp_path / str(i) / "slice"
+        read = read_package(slice_dir)
+        made = package_of_columns(slice_dir, json.loads((slice_dir / "datapackage.json").read_text("utf-8")), columns)
+        assert made.columns.keys() == read.columns.keys() and read.columns
+        for name, fields in read.columns.items():
+            for field, values in fields.items():
+                assert [(type(v), str(v)) for v in made.columns[name][field]] == [(type(v), str(v)) for v in values], \
+                    (path.name, name, field)
+                compared += len(values)
+        assert made.rows["sections"] == read.rows["sections"]
+    assert compared > 10_000

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..safepath import UnsafePath, inside
 from .files import file_sha256, link_or_copy
-from .source import Package, read_package
+from .source import Package, package_of_columns, read_package
 
 EXPORTS = "exports"
 MANIFEST = "downloads.json"
@@ -72,10 +72,14 @@ def read_slice(slice_dir: Path) -> tuple[Package, dict]:
     `slice_dir`, typed, with its documents row: a document's downloads are made from its slice alone, so
     memory never holds the package."""
     pkg = read_package(slice_dir)
+    return pkg, one_document(pkg)
+
+
+def one_document(pkg: Package) -> dict:
     docs = pkg.rows.get("documents", [])
     if len(docs) != 1:
-        raise ValueError(f"{Path(slice_dir) / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
-    return pkg, docs[0]
+        raise ValueError(f"{pkg.root / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
+    return docs[0]
 
 
 def document_workbook(pkg: Package, doc: dict, base: str) -> bytes:
@@ -103,18 +107,24 @@ def database_name(slice_dir: Path) -> str:
     return made_of(slice_dir, "sqlite") + ".sqlite"
 
 
-def write_part_downloads(part: Path, base_url: str | None = None) -> None:
+def write_part_downloads(part: Path, base_url: str | None = None, columns: dict | None = None) -> None:
     """In the worker that has just written a document's part: the document's workbook and its database
     (merged later into the package's), kept in the part under `downloads/`, named by what they are made of,
-    so the exports stage only links and merges them (and a cached part keeps them). What cannot be made here
-    is made again by the exports stage, which reports why."""
+    so the exports stage only links and merges them (and a cached part keeps them). Made from the `columns`
+    the slice's CSV files were written from (package.write_part), typed as reading the slice would type them,
+    else from the slice itself. What cannot be made here is made again by the exports stage, which reports why."""
     from .database import document_database
 
     base = site_url() if base_url is None else base_url
     slice_dir = Path(part) / "slice"
     folder = Path(part) / PART_DOWNLOADS
     try:
-        pkg, doc = read_slice(slice_dir)
+        if columns is None:
+            pkg, doc = read_slice(slice_dir)
+        else:
+            descriptor = json.loads((slice_dir / "datapackage.json").read_text(encoding="utf-8"))
+            pkg = package_of_columns(slice_dir, descriptor, columns)
+            doc = one_document(pkg)
         folder.mkdir(exist_ok=True)
     except Exception:  # noqa: BLE001 - made again, and reported, by the exports stage
         return

@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -84,9 +83,14 @@ def document_database(pkg: Package, path: Path) -> None:
         for stmt in create_statements(pkg.descriptor)[0]:
             con.execute(stmt)
         for res in pkg.descriptor["resources"]:
-            names = [f["name"] for f in res["schema"]["fields"]]
-            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})",
-                            ([_sql(row.get(n)) for n in names] for row in pkg.rows.get(res["name"], [])))
+            given = pkg.columns.get(res["name"])
+            if not given:
+                continue
+            count = len(next(iter(given.values())))
+            columns = [given.get(f["name"]) or [None] * count for f in res["schema"]["fields"]]
+            columns = [[None if v is None else float(v) for v in col] if f["type"] == "number" else col
+                       for f, col in zip(res["schema"]["fields"], columns)]
+            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(columns))})", zip(*columns))
         con.commit()
         broken = con.execute("PRAGMA foreign_key_check").fetchmany(1)
         if broken:
@@ -173,10 +177,6 @@ def write_dictionary(con: sqlite3.Connection, descriptor: dict) -> None:
         con.executemany('INSERT INTO "_fields" VALUES (?, ?, ?, ?, ?, ?)',
                         [(res["name"], i, f["name"], f["type"], SQL_TYPE[f["type"]], f.get("description"))
                          for i, f in enumerate(schema["fields"], 1)])
-
-
-def _sql(v):
-    return float(v) if isinstance(v, Decimal) else v
 
 
 def _q(name: str) -> str:

@@ -10,6 +10,7 @@ import csv
 import json
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +20,38 @@ csv.field_size_limit(sys.maxsize)
 _TYPED = {"string": str, "integer": int, "number": Decimal, "boolean": lambda t: t == "true"}
 
 
+class Rows(Mapping):
+    """Each resource's rows as dicts (field → value), made from its columns when first asked for: a
+    document's workbook reads six resources row by row, its database reads every resource by column."""
+
+    def __init__(self, columns: dict[str, dict[str, list]]):
+        self._columns = columns
+        self._made: dict[str, list[dict]] = {}
+
+    def __getitem__(self, name: str) -> list[dict]:
+        if name not in self._made:
+            columns = self._columns[name]
+            names = list(columns)
+            self._made[name] = [dict(zip(names, values)) for values in zip(*columns.values())]
+        return self._made[name]
+
+    def __iter__(self):
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
 @dataclass
 class Package:
     root: Path
     descriptor: dict
-    rows: dict[str, list[dict]] = field(default_factory=dict)
+    columns: dict[str, dict[str, list]] = field(default_factory=dict)  # resource → field → its typed values
+    rows: Rows = field(init=False, repr=False)
     _grouped: dict[str, dict[str, list[dict]]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.rows = Rows(self.columns)
 
     def resource(self, name: str) -> dict:
         for r in self.descriptor.get("resources", []):
@@ -78,7 +105,36 @@ def read_package(root: Path, names: tuple[str, ...] | None = None) -> Package:
             undeclared = [k for k in header if k not in types]
             if undeclared:
                 raise ValueError(f"{path}: column(s) {undeclared} not declared in {root / 'datapackage.json'}")
-            typed = [(k, None if types[k] is str else types[k]) for k in header]  # text needs no conversion
-            pkg.rows[res["name"]] = [{k: (v if to is None else to(v)) if v else None for (k, to), v in zip(typed, line)}
-                                     for line in lines]
+            lines = list(lines)
+        if any(len(line) != len(header) for line in lines):
+            at = next(i for i, line in enumerate(lines) if len(line) != len(header))
+            raise ValueError(f"{path}: record {at + 1} after the header has {len(lines[at])} cells, "
+                             f"the header {len(header)}")
+        texts = list(zip(*lines)) or [() for _ in header]
+        pkg.columns[res["name"]] = {k: [v or None for v in col] if types[k] is str else  # text needs no conversion
+                                    [types[k](v) if v else None for v in col] for k, col in zip(header, texts)}
+    return pkg
+
+
+def package_of_columns(root: Path, descriptor: dict, columns: dict[str, dict[str, list]]) -> Package:
+    """The Package `read_package` reads from a slice, made from the columns its CSV files were written from
+    (package.write_part, in the same worker) instead of reading them back: `columns` holds each resource's
+    fields as the CSV writer was given them (package.text_columns: text and integers as values, None for
+    nothing; amounts and booleans as their CSV text), typed here as `read_package` types that text."""
+    pkg = Package(Path(root), descriptor)
+    for res in descriptor.get("resources", []):
+        if res.get("name") not in columns:
+            continue
+        given = columns[res["name"]]
+        out = {}
+        for f in res["schema"]["fields"]:
+            col = given[f["name"]]
+            if f["type"] in ("number", "boolean"):
+                to = _TYPED[f["type"]]
+                col = [None if v is None or v == "" else to(v) for v in col]
+            elif not {type(v) for v in col} <= {str, int, type(None)}:  # a str or int subclass (an enum): its
+                to = str.__str__ if f["type"] == "string" else int.__int__  # plain value, as the CSV holds it
+                col = [None if v is None else to(v) for v in col]
+            out[f["name"]] = col
+        pkg.columns[res["name"]] = out
     return pkg

@@ -35,7 +35,7 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 MONEY = "#,##0.00"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     value: str | Decimal | int | None
     style: str = "text"          # text | head | title | label | num | link
@@ -55,12 +55,20 @@ class Sheet:
         return self.rows[r - 1][c - 1] if r <= len(self.rows) and c <= len(self.rows[r - 1]) else None
 
     def put(self, r: int, c: int, cell: Cell) -> None:
-        while len(self.rows) < r:
-            self.rows.append([])
-        row = self.rows[r - 1]
-        while len(row) < c:
-            row.append(None)
+        rows = self.rows
+        if len(rows) < r:
+            rows.extend([] for _ in range(r - len(rows)))
+        row = rows[r - 1]
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
         row[c - 1] = cell
+
+    def append(self, cells: list[Cell | None]) -> None:
+        """The next row, as `put` would leave it cell by cell (no trailing empty cells)."""
+        end = len(cells)
+        while end and cells[end - 1] is None:
+            end -= 1
+        self.rows.append(cells[:end])
 
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384  # a sheet's limits
@@ -73,7 +81,7 @@ def text(value, style: str = "text") -> Cell | None:
     with a note that says so (the package keeps it whole)."""
     if value is None or value == "":
         return None
-    value = neutralise(str(value))
+    value = neutralise(value if type(value) is str else str(value))
     if len(value) > EXCEL_TEXT_MAX:
         value = value[:EXCEL_TEXT_MAX - len(TOO_LONG)] + TOO_LONG
     return Cell(value, style)
@@ -229,15 +237,10 @@ def projects_sheet(pkg: Package, projects: list[dict], indicators: list[dict]) -
     by_project: dict[str, list[dict]] = {}
     for i in indicators:
         by_project.setdefault(i["project_id"], []).append(i)
-    r = 2
     for p in projects:
+        first = [text(p.get(n)) if fmt == "text" else number(p.get(n), fmt) for n, fmt in pcols]
         for ind in by_project.get(p["project_id"]) or [{}]:
-            values = [(p.get(n), f) for n, f in pcols] + [(ind.get(n), f) for n, f in icols]
-            for c, (v, fmt) in enumerate(values, 1):
-                cell = text(v) if fmt == "text" else number(v, fmt)
-                if cell is not None:
-                    s.put(r, c, cell)
-            r += 1
+            s.append(first + [text(ind.get(n)) if fmt == "text" else number(ind.get(n), fmt) for n, fmt in icols])
     s.freeze = (2, 3)
     s.widths = _widths(s)
     return s
@@ -250,14 +253,14 @@ def findings_sheet(pkg: Package, findings: list[dict]) -> Sheet:
     s = Sheet("数据质量检查")
     for c, (n, _) in enumerate(cols, 1):
         s.put(1, c, text(pkg.label("findings", n), "head"))
-    for r, f in enumerate(findings, 2):
-        for c, (n, fmt) in enumerate(cols, 1):
+    for f in findings:
+        row = []
+        for n, fmt in cols:
             v = f.get(n)
             if n == "severity":
                 v = f"{SEVERITY_ZH.get(v or '', v or '')} {v or ''}".strip()
-            cell = text(v) if fmt == "text" else number(v, fmt)
-            if cell is not None:
-                s.put(r, c, cell)
+            row.append(text(v) if fmt == "text" else number(v, fmt))
+        s.append(row)
     s.freeze = (2, 1)
     s.widths = _widths(s)
     return s
@@ -302,13 +305,20 @@ def _widths(sheet: Sheet) -> dict[int, float]:
     seen: dict[str, int] = {}  # a text's width, measured once (labels and codes repeat)
     for r, row in enumerate(sheet.rows, 1):
         for c, cell in enumerate(row, 1):
-            if cell is None or cell.value is None or (r, c) in merged:
+            if cell is None:
                 continue
-            s = str(cell.value) if cell.style != "num" else f"{cell.value:,}"
+            v = cell.value
+            if v is None or (merged and (r, c) in merged):
+                continue
+            s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
             w = seen.get(s)
             if w is None:
-                w = seen[s] = max(len(line) + len(_WIDE.findall(line)) for line in s.split("\n")) + 2
-            out[c] = max(out.get(c, 8), min(w, 50))
+                w = seen[s] = min((len(s) if s.isascii() and "\n" not in s else
+                                   max(len(line) + len(_WIDE.findall(line)) for line in s.split("\n"))) + 2, 50)
+            if w > out.get(c, 8):
+                out[c] = w
+            elif c not in out:
+                out[c] = 8
     return out
 
 

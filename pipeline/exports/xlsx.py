@@ -148,16 +148,24 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     merges = {(r1 - 1, c1 - 1): (r2 - 1, c2 - 1) for r1, c1, r2, c2 in sh.merges}
     cells: dict[int, dict[int, str]] = {}
     links: list[tuple[str, str]] = []  # (cell, url)
+    xfs, strings, letters = book.xfs, book.strings, _COLS  # the loop below runs for every cell: names bound once
     for r, row in enumerate(sh.rows):
+        out = None
+        n = str(r + 1)
         for c, cell in enumerate(row):
             if cell is None:
                 continue
-            out = cells.setdefault(r, {})
-            s = book.xf(cell.style, cell.number_format)
+            if out is None:
+                out = cells.setdefault(r, {})
+            s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
             value = cell.value
-            ref = _ref(r, c)
-            if isinstance(value, str):
-                out[c] = f'<c r="{ref}" s="{s}" t="s"><v>{book.string(value)}</v></c>'
+            ref = f"{letters[c]}{n}" if c < 256 else _ref(r, c)
+            if type(value) is str:
+                i = strings.get(value)
+                if i is None:
+                    i = strings[value] = len(strings)
+                book.string_count += 1
+                out[c] = f'<c r="{ref}" s="{s}" t="s"><v>{i}</v></c>'
                 if cell.link:
                     links.append((ref, cell.link))
             elif value is None:
@@ -166,7 +174,7 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
                 number = float(value) if isinstance(value, Decimal) else value
                 out[c] = f'<c r="{ref}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float) else \
                     f'<c r="{ref}" s="{s}"><v>{number}</v></c>'
-            end = merges.get((r, c))
+            end = merges.get((r, c)) if merges else None
             if end:  # the other cells of a merged range carry its style, as Excel writes them
                 for rr in range(r, end[0] + 1):
                     for cc in range(c, end[1] + 1):
@@ -179,7 +187,7 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
             for rr in range(r, end[0] + 1):
                 for cc in range(c, end[1] + 1):
                     cells.setdefault(rr, {})[cc] = f'<c r="{_ref(rr, cc)}" s="{head_xf}"/>'
-    rows = "".join(f'<row r="{r + 1}">{"".join(v for _, v in sorted(cols.items()))}</row>'
+    rows = "".join(f'<row r="{r + 1}">{"".join(cols[c] for c in sorted(cols))}</row>'
                    for r, cols in sorted(cells.items()))
     if cells:
         top_left = _ref(min(cells), min(min(cols) for cols in cells.values()))
