@@ -728,20 +728,28 @@ def test_the_writer_keeps_awkward_text_as_printed(tmp_path):
     assert workbook_bytes([Sheet("封面"), sheet], created, "标题 & <测试>") == data  # the same bytes each time
 
 
-def test_the_fiscal_view_streams_one_document_at_a_time_and_refuses_rows_out_of_order(tmp_path, pkg):
-    """The view joins facts to their document and tables one document at a time, which needs the package's
-    doc_id order: rows out of that order fail closed, with a message naming the file, not a wrong join."""
-    from pipeline.exports.fiscal import write_fiscal_package
+def test_the_fiscal_view_is_its_documents_pieces_and_a_broken_slice_is_reported_located(tmp_path, pkg, rows):
+    """The view is each document's lines (made with its part, or here from its slice) in doc_id order, after
+    one header; a fact whose table its slice lacks leaves the view out, with a message naming the file and
+    the table, never a wrong join."""
+    from pipeline.exports.fiscal import slice_piece
+
+    view = (pkg / EXPORTS / "fiscal-data-package" / "fiscal-facts.csv").read_bytes()
+    ids = sorted(d["doc_id"] for d in rows["documents"])
+    pieces = [slice_piece(pkg / "docs" / i) for i in ids]
+    assert sum(map(bool, pieces)) >= 5 and view.split(b"\n", 1)[1] == b"".join(pieces)
 
     out = tmp_path / "datapackage"
     shutil.copytree(pkg, out, ignore=shutil.ignore_patterns("exports"))
-    facts = (out / "facts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    (out / "facts.csv").unlink()
-    (out / "facts.csv").write_text(facts[0] + "".join(reversed(facts[1:])), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"facts\.csv: doc_id .* in doc_id order"):
-        write_fiscal_package(out, tmp_path / "view")
+    facts = out / "docs" / ids[0] / "facts.csv"
+    lines = facts.read_text(encoding="utf-8").splitlines(keepends=True)
+    table_id = next(r["table_id"] for r in csv.DictReader(lines) if r["value_unit"] == "yuan" and r["value"])
+    facts.unlink()  # a copy of the slice's file: rewritten, not edited through a link
+    facts.write_text("".join(lines).replace(table_id, "t-not-there"), encoding="utf-8")
     problems, _ = write_exports(out)
-    assert [p for p in problems if "Fiscal Data Package not written" in p and "facts.csv: doc_id" in p]
+    assert [p for p in problems if "Fiscal Data Package not written" in p and f"{ids[0]}/facts.csv" in p
+            and "'t-not-there'" in p]
+    assert any(e["kind"] == "xlsx" for e in read_manifest(out))
 
 
 def test_a_workers_columns_give_the_package_reading_its_slice_gives(tmp_path):

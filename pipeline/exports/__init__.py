@@ -6,9 +6,10 @@
 - `fiscal-data-package/` — a Fiscal Data Package view of the amounts (fiscal.py);
 - `downloads.json` — each of these with its path, size and sha256, for the site's data page.
 
-Nothing here holds the package in memory. A document's workbook and database are made from its slice, in
-the worker that made the document's part (`write_part_downloads`, kept with the part): this stage links
-the workbooks and has SQLite merge the databases; the fiscal view streams the CSV files in blocks. There is no workbook of
+Nothing here holds the package in memory. A document's workbook, database and lines of the fiscal view are
+made from its slice, in the worker that made the document's part (`write_part_downloads`, kept with the
+part): this stage links the workbooks, has SQLite merge the databases and joins the fiscal view's pieces
+in doc_id order, making here only what a part lacks (from the document's slice). There is no workbook of
 the whole package: at 1,000 documents it would hold millions of cells (cells alone pass Excel's 1,048,576
 rows a sheet), no use to a reader in Excel; the SQLite file, the CSV and Parquet files serve that need.
 
@@ -107,6 +108,10 @@ def database_name(slice_dir: Path) -> str:
     return made_of(slice_dir, "sqlite") + ".sqlite"
 
 
+def fiscal_name(slice_dir: Path) -> str:
+    return made_of(slice_dir, "fiscal") + ".csv"
+
+
 def write_part_downloads(part: Path, base_url: str | None = None, columns: dict | None = None) -> None:
     """In the worker that has just written a document's part: the document's workbook and its database
     (merged later into the package's), kept in the part under `downloads/`, named by what they are made of,
@@ -114,6 +119,7 @@ def write_part_downloads(part: Path, base_url: str | None = None, columns: dict 
     the slice's CSV files were written from (package.write_part), typed as reading the slice would type them,
     else from the slice itself. What cannot be made here is made again by the exports stage, which reports why."""
     from .database import document_database
+    from .fiscal import columns_piece, slice_piece
 
     base = site_url() if base_url is None else base_url
     slice_dir = Path(part) / "slice"
@@ -128,8 +134,10 @@ def write_part_downloads(part: Path, base_url: str | None = None, columns: dict 
         folder.mkdir(exist_ok=True)
     except Exception:  # noqa: BLE001 - made again, and reported, by the exports stage
         return
+    fiscal = (lambda: slice_piece(slice_dir)) if columns is None else (lambda: columns_piece(slice_dir, columns))
     for name, make in ((workbook_name(slice_dir, base), lambda path: path.write_bytes(document_workbook(pkg, doc, base))),
-                       (database_name(slice_dir), lambda path: document_database(pkg, path))):
+                       (database_name(slice_dir), lambda path: document_database(pkg, path)),
+                       (fiscal_name(slice_dir), lambda path: path.write_bytes(fiscal()))):
         try:
             make(folder / name)
         except Exception:  # noqa: BLE001 - as above
@@ -144,7 +152,7 @@ def write_exports(package_dir: Path, base_url: str | None = None,
     import pyarrow as pa
 
     from .database import document_database, write_database
-    from .fiscal import write_fiscal_package
+    from .fiscal import slice_piece, write_fiscal_package
 
     root = Path(package_dir)
     out = root / EXPORTS
@@ -205,10 +213,20 @@ def write_exports(package_dir: Path, base_url: str | None = None,
         problems.append(f"{root / EXPORTS / DATABASE}: database not written: {type(exc).__name__}: {exc}")
     timings["sqlite"] = time.perf_counter() - start
 
+    def pieces():
+        """Each document's lines of the fiscal view in doc_id order: its part's, or made here from its slice."""
+        for doc in documents:
+            slice_dir = inside(root, "docs", doc["doc_id"])
+            cached = made.get(fiscal_name(slice_dir))
+            try:
+                yield cached.read_bytes() if cached else slice_piece(slice_dir)
+            except (OSError, ValueError, KeyError) as exc:
+                raise ValueError(f"{doc.get('source_file') or doc['doc_id']}: {type(exc).__name__}: {exc}") from exc
+
     start = time.perf_counter()
     try:
         folder = inside(out, FISCAL_DIR)
-        for name in write_fiscal_package(root, folder):
+        for name in write_fiscal_package(root, folder, pieces()):
             entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", None, "fiscal-data-package",
                                  "Fiscal Data Package（facts 金额视图 / amounts view）"))
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:

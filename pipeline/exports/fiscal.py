@@ -11,13 +11,15 @@ dimensions with attributes, a primary key, `dimensionType` and `classificationTy
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..codes import ECONOMIC_NAMES, FUNCTIONAL_NAMES
 from ..safepath import inside
-from .files import file_sha256
 
 RESOURCE = "fiscal-facts"
 PHASE = {"budget": "approved", "final_accounts": "executed"}  # 部门预算 is the approved budget; 决算 the outturn
@@ -49,87 +51,71 @@ FIELDS = [
 ]
 
 
-def fiscal_rows(root: Path, descriptor: dict):
-    """The view's rows, one per money fact, as text exactly as the package's CSV files print it, streamed:
-    documents, tables and facts are read side by side, one document at a time (the package writes every
-    resource in doc_id order), so memory holds one document's rows whatever the package's size."""
-    docs = per_document(csv_batches(root, descriptor, "documents", ["doc_id", "agency_id", "agency", "fiscal_year", "kind"]),
-                        root / "documents.csv")
-    tables = per_document(csv_batches(root, descriptor, "tables", ["doc_id", "table_id", "table_type", "title"]),
-                          root / "tables.csv")
-    wanted = ["doc_id", "table_id", "source_line", "column_index", "code", "code_kind", "row_label", "column_label",
-              "value", "value_unit", "published_value", "published_unit"]
-    doc_rows: tuple[str, list[dict]] = ("", [])
-    table_rows: tuple[str, list[dict]] = ("", [])
-    for doc_id, facts in per_document(csv_batches(root, descriptor, "facts", wanted), root / "facts.csv"):
-        doc_rows = _advance(docs, doc_rows, doc_id)
-        table_rows = _advance(tables, table_rows, doc_id)
-        if len(doc_rows[1]) != 1:
-            raise ValueError(f"{root / 'documents.csv'}: {len(doc_rows[1])} rows for doc_id {doc_id!r}, which facts.csv has")
-        d = doc_rows[1][0]
-        by_id = {t["table_id"]: t for t in table_rows[1]}
-        for f in facts:
-            if f["value_unit"] != "yuan" or not f["value"]:
-                continue
-            t = by_id.get(f["table_id"])
-            if t is None:
-                raise ValueError(f"{root / 'facts.csv'}: table {f['table_id']!r} of doc_id {doc_id!r} is not in tables.csv")
-            code, kind = f["code"], f["code_kind"]
-            fn = code if kind == "functional" else ""
-            ec = code if kind == "economic" else ""
-            yield {
-                "doc_id": f["doc_id"], "table_id": f["table_id"], "source_line": f["source_line"],
-                "column_index": f["column_index"], "agency_id": d["agency_id"], "agency": d["agency"],
-                "fiscal_year": d["fiscal_year"], "kind": d["kind"], "phase": PHASE.get(d["kind"], ""),
-                "table_type": t["table_type"], "table_title": t["title"],
-                "functional_code": fn, "functional_class": fn[:3],
-                "functional_class_name": FUNCTIONAL_NAMES.get(fn[:3], ""),
-                "economic_code": ec, "economic_class": ec[:3], "economic_class_name": ECONOMIC_NAMES.get(ec[:3], ""),
-                "row_label": f["row_label"], "column_label": f["column_label"], "amount": f["value"],
-                "published_value": f["published_value"], "published_unit": f["published_unit"],
-            }
+DOCUMENT_COLUMNS = ["doc_id", "agency_id", "agency", "fiscal_year", "kind"]
+TABLE_COLUMNS = ["doc_id", "table_id", "table_type", "title"]
+FACT_COLUMNS = ["doc_id", "table_id", "source_line", "column_index", "code", "code_kind", "row_label", "column_label",
+                "value", "value_unit", "published_value", "published_unit"]
 
 
-def per_document(batches, where: Path):
-    """(doc_id, rows) for each document in turn, from blocks of a resource written in doc_id order; a doc_id
-    that comes back after another, or goes backwards, is refused (the order is what lets us stream)."""
-    current, rows = None, []
-    for batch in batches:
-        for row in batch.to_pylist():
-            if row["doc_id"] != current:
-                if current is not None and row["doc_id"] < current:
-                    raise ValueError(f"{where}: doc_id {row['doc_id']!r} after {current!r}; the package writes its rows "
-                                     "in doc_id order, these are not")
-                if rows:
-                    yield current, rows
-                current, rows = row["doc_id"], []
-            rows.append(row)
-    if rows:
-        yield current, rows
+def document_rows(doc: dict, tables: list[dict], facts: list[dict], where: Path) -> list[list[str]]:
+    """One document's rows of the view (one per money fact, in the facts' order), from its documents row, its
+    tables and its facts as text exactly as the package's CSV files print them (`where`: the slice, named in
+    a message when a fact's table is not there)."""
+    by_id = {t["table_id"]: t for t in tables}
+    out = []
+    for f in facts:
+        if f["value_unit"] != "yuan" or not f["value"]:
+            continue
+        t = by_id.get(f["table_id"])
+        if t is None:
+            raise ValueError(f"{where / 'facts.csv'}: table {f['table_id']!r} of doc_id {doc['doc_id']!r} is not in "
+                             "tables.csv")
+        code, kind = f["code"], f["code_kind"]
+        fn = code if kind == "functional" else ""
+        ec = code if kind == "economic" else ""
+        out.append([f["doc_id"], f["table_id"], f["source_line"], f["column_index"], doc["agency_id"], doc["agency"],
+                    doc["fiscal_year"], doc["kind"], PHASE.get(doc["kind"], ""), t["table_type"], t["title"],
+                    fn, fn[:3], FUNCTIONAL_NAMES.get(fn[:3], ""), ec, ec[:3], ECONOMIC_NAMES.get(ec[:3], ""),
+                    f["row_label"], f["column_label"], f["value"], f["published_value"], f["published_unit"]])
+    return out
 
 
-def _advance(groups, held: tuple[str, list[dict]], doc_id: str) -> tuple[str, list[dict]]:
-    """The group of `doc_id` from `groups` (read forward from `held`); no rows when it has none."""
-    while held[0] < doc_id:
-        held = next(groups, (chr(0x10FFFF), []))
-    return held if held[0] == doc_id else (doc_id, [])
+def piece(doc: dict, tables: list[dict], facts: list[dict], where: Path) -> bytes:
+    """A document's lines of the view's CSV (no header): the view is its documents' pieces in doc_id order,
+    each made with its part and kept there, so a rebuild makes again only the changed document's."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(document_rows(doc, tables, facts, where))
+    return buf.getvalue().encode("utf-8")
 
 
-def csv_batches(root: Path, descriptor: dict, name: str, columns: list[str]):
-    """Blocks of a resource's CSV file (the package's own text: every column read as text, "" for empty),
-    streamed, so memory holds one block whatever the file's size."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
+def slice_piece(slice_dir: Path) -> bytes:
+    """`piece` of the one document whose slice is in `slice_dir`, read from its CSV files as text."""
+    def rows(name: str, columns: list[str]) -> list[dict]:
+        with open(Path(slice_dir) / f"{name}.csv", encoding="utf-8", newline="") as fh:
+            return [{k: row.get(k) or "" for k in columns} for row in csv.DictReader(fh)]
 
-    res = next((r for r in descriptor["resources"] if r.get("name") == name), None)
-    if res is None:
-        raise KeyError(f"{root / 'datapackage.json'}: no resource {name!r}")
-    reader = pcsv.open_csv(inside(root, res.get("path") or ""),
-                           read_options=pcsv.ReadOptions(block_size=1 << 22),
-                           parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                           convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                               include_columns=columns))
-    yield from reader
+    docs = rows("documents", DOCUMENT_COLUMNS)
+    if len(docs) != 1:
+        raise ValueError(f"{Path(slice_dir) / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
+    return piece(docs[0], rows("tables", TABLE_COLUMNS), rows("facts", FACT_COLUMNS), Path(slice_dir))
+
+
+def columns_piece(slice_dir: Path, columns: dict[str, dict[str, list]]) -> bytes:
+    """`piece` from the columns the slice's CSV files were written from (package.write_part), as their text."""
+    def rows(name: str, wanted: list[str]) -> list[dict]:
+        given = columns[name]
+        texts = [[_text(v) for v in given[k]] for k in wanted]
+        return [dict(zip(wanted, values)) for values in zip(*texts)]
+
+    docs = rows("documents", DOCUMENT_COLUMNS)
+    if len(docs) != 1:
+        raise ValueError(f"{Path(slice_dir) / 'documents.csv'}: {len(docs)} documents; a document's slice holds one")
+    return piece(docs[0], rows("tables", TABLE_COLUMNS), rows("facts", FACT_COLUMNS), Path(slice_dir))
+
+
+def _text(v) -> str:
+    """A value as the CSV writer prints it: nothing for None, a text's own characters, str() of the rest."""
+    return "" if v is None else str.__str__(v) if isinstance(v, str) else str(v)
 
 
 def attr(source: str, **more) -> dict:
@@ -188,19 +174,26 @@ def model() -> dict:
     }
 
 
-def write_fiscal_package(root: Path, folder: Path) -> list[str]:
-    """Write the view into `folder`: its CSV (streamed, hashed as it is written, moved into place whole) and
-    its datapackage.json. Returns the file names written, the CSV first."""
+def write_fiscal_package(root: Path, folder: Path, pieces: Iterable[bytes]) -> list[str]:
+    """Write the view into `folder`: its CSV (its header, then each document's `piece` in the package's doc_id
+    order, hashed as they are written, moved into place whole) and its datapackage.json. Returns the file
+    names written, the CSV first."""
     descriptor = json.loads((Path(root) / "datapackage.json").read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
     target = inside(folder, f"{RESOURCE}.csv")
     tmp = target.with_name(f".{target.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(name for name, *_ in FIELDS)
-        w.writerows([r[name] for name, *_ in FIELDS] for r in fiscal_rows(root, descriptor))
-    digest, size = file_sha256(tmp)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(name for name, *_ in FIELDS)
+    header = buf.getvalue().encode("utf-8")
+    digest, size = hashlib.sha256(header), len(header)
+    with open(tmp, "wb") as fh:
+        fh.write(header)
+        for data in pieces:
+            fh.write(data)
+            digest.update(data)
+            size += len(data)
     os.replace(tmp, target)
+    digest = digest.hexdigest()
     meta = descriptor
     view = {
         "name": f"{meta.get('name', 'fiscal-disclosures')}-fiscal",
