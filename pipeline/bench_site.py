@@ -4,7 +4,7 @@ The site is built from a package in a process of its own (so its memory is its o
 and timed in three phases, as `python -m pipeline site` runs them:
 - generation: the package → Markdown/HTML pages and downloads in docs_dir (pipeline.site.generate);
 - MkDocs rendering: Markdown → HTML in the theme, written to the site (mkdocs build, without the search step);
-- search indexing: the records and Pagefind's index (pipeline.search.build, run by the site's post-build hook).
+- search indexing: the records and the search index (pipeline.search.build, run by the site's post-build hook).
 For each: wall time, CPU seconds (user + system, of this process and of the programs it ran) and peak
 resident memory (the high-water mark is reset between phases where Linux allows it: /proc/self/clear_refs).
 Then the size of what readers download: HTML per agency page, the navigation on each page, the whole site.
@@ -140,7 +140,7 @@ def report(label: str, got: dict) -> None:
         if r is None:
             continue
         # a child's high-water mark starts from its parent's at the fork: a child's own peak is at most this
-        kids = (f" + {r['cpu_children']:.1f} CPU-s in child processes (workers, Pagefind; peak ≤ {r['peak_children_mib']:.0f} MiB)"
+        kids = (f" + {r['cpu_children']:.1f} CPU-s in child processes (workers; peak ≤ {r['peak_children_mib']:.0f} MiB)"
                 if r["cpu_children"] >= 0.05 else "")
         print(f"    {name:<18} {r['wall']:7.1f} s wall {r['cpu']:7.1f} CPU-s   peak {r['peak_mib']:6.0f} MiB{kids}")
     if "after indexing" in rows:

@@ -45,7 +45,7 @@ def on_post_page(output, page, config, **kwargs):
     return stash.restore(output, Path(config["docs_dir"]), page.file.src_uri)
 
 
-# --- search (issue 15): Pagefind, see pipeline/search.py -------------------------------------------------
+# --- search (issue 15): our own index, see pipeline/search.py -----------------------------------------------
 def on_files(files, config, **kwargs):
     from mkdocs.structure.files import File
 
@@ -62,7 +62,8 @@ def on_post_build(config, **kwargs):
         # a bare `mkdocs build` of hand-written pages: there is nothing to index
         log.info("search: no package at %s; the site has no search index", package)
         return
-    n, seconds, problems = search.build(Path(config["site_dir"]), package)
+    # each agency's part of the index is kept beside the generated pages, for the next build
+    n, seconds, problems = search.build(Path(config["site_dir"]), package, Path(config["docs_dir"]) / ".search")
     for p in problems:
         log.warning(p)
     log.info("search: %d records indexed in %.1f s", n, seconds)

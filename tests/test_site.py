@@ -368,7 +368,7 @@ def test_home_and_agency_pages_load_without_console_errors(built, server, page):
 
 
 def _search(page, server, query: str) -> list[str]:
-    # the header's search box leads to the search page (Pagefind; tests/test_search.py checks it closely)
+    # the header's search box leads to the search page (tests/test_search.py checks it closely)
     page.goto(f"{server}/", wait_until="load")
     page.locator(".site-search-form input").fill(query)
     page.locator(".site-search-form input").press("Enter")

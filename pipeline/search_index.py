@@ -1,0 +1,304 @@
+"""The site's search index (issue 15), written by us from the search records (pipeline/search.py), in pieces a
+query fetches as it needs them. search.js (site_src/assets) reads it; both sides follow the layout below.
+
+Words. Text is NFKC-normalised and lower-cased, quotation marks dropped. A run of Chinese characters is cut into words by the likeliest
+route over jieba's dictionary (jieba's own route, HMM off), with each word's cost an integer,
+round(1000·ln(total / frequency)), so that the page, which cuts a query by the same route over the same
+integers, cuts it exactly as the index cut the text. A run of ASCII letters and digits is one word (a code such
+as 2080199 stays whole); amounts (digits with a decimal point or thousands separator) are not indexed. Besides
+each word, a term is each pair of adjacent words in a run ("就业 补助"): a query of several words in one run is
+matched as that phrase, and a pair's list is short where each word's is long; and each dictionary word of two
+or three characters inside a longer word (jieba's search mode: 中卫 inside 中卫市), which the query, cut as
+usual, then finds.
+
+Scores. Each (term, record) gets a BM25 score from the record alone (its full title, which names the agency,
+the year and the kind, counted five times; a fixed
+average length), quantised to an integer below 1024; the page multiplies by the term's idf, which it computes
+from the term's document frequency. Scores do not depend on the rest of the corpus, so an agency's part of
+the index is made once and kept until its records (or this code) change.
+
+Records. Numbered agency by agency: record id = agency number · 2^13 + the record's place in its agency, so
+that one agency is an id range. A posting is one integer: id · 2^21 + score · 2^11 + facets, facets =
+year index · 2^5 + kind · 2^3 + type (indexes into meta.json's lists), so a filter needs no list of its own.
+
+Files (BUNDLE, inside the site):
+- meta.json: counts, the facet values, the number of pieces of each kind, the cost of an unknown character;
+- words/xx.json: {word: cost} of the words starting with a character whose code point modulo WORD_PIECES is xx;
+- terms/xx.json: {term: [df, [best postings], [first id of each overflow chunk], stem]}, xx = fnv1a(term)
+  modulo TERM_PIECES; the best INLINE postings by score; the rest in overflow files
+  more/<stem>-<n>.json, each CHUNK postings in id order (fetched only for more results or a narrow filter);
+- r/<agency>/<n>.json: one record's title, address and text (fetched for the results shown);
+- agencies/xx.json: {gram: [count, [[name, address, agency number], ...]]} for every character and every
+  pair of characters of each agency's name (at most AGENCY_LIST names per gram), xx = fnv1a(gram) modulo
+  AGENCY_PIECES: an agency is found by any part of its name.
+The numbers of pieces grow with the index (powers of two sized for a few KB a piece), so a piece stays small.
+Every file is canonical JSON (sorted keys, no spaces): the same records give the same bytes."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+COST_SCALE = 1000
+TITLE_WEIGHT = 5
+K1, B, AVG_LENGTH = 1.2, 0.75, 200
+SCORE_MAX = 1023
+LOCAL_BITS = 13                # records per agency: at most 2^13
+INLINE = 256                   # postings kept in a term's piece, best first
+CHUNK = 1024                   # postings per overflow file, in id order
+AGENCY_LIST = 20
+PIECE_BYTES = 8192             # the target size of a piece, which sets how many there are
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_TOKEN = re.compile(rf"([{HAN}]+)|([0-9]+(?:[.,][0-9]+)+)|([a-z0-9]+)")
+_PAIR = " "
+
+
+_QUOTES = str.maketrans("", "", "“”‘’\"'「」『』")
+
+
+def normal(text: str) -> str:
+    """NFKC, lower case, quotation marks dropped (a run goes on through them: "三公"经费 is one run)."""
+    return unicodedata.normalize("NFKC", text).lower().translate(_QUOTES)
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a over the UTF-8 bytes (search.js computes the same)."""
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+class Cutter:
+    """Cuts runs of Chinese characters into words by jieba's route with integer costs. The dictionary is read
+    once from jieba's own file (not its cache in the temporary folder), so the cut depends on nothing else."""
+
+    def __init__(self) -> None:
+        import jieba
+
+        self._tk = jieba.Tokenizer()
+        with self._tk.get_dict_file() as f:
+            self._dict = f.read()
+        self.version = hashlib.sha256(self._dict).hexdigest()
+        self._freq: dict[str, int] | None = None
+        self._memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._inside: dict[str, list[str]] = {}
+
+    def _load(self) -> None:
+        """The dictionary itself, read when the first run is cut (a build whose parts are all kept needs none)."""
+        self._freq, total = self._tk.gen_pfdict(io.BytesIO(self._dict))
+        self.log_total = math.log(total)
+        self.unknown = round(COST_SCALE * self.log_total)
+
+    @property
+    def freq(self) -> dict[str, int]:
+        if self._freq is None:
+            self._load()
+        return self._freq
+
+    def cost(self, word: str) -> int:
+        return round(COST_SCALE * (self.log_total - math.log(self.freq[word])))
+
+    def run(self, run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the run's words, every dictionary word found in it: what the page needs to cut it the same way)."""
+        got = self._memo.get(run)
+        if got is not None:
+            return got
+        n, freq = len(run), self.freq
+        found: set[str] = set()
+        best = [0] * (n + 1)
+        nxt = [0] * n
+        for i in range(n - 1, -1, -1):
+            ch = run[i]
+            if freq.get(ch):
+                found.add(ch)
+                c = self.cost(ch)
+            else:
+                c = self.unknown
+            best[i], nxt[i] = c + best[i + 1], i + 1
+            j = i + 2
+            frag = run[i:j]
+            while j <= n and frag in freq:
+                if freq[frag]:
+                    found.add(frag)
+                    c = self.cost(frag) + best[j]
+                    if c <= best[i]:          # ties: the longer word, as jieba's max over (score, end)
+                        best[i], nxt[i] = c, j
+                j += 1
+                frag = run[i:j]
+        words, i = [], 0
+        while i < n:
+            words.append(run[i:nxt[i]])
+            i = nxt[i]
+        got = self._memo[run] = (tuple(words), tuple(sorted(found)))
+        return got
+
+    def inside(self, word: str) -> list[str]:
+        """The dictionary words of two and three characters inside a longer word (jieba's search mode): 中卫
+        finds 中卫市."""
+        got = self._inside.get(word)
+        if got is None:
+            freq = self.freq
+            got = self._inside[word] = [word[i:i + n] for n in (2, 3) if len(word) > n
+                                        for i in range(len(word) - n + 1) if freq.get(word[i:i + n])]
+        return got
+
+    def terms(self, text: str, found: set[str] | None = None) -> list[str]:
+        """The terms of a text, in order: words, and the pairs of adjacent words of each Chinese run."""
+        out: list[str] = []
+        for han, _amount, word in _TOKEN.findall(normal(text)):
+            if han:
+                words, cands = self.run(han)
+                if found is not None:
+                    found.update(cands)
+                out.extend(words)
+                out.extend(a + _PAIR + b for a, b in zip(words, words[1:]))
+                for w in words:
+                    if len(w) > 2:
+                        out.extend(self.inside(w))
+            elif word:
+                out.append(word)
+        return out
+
+
+def score(tf_title: int, tf_text: int, length: int) -> int:
+    tf = TITLE_WEIGHT * tf_title + tf_text
+    s = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / AVG_LENGTH))
+    return max(1, min(SCORE_MAX, round(100 * s)))
+
+
+def part(cutter: Cutter, recs: list[dict]) -> dict:
+    """One agency's part of the index: each term's postings [place in the agency, score], and the dictionary
+    words its text holds (with their costs)."""
+    found: set[str] = set()
+    postings: dict[str, list[list[int]]] = defaultdict(list)
+    for n, r in enumerate(recs):
+        title = cutter.terms(r["meta"]["title"], found)   # agency · year kind · type: title
+        text = cutter.terms(r["content"], found)
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for t in title:
+            counts[t][0] += 1
+        for t in text:
+            counts[t][1] += 1
+        length = len(title) + len(text)
+        for t in sorted(counts):
+            postings[t].append([n, score(*counts[t], length)])
+    return {"postings": dict(sorted(postings.items())), "words": {w: cutter.cost(w) for w in sorted(found)},
+            "unknown": cutter.unknown if recs else None}
+
+
+def pieces_for(total_bytes: int) -> int:
+    n = 16
+    while n * PIECE_BYTES < total_bytes:
+        n *= 2
+    return n
+
+
+def dump(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def stem(term: str) -> str:
+    return hashlib.sha1(term.encode("utf-8")).hexdigest()[:12]
+
+
+def merge(agencies: list[dict], parts: list[dict], years: list[str], kinds: list[str], types: list[str]
+          ) -> dict[str, bytes]:
+    """The whole index as {path in the bundle: bytes}. `agencies`: in id order, each {name, url, records}
+    (records as search.py makes them, in the order their part numbered them)."""
+    files: dict[str, bytes] = {}
+    year_ix = {y: i for i, y in enumerate(years)}
+    kind_ix = {k: i for i, k in enumerate(kinds)}
+    type_ix = {t: i for i, t in enumerate(types)}
+    terms: dict[str, list[int]] = defaultdict(list)
+    words: dict[str, int] = {}
+    n_records = 0
+    for a, (agency, p) in enumerate(zip(agencies, parts)):
+        facets = []
+        base = a << LOCAL_BITS
+        for n, r in enumerate(agency["records"]):
+            f = r["filters"]
+            facets.append((year_ix[f["年度"][0]] << 5) | (kind_ix[f["类别"][0]] << 3) | type_ix[f["结果类型"][0]])
+            files[f"r/{a}/{n}.json"] = dump({"t": r["meta"]["title"], "u": r["url"], "x": r["content"]})
+        n_records += len(agency["records"])
+        for term, posts in p["postings"].items():
+            add = terms[term].append
+            for local, s in posts:
+                add(((base + local) << 21) | (s << 11) | facets[local])
+        words.update(p["words"])
+
+    entries: dict[str, list] = {}
+    for term, posts in terms.items():
+        posts.sort(key=lambda p: (-((p >> 11) & SCORE_MAX), p))
+        inline, rest = posts[:INLINE], sorted(posts[INLINE:])
+        firsts = []
+        name = stem(term)
+        for c in range(0, len(rest), CHUNK):
+            chunk = rest[c:c + CHUNK]
+            firsts.append(chunk[0] >> 21)
+            files[f"more/{name}-{c // CHUNK}.json"] = dump(chunk)
+        entries[term] = [len(posts), inline, firsts, name if firsts else ""]
+    term_pieces = pieces_for(sum(len(t.encode()) + 16 * len(e[1]) + 8 * len(e[2]) + 24 for t, e in entries.items()))
+    grouped: dict[int, dict] = defaultdict(dict)
+    for term, e in entries.items():
+        grouped[fnv1a(term) % term_pieces][term] = e
+    for i in range(term_pieces):
+        files[f"terms/{i:x}.json"] = dump(grouped.get(i, {}))
+
+    word_pieces = pieces_for(sum(len(w.encode()) + 8 for w in words))
+    by_char: dict[int, dict] = defaultdict(dict)
+    for w, c in words.items():
+        by_char[ord(w[0]) % word_pieces][w] = c
+    for i in range(word_pieces):
+        files[f"words/{i:x}.json"] = dump(by_char.get(i, {}))
+
+    grams: dict[str, list] = defaultdict(list)
+    for a, agency in enumerate(agencies):
+        name = normal(agency["name"])
+        chars = list(name)
+        for g in sorted(set(chars) | {x + y for x, y in zip(chars, chars[1:])}):
+            grams[g].append([agency["name"], agency["url"], a])
+    agency_pieces = pieces_for(sum(len(g.encode()) + 60 * min(len(v), AGENCY_LIST) for g, v in grams.items()))
+    by_gram: dict[int, dict] = defaultdict(dict)
+    for g, v in grams.items():
+        v.sort()
+        by_gram[fnv1a(g) % agency_pieces][g] = [len(v), v[:AGENCY_LIST]]
+    for i in range(agency_pieces):
+        files[f"agencies/{i:x}.json"] = dump(by_gram.get(i, {}))
+
+    unknown = max((p["unknown"] for p in parts if p["unknown"] is not None), default=0)
+    files["meta.json"] = dump({
+        "records": n_records, "agencies": len(agencies), "years": years, "kinds": kinds, "types": types,
+        "unknown": unknown, "pieces": {"terms": term_pieces, "words": word_pieces, "agencies": agency_pieces},
+        "inline": INLINE, "chunk": CHUNK, "local_bits": LOCAL_BITS, "pair": _PAIR,
+    })
+    return files
+
+
+def write(out: Path, files: dict[str, bytes]) -> tuple[int, int]:
+    """Write `files` into `out`, touching only files whose bytes changed, and remove any other file there.
+    Returns (files written, files removed)."""
+    written = removed = 0
+    for rel, data in files.items():
+        path = out / rel
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except OSError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    if out.exists():
+        keep = {out / rel for rel in files}
+        for path in sorted(out.rglob("*"), reverse=True):
+            if path.is_file() and path not in keep:
+                path.unlink()
+                removed += 1
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return written, removed
