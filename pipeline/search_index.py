@@ -199,8 +199,13 @@ def pieces_for(total_bytes: int) -> int:
     return n
 
 
+_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def dump(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    """Canonical JSON. <, > and & only ever stand in strings, written as escapes: no file of the index holds
+    markup from a disclosure, even served as something other than JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).translate(_MARKUP).encode("utf-8")
 
 
 def stem(term: str) -> str:
