@@ -7,7 +7,9 @@ and timed in three phases, as `python -m pipeline site` runs them:
 - search indexing: the records and the search index (pipeline.search.build, run by the site's post-build hook).
 For each: wall time, CPU seconds (user + system, of this process and of the programs it ran) and peak
 resident memory (the high-water mark is reset between phases where Linux allows it: /proc/self/clear_refs).
-Then the size of what readers download: HTML per agency page, the navigation on each page, the whole site.
+Then the size of what readers download: HTML per agency page, the navigation on each page, the largest page
+of the site (the pages about the whole corpus grow with it unless they are paged), the whole site.
+`BENCH_SEARCH=0` leaves the search indexing out (it is timed as zero), to measure generation and rendering alone.
 """
 from __future__ import annotations
 
@@ -89,6 +91,8 @@ def _measure(package: str, site: str, docs: str, queue) -> None:
                 phases.stop()
                 phases.start("after indexing")
 
+        if os.environ.get("BENCH_SEARCH", "1") == "0":  # generation and rendering alone
+            timed_index = lambda *args, **kwargs: (0, 0.0, [])  # noqa: E731
         search.build = timed_index
         phases.start("MkDocs rendering")
         site_stage.run_mkdocs(Path(docs), Path(site))
@@ -122,7 +126,12 @@ def sizes(site: Path) -> dict:
     nav = _NAV.search(agency[0].read_text(encoding="utf-8")) if agency else None
     files = [p for p in site.rglob("*") if p.is_file()]
     html = [p for p in files if p.suffix == ".html"]
-    return {"agency_pages": len(pages), "agency_mean": sum(pages) / len(pages) if pages else 0,
+    largest = max(html, key=lambda p: p.stat().st_size, default=None)
+    return {"largest": (largest.relative_to(site).as_posix(), largest.stat().st_size) if largest else ("", 0),
+            "corpus_pages": {name: (site / name / "index.html").stat().st_size if name else (site / "index.html").stat().st_size
+                             for name in ("", "quality", "data", "glossary", "agency")
+                             if (site / name / "index.html").is_file()},
+            "agency_pages": len(pages), "agency_mean": sum(pages) / len(pages) if pages else 0,
             "agency_max": max(pages, default=0), "nav_bytes": len(nav.group(0).encode("utf-8")) if nav else 0,
             "html_files": len(html), "html_bytes": sum(p.stat().st_size for p in html),
             "files": len(files), "bytes": sum(p.stat().st_size for p in files)}
@@ -151,3 +160,5 @@ def report(label: str, got: dict) -> None:
           f"(largest {s['agency_max'] / 1024:.0f} KB), of which the navigation {s['nav_bytes'] / 1024:.1f} KB; "
           f"{s['html_files']} HTML pages, {s['html_bytes'] / 1048576:.0f} MB; whole site {s['files']} files, "
           f"{s['bytes'] / 1048576:.0f} MB")
+    corpus = ", ".join(f"{name or 'home'} {n / 1024:,.0f} KB" for name, n in s["corpus_pages"].items())
+    print(f"    largest page {s['largest'][0]} {s['largest'][1] / 1024:,.0f} KB; pages about the whole corpus: {corpus}")

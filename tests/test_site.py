@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import json
 import os
 import re
@@ -199,8 +200,9 @@ def test_no_third_party_resource_is_loaded(built):
     assert not bad, f"third-party loads: {bad[:20]}"
 
 
-def test_every_internal_link_resolves(built):
-    site = built["site"]
+def broken_links(site: Path, package: Path) -> tuple[list, list]:
+    """Internal links whose file is missing, and links whose anchor is missing on a page that must have it: a
+    source line, a page of an original PDF, a glossary term."""
     missing = []
     fragments_missing = []
     for page in html_files(site):
@@ -215,15 +217,77 @@ def test_every_internal_link_resolves(built):
             frag = urlsplit(url).fragment
             if frag and target.suffix == ".pdf":  # an original PDF opened at a page: the page must exist
                 pages = {d["doc_id"]: int(d["page_count"]) for d in csv.DictReader(
-                    (built["package"] / "documents.csv").open(encoding="utf-8")) if d["page_count"]}
+                    (package / "documents.csv").open(encoding="utf-8")) if d["page_count"]}
                 m = re.fullmatch(r"page=(\d+)", frag)
                 if not m or not 1 <= int(m.group(1)) <= pages.get(target.stem, 0):
                     fragments_missing.append((str(page.relative_to(site)), url))
-            elif frag and "/sources/" in str(target):  # provenance links: the line anchor must exist
+            elif frag and ("/sources/" in str(target) or "/glossary/" in str(target)):  # a line, a term
                 if frag not in parse(target).ids:
                     fragments_missing.append((str(page.relative_to(site)), url))
+    return missing, fragments_missing
+
+
+def test_every_internal_link_resolves(built):
+    missing, fragments_missing = broken_links(built["site"], built["package"])
     assert not missing, f"{len(missing)} broken internal links, e.g. {missing[:10]}"
-    assert not fragments_missing, f"{len(fragments_missing)} links to missing source lines, e.g. {fragments_missing[:10]}"
+    assert not fragments_missing, f"{len(fragments_missing)} links to missing anchors, e.g. {fragments_missing[:10]}"
+
+
+def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp_path, monkeypatch):
+    """With a page budget far below what the corpus-wide pages of the five documents take, the quality page,
+    the glossary, the list of downloads and the home page's comparison are each laid out in several parts:
+    every finding, term, download and document is on exactly one part, every link still resolves, and the
+    largest part is far smaller than the whole page was."""
+    from pipeline.site import pages
+
+    whole, _ = build_site(package, tmp_path / "whole")
+    monkeypatch.setattr(pages, "PAGE_BUDGET", 12_000)
+    site, _ = build_site(package, tmp_path / "paged")
+
+    def parts(main: str, under: str) -> list[Path]:
+        return [site / main / "index.html", *sorted(p for p in (site / under).glob("p-*/index.html"))]
+    quality, data, glossary, compare = (parts("quality", "quality"), parts("data", "data"),
+                                        parts("glossary", "glossary"), parts("", "compare"))
+    assert min(len(quality), len(data), len(glossary), len(compare)) > 1, (quality, data, glossary, compare)
+    for name, pieces in (("quality", quality), ("data", data), ("glossary", glossary)):
+        before = (whole / name / "index.html").stat().st_size
+        assert max(p.stat().st_size for p in pieces) < before * 0.7, name
+
+    def ids(pieces: list[Path], pattern: str) -> list[str]:
+        return sorted(i for p in pieces for i in parse(p).ids if re.fullmatch(pattern, i))
+    findings = list(csv.DictReader((package / "findings.csv").open(encoding="utf-8")))
+    found = ids(quality, r"f-.+-\d+")
+    assert len(found) == len(findings) == len(set(found))
+    terms = {g["term"].strip() for g in csv.DictReader((package / "glossary.csv").open(encoding="utf-8")) if g["term"].strip()}
+    assert len(ids(glossary, r"g-[0-9a-f]{10}")) == len(terms)
+    assert ids(glossary, r"g-[0-9a-f]{10}") == ids([whole / "glossary" / "index.html"], r"g-[0-9a-f]{10}")
+    listed = [u for p in data for u in parse(p).links if "/downloads/" in u and "#" not in u]
+    served = [p for p in (site / "downloads").rglob("*") if p.is_file()]
+    assert len(set(listed)) >= len(served)
+    rows = [a for p in compare for a in re.findall(r'<td class="lab"><a href="[^"]*#doc-([^"]+)"', p.read_text(encoding="utf-8"))]
+    assert sorted(rows) == sorted(d["doc_id"] for d in csv.DictReader((package / "documents.csv").open(encoding="utf-8")))
+    missing, fragments_missing = broken_links(site, package)
+    assert not missing and not fragments_missing, (missing[:5], fragments_missing[:5])
+
+
+def test_the_data_page_lists_recorded_digests_without_reading_those_files(package, tmp_path):
+    """Each download's sha256 on the data pages is its file's; the generator reads none whose digest the
+    package build recorded (resources, slices, exports) or that it wrote itself (table and chart CSVs, texts)."""
+    import pipeline.site as site_stage
+    from pipeline.site.stash import read_page
+
+    docs = tmp_path / "docs"
+    site_stage.generate(package, docs)
+    hashed, n_bytes = site_stage.LAST_HASHED
+    assert hashed and not [h for h in hashed if h.endswith((".csv", ".xlsx", ".sqlite"))], hashed
+    assert not [h for h in hashed if not h.startswith("downloads/package/")], hashed
+    pages = "".join(read_page(docs, p.relative_to(docs).as_posix()) for p in [docs / "data.md", *(docs / "data").glob("*.md")])
+    listed = dict(re.findall(r'href="(?:\.\./)+(downloads/[^"]+)">[^<]*</a></td><td class="num">[\d,]+</td><td><code>([0-9a-f]{64})</code>', pages))
+    served = {p.relative_to(docs).as_posix(): p for p in (docs / "downloads").rglob("*") if p.is_file()}
+    assert set(listed) == set(served)
+    wrong = [rel for rel, p in served.items() if hashlib.sha256(p.read_bytes()).hexdigest() != listed[rel]]
+    assert not wrong, wrong[:5]
+    assert n_bytes < sum(p.stat().st_size for p in served.values()) / 2
 
 
 def test_pdf_sources_link_every_amount_to_its_page_and_mark_pages(built):

@@ -25,6 +25,7 @@ NAV_FILE = ".nav.json"
 STATE_FILE = ".site-state.json"   # in docs_dir: each agency's digest, files and summary (generate)
 BUILD_FILE = ".site-build.json"   # in docs_dir: what each site built from it was rendered with (build)
 LAST_REUSED = (0, 0)              # agencies whose pages the last `generate` kept, of all
+LAST_HASHED: tuple[list[str], int] = ([], 0)  # downloads the last `generate` read to list their sha256, and bytes
 
 
 def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True, workers: int | None = None) -> list[str]:
@@ -72,8 +73,9 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True, worke
         (docs_dir / NAV_FILE).write_text(nav, encoding="utf-8")
     (docs_dir / STATE_FILE).write_text(json.dumps({"code": gen.code, "units": gen.units}, ensure_ascii=False),
                                        encoding="utf-8")
-    global LAST_REUSED
+    global LAST_REUSED, LAST_HASHED
     LAST_REUSED = (gen.reused, len(gen.units))
+    LAST_HASHED = (gen.hashed, gen.hashed_bytes)
     return gen.warnings
 
 

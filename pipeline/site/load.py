@@ -8,7 +8,9 @@ an agency's pages holds only that agency's rows, however large the corpus.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +91,38 @@ class Package:
                 pass
         with path.open(encoding="utf-8-sig", newline="") as f:
             return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+
+
+def recorded_digests(root: Path) -> dict[str, tuple[str, int]]:
+    """Path (in the package) → (sha256, bytes) of every file whose digest the build recorded as it wrote it:
+    the resources in datapackage.json, each document's slices in its own descriptor (whose bytes, read here,
+    give its digest too) and the downloads in the exports manifest. The site lists these without reading
+    them again; a digest that is not well formed is left out (the file is then read)."""
+    root = Path(root)
+    out: dict[str, tuple[str, int]] = {}
+
+    def take(base: str, entries, key: str) -> None:
+        for e in entries if isinstance(entries, list) else []:
+            if not isinstance(e, dict) or not isinstance(e.get("path"), str) or not isinstance(e.get("bytes"), int):
+                continue
+            digest = str(e.get(key) or "").removeprefix("sha256:")
+            if re.fullmatch(r"[0-9a-f]{64}", digest):
+                out[f"{base}{e['path']}"] = (digest, e["bytes"])
+
+    def descriptor(rel: str) -> dict:
+        try:
+            data = (root / rel).read_bytes()
+            out[rel] = (hashlib.sha256(data).hexdigest(), len(data))
+            got = json.loads(data)
+            return got if isinstance(got, dict) else {}
+        except (OSError, ValueError):
+            return {}
+    take("", descriptor("datapackage.json").get("resources"), "hash")
+    if (root / "docs").is_dir():
+        for d in sorted((root / "docs").iterdir()):
+            take(f"docs/{d.name}/", descriptor(f"docs/{d.name}/datapackage.json").get("resources"), "hash")
+    take("", descriptor("exports/downloads.json").get("downloads"), "sha256")  # paths from the package root
+    return out
 
 
 def read_rows(path: Path) -> list[dict]:

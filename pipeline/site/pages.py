@@ -34,7 +34,7 @@ from ..severity import FAILING
 from ..spreadsheet import neutralise
 from . import stash
 from .figures import DocFacts, Figure, Node, dec, drilldown
-from .load import Package, int_or_none
+from .load import Package, int_or_none, recorded_digests
 from .render import environment, pct, wan
 
 KIND_ZH = {k: f"部门{zh}" for k, zh in names_zh("documents", "kind").items()}  # 部门预算: the kind's name in the schema
@@ -131,6 +131,35 @@ def pack(sizes: list[int], budget: int = PAGE_BUDGET) -> list[int]:
     return parts
 
 
+def chunk(keys: list[str], sizes: list[int], every: int, budget: int) -> list[int]:
+    """The part (0-based) of each item of a page about the whole corpus, items in order: a part ends before an
+    item that would take it past `budget` bytes, or, once it holds half of that, before an item whose key is
+    an anchor (its digest is 0 modulo `every`). Bounds fall mostly at anchors, which depend on the items'
+    keys and not on their sizes or positions: a change to one agency's rows moves the bounds of its own part
+    and seldom any past the next anchor, and the parts' names (`chunk_file`, from their first key) stay put
+    as the corpus grows. A corpus smaller than half the budget is one part."""
+    parts, part, used = [], 0, 0
+    for key, n in zip(keys, sizes):
+        if used and (used + n > budget or (used >= budget // 2 and
+                                           int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % every == 0)):
+            part, used = part + 1, 0
+        parts.append(part)
+        used += n
+    return parts
+
+
+def chunk_file(base: str, first_key: str) -> str:
+    """A later part's file, named by its first item's key (a digest: never a path or markup)."""
+    return f"{base}/p-{hashlib.sha256(first_key.encode('utf-8')).hexdigest()[:12]}.md"
+
+
+def page_url(rel: str) -> str:
+    """The URL (from the site root) of a page file: quality.md → quality/, agency/index.md → agency/."""
+    stem = rel.removesuffix(".md")
+    stem = stem.removesuffix("index") if stem == "index" or stem.endswith("/index") else stem + "/"
+    return stem
+
+
 def part_url(base: str, part: int) -> str:
     """URL (from the site root) of part `part` (0-based) of a paged page: base/, base/2/, base/3/ …"""
     return f"{base}/" if part == 0 else f"{base}/{part + 1}/"
@@ -144,6 +173,12 @@ def part_file(base: str, part: int) -> str:
 WHOLE = ("documents", "findings", "glossary", "quality", "tables")
 PER_DOC = ("tables", "facts", "cells", "sections", "glossary", "projects", "indicators", "findings", "text_figures",
            "project_funds", "pages")
+# the documents named under each wording of a glossary term on the glossary page (the others are counted)
+GLOSSARY_SOURCES = 8
+# the home page: an agency card each up to this many agencies (the comparison of every document is paged, its
+# first page on the home page, at a third of PAGE_BUDGET); the largest this many documents in each chart
+HOME_CARDS = 12
+HOME_BARS = 20
 # below this many agencies the pages are made in this process: a pool costs more than it saves
 POOL_FROM = 16
 _UNIT_GENERATOR = None  # the generator a forked worker inherits
@@ -172,6 +207,13 @@ class Generator:
         self.workers = workers
         self.out = Path(docs_dir).resolve()
         self.written: set[str] = set()  # every file of the pages folder this run wrote or found as it would write it
+        # each download's (sha256, bytes) for the data page: recorded by the package build as it wrote its
+        # files, or taken from the bytes as this generator writes them; only a file in neither is read again
+        self.recorded = recorded_digests(pkg.root)
+        self.pkg_root = pkg.root.resolve()
+        self.digests: dict[str, tuple[str, int]] = {}
+        self.hashed: list[str] = []  # the downloads the data page had to read to list their digest
+        self.hashed_bytes = 0
         # an earlier run's agencies (digest, files, what the corpus-wide pages need), when made by this code
         self.code = code_digest(repo_root, stash)
         self.previous = (previous or {}).get("units", {}) if (previous or {}).get("code") == self.code else {}
@@ -193,7 +235,6 @@ class Generator:
             used.add(s)
             self.slug[name] = s
         self.rule_names = self._rule_names()
-        self.glossary_ids = self._glossary_ids()
         self.load_docs([])
         self.home_figs: dict[str, dict] = {}  # doc → its headline figures, as the home page shows them
         self.n_facts = 0
@@ -203,6 +244,8 @@ class Generator:
         self.env = environment({"src": self.src, "table_href": self.table_href, "agency_href": self.agency_href,
                                 "tables_href": self.tables_href, "projects_href": self.projects_href,
                                 "source_page_href": self.source_page_href, "pdf_href": self.pdf_href})
+        self.glossary_terms, self.glossary_parts = self._glossary_layout()
+        self.glossary_href = {t["term"]: self.glossary_parts[t["part"]]["url"] + f"#{t['anchor']}" for t in self.glossary_terms}
 
     def load_docs(self, docs: list[dict]) -> None:
         """The rows of these documents (and only these) for the pages about them."""
@@ -269,6 +312,8 @@ class Generator:
     def _put(self, rel: str, data: bytes) -> None:
         path = inside(self.out, rel)
         self.written.add(path.relative_to(self.out.resolve()).as_posix())
+        if rel.startswith("downloads/"):
+            self.digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
@@ -276,11 +321,18 @@ class Generator:
             path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    def _link(self, src: Path, rel: str) -> None:
+    def _link(self, src: Path, rel: str, digest: tuple[str, int] | None = None) -> None:
         """A file served as it is (the package's, an original PDF): hard-linked into the pages folder where the
-        file system allows, copied where not; left alone when it is already the same file."""
+        file system allows, copied where not; left alone when it is already the same file. Its digest: the
+        one given, or the one the package build recorded for it."""
         target = inside(self.out, rel)
         self.written.add(target.relative_to(self.out.resolve()).as_posix())
+        try:
+            digest = digest or self.recorded.get(src.resolve().relative_to(self.pkg_root).as_posix())
+        except ValueError:  # not the package's
+            pass
+        if digest is not None:
+            self.digests[rel] = digest
         if target.exists():
             if os.path.samefile(src, target):
                 return
@@ -293,6 +345,26 @@ class Generator:
 
     def render(self, template: str, rel: str, **ctx) -> None:
         self.write(rel, self.env.get_template(template).render(**ctx))
+
+    def macros(self, root: str):
+        """The shared macros (_macros.html) with the links of a page at `root`, to draw rows from Python."""
+        return self.env.get_template("_macros.html").make_module({"root": root})
+
+    @staticmethod
+    def corpus_parts(main: str, base: str, keys: list[str], sizes: list[int], every: int,
+                     budget: int | None = None) -> list[dict]:
+        """A page about the whole corpus laid out in parts (`chunk`): the first at `main`, the others under
+        `base`. Each part: its number, file, URL and root (from the site root) and its items' positions."""
+        assign = chunk(keys, sizes, every, PAGE_BUDGET if budget is None else budget)
+        groups: list[list[int]] = [[] for _ in range(max(assign) + 1 if assign else 1)]
+        for i, p in enumerate(assign):
+            groups[p].append(i)
+        out = []
+        for n, items in enumerate(groups):
+            rel = main if n == 0 else chunk_file(base, keys[items[0]])
+            url = page_url(rel)
+            out.append({"n": n, "file": rel, "url": url, "root": "../" * url.count("/"), "items": items})
+        return out
 
     def copy_package(self) -> None:
         """The package's files, served as downloads under downloads/package/."""
@@ -345,8 +417,10 @@ class Generator:
                 self.warnings.append(f"{doc['doc_id']}: original PDF not offered for download: it prints "
                                      "personal numbers (masked in the extracted text)")
                 inside(self.out, f"downloads/sources/{doc['doc_id']}.pdf").unlink(missing_ok=True)  # an earlier build's
-            elif pdf is not None:  # the original, downloadable and linked at its pages
-                self._link(pdf, f"downloads/sources/{doc['doc_id']}.pdf")
+            elif pdf is not None:  # the original, downloadable and linked at its pages (its sha256 is the document's)
+                recorded = doc.get("source_sha256", "")
+                self._link(pdf, f"downloads/sources/{doc['doc_id']}.pdf",
+                           (recorded, pdf.stat().st_size) if re.fullmatch(r"[0-9a-f]{64}", recorded) else None)
             else:
                 self.warnings.append(f"{doc['doc_id']}: original PDF {rel!r} not found; no PDF download")
             return extracted.read_text(encoding="utf-8").split("\n")[:-1]
@@ -385,6 +459,7 @@ class Generator:
         for name, r in zip(names, results):  # in agency order, whoever made them, whenever
             self.units[name] = r
             self.written.update(r["files"])
+            self.digests.update({rel: tuple(v) for rel, v in r.get("digests", {}).items()})
             self.warnings += r["warnings"]
             self.source_starts.update(r["source_starts"])
             self.table_part.update(r["table_part"])
@@ -417,12 +492,12 @@ class Generator:
         before = self.previous.get(name)
         if before and before["digest"] == digest and all((self.out / f).is_file() for f in before["files"]):
             return {**before, "reused": True}  # nothing it is made from has changed: its pages are there
-        outer = self.written, self.warnings, self.source_starts, self.table_part  # this process's, when run here
-        self.written, self.warnings, self.source_starts, self.table_part = set(), [], {}, {}
+        outer = self.written, self.warnings, self.source_starts, self.table_part, self.digests  # this process's
+        self.written, self.warnings, self.source_starts, self.table_part, self.digests = set(), [], {}, {}, {}
         try:
             return self._make_unit(name, docs, digest)
         finally:
-            self.written, self.warnings, self.source_starts, self.table_part = outer
+            self.written, self.warnings, self.source_starts, self.table_part, self.digests = outer
 
     def _make_unit(self, name: str, docs: list[dict], digest: str) -> dict:
         self.load_docs(docs)
@@ -447,21 +522,27 @@ class Generator:
                           "text": True if f.text is not None else None}
                       for k, f in doc_figs.items()} for did, doc_figs in self.figs.items()}
         return {"digest": digest, "files": sorted(self.written), "warnings": self.warnings,
+                "digests": {rel: list(v) for rel, v in sorted(self.digests.items())},
                 "source_starts": self.source_starts, "table_part": self.table_part, "figs": figs,
                 "n_facts": sum(len(v) for v in self.facts.values())}
 
     def unit_digest(self, name: str, docs: list[dict]) -> str:
         """What an agency's pages are made from: this code, its name and page name, its documents' rows (the
-        bytes of their slices), their workbooks, and the glossary anchors its headline labels link to."""
+        digest of their slices' descriptor, which records each slice's sha256, or else the slices' bytes),
+        their workbooks, and the glossary entries its headline labels link to."""
         h = hashlib.sha256(self.code.encode())
         h.update(json.dumps([name, self.slug[name], docs, {k: self.glossary_anchor(k) for k in GLOSSARY_TERMS}],
                             ensure_ascii=False, sort_keys=True).encode("utf-8"))
         for d in docs:
-            for res in PER_DOC:
-                h.update(f"\0{res}\0".encode())
-                h.update(self.pkg.doc_bytes(d["doc_id"], res))
+            recorded = self.recorded.get(f"docs/{d['doc_id']}/datapackage.json")
+            if recorded is not None:  # the slice's descriptor holds the sha256 of each of its files: not read again
+                h.update(f"\0slices\0{recorded[0]}".encode())
+            else:
+                for res in PER_DOC:
+                    h.update(f"\0{res}\0".encode())
+                    h.update(self.pkg.doc_bytes(d["doc_id"], res))
             book = self.pkg.root / workbook_path(d["doc_id"])
-            h.update(f"\0{book.stat().st_size if book.is_file() else -1}".encode())
+            h.update(f"\0{self.recorded.get(workbook_path(d['doc_id'])) or (book.stat().st_size if book.is_file() else -1)}".encode())
         return h.hexdigest()
 
     # --- shared views -------------------------------------------------------------------------------------
@@ -492,15 +573,43 @@ class Generator:
         except Exception:  # noqa: BLE001 - a site without rule names still shows the ids
             return {}
 
-    def _glossary_ids(self) -> dict[str, str]:
-        """glossary term → its anchor on the glossary page."""
-        terms = sorted({g.get("term", "").strip() for g in self.pkg["glossary"] if g.get("term", "").strip()})
-        return {t: f"g{i + 1}" for i, t in enumerate(terms)}
+    def _glossary_layout(self) -> tuple[list[dict], list[dict]]:
+        """The glossary of the whole corpus: each term once, each of its wordings once with the documents that
+        print it (the first GLOSSARY_SOURCES of them named, the others counted: every document's own glossary
+        is on its agency page), terms in order, laid out in parts (`corpus_parts`). Each term's anchor comes
+        from its text, so it stays when other terms come and go."""
+        entries: dict[str, dict[str, dict]] = {}
+        glossary = self.pkg.by_doc("glossary")
+        for d in self.docs:
+            for g in glossary.get(d["doc_id"], []):
+                term = g.get("term", "").strip()
+                if not term:
+                    continue
+                text = g.get("definition", "")
+                wording = entries.setdefault(term, {}).setdefault(" ".join(text.split()), {"definition": text, "sources": []})
+                wording["sources"].append({"doc_id": d["doc_id"], "agency": d.get("agency", ""), "label": doc_label(d),
+                                           "line": g.get("source_line")})
+        terms = [{"term": t, "anchor": "g-" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:10],
+                  "wordings": [{"definition": w["definition"], "sources": w["sources"][:GLOSSARY_SOURCES],
+                                "more": max(len(w["sources"]) - GLOSSARY_SOURCES, 0)} for w in entries[t].values()]}
+                 for t in sorted(entries)]
+        later = self.macros("../../")
+        for t in terms:
+            t["html"] = later.glossary_term(t)
+        parts = self.corpus_parts("glossary.md", "glossary", [t["term"] for t in terms],
+                                  [len(t["html"].encode("utf-8")) for t in terms], every=16)
+        for p in parts:
+            mine = [terms[i] for i in p["items"]]
+            p["label"] = f"{mine[0]['term']} — {mine[-1]['term']}" if mine else "—"
+            for t in mine:
+                t["part"] = p["n"]
+        return terms, parts
 
     def glossary_anchor(self, key: str) -> str:
+        """The glossary entry (its URL from the site root, with its anchor) a headline label links to."""
         for term in GLOSSARY_TERMS.get(key, ()):
-            if term in self.glossary_ids:
-                return self.glossary_ids[term]
+            if term in self.glossary_href:
+                return self.glossary_href[term]
         return ""
 
     def finding_views(self, findings: list[dict]) -> list[dict]:
@@ -862,16 +971,28 @@ class Generator:
 
     # --- home, index, glossary, data, quality -------------------------------------------------------------
     def home_page(self) -> None:
+        """The home page: the corpus in figures. Its parts that grow with the corpus are bounded: an agency
+        card each only up to HOME_CARDS agencies, the comparison of every document in pages of its own
+        (`corpus_parts`, the first on the home page), the charts the HOME_BARS largest (all in their CSV)."""
         cards, rows = [], []
-        for name, docs in self.agencies.items():
-            cards.append({"name": name, "docs": [
-                {"id": d["doc_id"], "label": doc_label(d),
-                 "figs": [self._short_fig(d, k) for k in ("expenditure", "three_public")]} for d in docs]})
+        if len(self.agencies) <= HOME_CARDS:
+            for name, docs in self.agencies.items():
+                cards.append({"name": name, "docs": [
+                    {"id": d["doc_id"], "label": doc_label(d),
+                     "figs": [self._short_fig(d, k) for k in ("expenditure", "three_public")]} for d in docs]})
         for d in self.docs:
             f = self.home_figs[d["doc_id"]]
             rows.append({"id": d["doc_id"], "agency": d.get("agency") or d["doc_id"], "label": doc_label(d),
                          "figs": [self._short_fig(d, k) for k, _ in HEADLINE],
                          "share": pct(f["basic_share"].value) if "basic_share" in f else "—"})
+        labels = [lbl for _, lbl in HEADLINE]
+        later = self.macros("../../")
+        drawn = [later.compare_table([r], labels) for r in rows]
+        parts = self.corpus_parts("index.md", "compare", [r["id"] for r in rows],
+                                  [len(h.encode("utf-8")) - 400 for h in drawn], every=16, budget=PAGE_BUDGET // 3)
+        for p in parts:
+            mine = [rows[i] for i in p["items"]]
+            p["label"] = f"{mine[0]['agency']} — {mine[-1]['agency']}" if mine else "—"
         charts = []
         for key, title in (("expenditure", "各部门总支出"), ("three_public", "各部门三公经费")):
             items = [(d, self.home_figs[d["doc_id"]][key]) for d in self.docs
@@ -885,13 +1006,16 @@ class Generator:
                                      [[d.get("agency", ""), doc_label(d), wan(f.value, unit=False).replace(",", ""),
                                        str(f.value), "文字说明" if f.fact is None else "表格", f.source_line or ""]
                                       for d, f in items]))
-            charts.append({"key": key, "title": title, "csv": rel, "bars": [
+            charts.append({"key": key, "title": title, "csv": rel, "n": len(items), "bars": [
                 {"label": f"{d.get('agency')}（{doc_label(d)}）", "doc_id": d["doc_id"], "value": wan(f.value),
                  "width": f"{float(f.value * 100 / vmax) if vmax > 0 else 0:.1f}", "line": f.source_line,
-                 "from_text": f.fact is None} for d, f in items]})
+                 "from_text": f.fact is None} for d, f in items[:HOME_BARS]]})
+        for p in parts[1:]:
+            self.render("compare.md", p["file"], root=p["root"], part=p["n"], parts=parts,
+                        rows=[rows[i] for i in p["items"]], headline_labels=labels, n_docs=len(self.docs))
         self.render("home.md", "index.md", root="", n_agencies=len(self.agencies), n_docs=len(self.docs),
-                    n_facts=self.n_facts, cards=cards, rows=rows, charts=charts,
-                    headline_labels=[lbl for _, lbl in HEADLINE])
+                    n_facts=self.n_facts, cards=cards, rows=[rows[i] for i in parts[0]["items"]], parts=parts,
+                    charts=charts, headline_labels=labels)
 
     def _short_fig(self, d: dict, key: str) -> dict:
         f = self.home_figs[d["doc_id"]][key]
@@ -911,17 +1035,15 @@ class Generator:
         self.render("agency_index.md", "agency/index.md", root="../", rows=rows, options=options)
 
     def glossary_page(self) -> None:
-        entries: dict[str, list[dict]] = {}
-        glossary = self.pkg.by_doc("glossary")
-        for d in self.docs:
-            for g in glossary.get(d["doc_id"], []):
-                term = g.get("term", "").strip()
-                if term:
-                    entries.setdefault(term, []).append({"doc_id": d["doc_id"], "agency": d.get("agency", ""),
-                                                         "label": doc_label(d), "definition": g.get("definition", ""),
-                                                         "line": g.get("source_line")})
-        terms = [{"term": t, "anchor": self.glossary_ids[t], "entries": entries[t]} for t in sorted(entries)]
-        self.render("glossary.md", "glossary.md", root="../", terms=terms)
+        for p in self.glossary_parts:
+            mine = [self.glossary_terms[i] for i in p["items"]]
+            if p["n"] == 0:  # the first part's links are one level up
+                here = self.macros(p["root"])
+                blocks = [here.glossary_term(t) for t in mine]
+            else:
+                blocks = [t["html"] for t in mine]
+            self.render("glossary.md", p["file"], root=p["root"], part=p["n"], parts=self.glossary_parts,
+                        blocks=blocks, n_terms=len(self.glossary_terms))
 
     def data_page(self) -> None:
         desc = self.pkg.descriptor
@@ -939,14 +1061,35 @@ class Generator:
         howto = self.repo_root / "site_src" / "partials" / "data-howto.md"
         files = []  # everything this build offers under downloads/ by now: the package, table CSVs, chart data, sources
         for rel in sorted((f for f in self.written if f.startswith("downloads/")), key=PurePosixPath):
-            data = (self.out / rel).read_bytes()
-            files.append({"path": rel.removeprefix("downloads/"), "bytes": f"{len(data):,}",
-                          "sha256": hashlib.sha256(data).hexdigest()})
+            digest = self.digests.get(rel)
+            if digest is None:  # neither recorded by the package build nor written here: read it
+                self.hashed.append(rel)
+                h, size = hashlib.sha256(), 0
+                with (self.out / rel).open("rb") as f:
+                    while block := f.read(1 << 20):
+                        h.update(block)
+                        size += len(block)
+                digest = (h.hexdigest(), size)
+                self.hashed_bytes += size
+            files.append({"path": rel.removeprefix("downloads/"), "bytes": f"{digest[1]:,}", "sha256": digest[0]})
+        # the downloads made for the whole package; each document's workbook is linked from its agency page
+        # and listed with the other files below
         exports = [{"path": e["path"], "name": e["path"].split("/")[-1], "title": e.get("title", ""),
-                    "bytes": f'{e["bytes"]:,}', "sha256": e["sha256"]} for e in read_manifest(self.pkg.root)]
-        self.render("data.md", "data.md", root="../", zip=({"name": zips[0].name, "size": _size(zips[0])} if zips else None),
-                    resources=resources, exports=exports, files=files, howto=howto.read_text(encoding="utf-8").strip() if howto.exists() else "",
-                    dictionary=self.data_dictionary())
+                    "bytes": f'{e["bytes"]:,}', "sha256": e["sha256"]} for e in read_manifest(self.pkg.root)
+                   if not e.get("doc_id")]
+        n_books = sum(1 for e in read_manifest(self.pkg.root) if e.get("doc_id"))
+        parts = self.corpus_parts("data.md", "data", [f["path"] for f in files],
+                                  [2 * len(f["path"].encode("utf-8")) + 170 for f in files], every=64,
+                                  budget=PAGE_BUDGET * 2 // 3)  # the first part also holds the data dictionary
+        for p in parts:
+            mine = [files[i] for i in p["items"]]
+            p["label"] = f"{mine[0]['path']} — {mine[-1]['path']}" if mine else "—"
+        common = {"zip": {"name": zips[0].name, "size": _size(zips[0])} if zips else None, "resources": resources,
+                  "exports": exports, "n_books": n_books, "n_files": len(files), "parts": parts,
+                  "howto": howto.read_text(encoding="utf-8").strip() if howto.exists() else ""}
+        for p in parts:
+            self.render("data.md", p["file"], root=p["root"], part=p["n"], files=[files[i] for i in p["items"]],
+                        dictionary=self.data_dictionary() if p["n"] == 0 else "", **common)
 
     def data_dictionary(self) -> str:
         """The package module's data dictionary (Markdown, generated from the schemas), one level down."""
@@ -961,23 +1104,46 @@ class Generator:
         return md.strip() + "\n"
 
     def quality_page(self) -> None:
+        """The findings of every document, in parts of a bounded size (`corpus_parts`), a document's rows on
+        one part; the first part also says how many there are in all and lists the rules."""
         quality = {q.get("doc_id"): q for q in self.pkg["quality"]}
-        findings = self.pkg["findings"]
-        summary = []
+        by_doc: dict[str, list[dict]] = {}
+        for f in self.pkg["findings"]:
+            by_doc.setdefault(f.get("doc_id", ""), []).append(f)
+        later = self.macros("../../")
+        items = []  # per document: its summary cells, its findings drawn as rows (for a later part)
         for d in self.docs:
-            q = quality.get(d["doc_id"], {})
-            summary.append({"id": d["doc_id"], "agency": d.get("agency", ""), "label": doc_label(d),
-                            "cells": [q.get(k, "") for k in ("rules_run", "rules_passed", "errors", "warnings", "infos")]
-                            + [str(sum(1 for f in findings if f.get("doc_id") == d["doc_id"]))]})
+            did = d["doc_id"]
+            q = quality.get(did, {})
+            views = self.finding_views(by_doc.get(did, []))  # numbered per document, as on its agency page
+            items.append({"doc": {"id": did, "agency": d.get("agency", ""), "label": doc_label(d)},
+                          "cells": [q.get(k, "") for k in ("rules_run", "rules_passed", "errors", "warnings", "infos")]
+                          + [str(len(views))], "views": views,
+                          "rows": Markup("\n".join(later.finding_row(v, True) for v in views))})
+        parts = self.corpus_parts("quality.md", "quality", [x["doc"]["id"] for x in items],
+                                  [len(x["rows"].encode("utf-8")) + 400 for x in items], every=4,
+                                  budget=PAGE_BUDGET * 7 // 9)  # the first part also lists the rules
+        for p in parts:
+            first, last = items[p["items"][0]]["doc"] if p["items"] else {}, items[p["items"][-1]]["doc"] if p["items"] else {}
+            p["label"] = f"{first.get('agency', '')} — {last.get('agency', '')}" if p["items"] else "—"
+        totals = {k: sum(int_or_none(x["cells"][i]) or 0 for x in items) for i, k in enumerate(("rules_run", "rules_passed", "errors", "warnings", "infos", "findings"))}
         try:
             from ..validate.catalogue import catalogue_markdown
             catalogue = re.sub(r"^(#{1,5}) ", lambda m: "##" + m.group(1) + " ", catalogue_markdown(), flags=re.M)
         except Exception as exc:  # noqa: BLE001
             self.warnings.append(f"rule catalogue unavailable: {exc}")
             catalogue = ""
-        self.render("quality.md", "quality.md", root="../", summary=summary,
-                    docs=[{"id": d["doc_id"], "agency": d.get("agency", ""), "label": doc_label(d)} for d in self.docs],
-                    severities=list(SEVERITY_ZH.items()), findings=self.finding_views(findings), catalogue=catalogue)
+        for p in parts:
+            mine = [items[i] for i in p["items"]]
+            if p["n"] == 0:  # the first part's rows link from one level up
+                here = self.macros(p["root"])
+                rows = Markup("\n".join(here.finding_row(v, True) for x in mine for v in x["views"]))
+            else:
+                rows = Markup("\n".join(x["rows"] for x in mine if x["rows"]))
+            self.render("quality.md", p["file"], root=p["root"], part=p["n"], parts=parts,
+                        summary=[{**x["doc"], "cells": x["cells"]} for x in mine], rows=rows,
+                        n_docs=len(self.docs), totals=totals, severities=list(SEVERITY_ZH.items()),
+                        catalogue=catalogue if p["n"] == 0 else "")
 
 
 def cell_grid(cells: list[dict]) -> dict[tuple[int, int], dict]:
