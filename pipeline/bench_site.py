@@ -160,5 +160,5 @@ def report(label: str, got: dict) -> None:
           f"(largest {s['agency_max'] / 1024:.0f} KB), of which the navigation {s['nav_bytes'] / 1024:.1f} KB; "
           f"{s['html_files']} HTML pages, {s['html_bytes'] / 1048576:.0f} MB; whole site {s['files']} files, "
           f"{s['bytes'] / 1048576:.0f} MB")
-    corpus = ", ".join(f"{name or 'home'} {n / 1024:,.0f} KB" for name, n in s["corpus_pages"].items())
-    print(f"    largest page {s['largest'][0]} {s['largest'][1] / 1024:,.0f} KB; pages about the whole corpus: {corpus}")
+    corpus = ", ".join(f"{name or 'home'} {n // 1024:,} KB" for name, n in s["corpus_pages"].items())
+    print(f"    largest page {s['largest'][0]} {s['largest'][1] // 1024:,} KB; pages about the whole corpus: {corpus}")
