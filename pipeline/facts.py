@@ -15,10 +15,10 @@ from .classify import MONEY_TYPES, block_type
 from .model import Block, Message, Table
 from .schema import decimal_problem
 from .severity import ERROR, INFO, WARNING
-from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, columns_of, is_index_row, label_extent, layout,
+from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, could_be_number, columns_of, is_index_row, label_extent, layout,
                      place_row, stands_for_amount)
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_placeholder, outline_level,
-                   parse_amount, parse_amount_places, split_code, squash, unit_in)
+                   parse_amount_places, split_code, squash, unit_in)
 
 EMPTY_NOTE = re.compile(r"空表|无数据|无此项|无相关数据|未发生")
 _UNIT_NAME = re.compile(r"(?:局|厅|中心|院|所|站|队|办公室|委员会|学校|单位|本级|处|馆|社|团)(?:[（(].*[）)])?$")
@@ -144,7 +144,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         return table  # forms (绩效目标表 …) are kept as cells; the projects stage reads them
     body = block.rows[lay.header_rows:]
     has_amount = any(
-        parse_amount(c) is not None and not (j < lay.width and lay.kinds[j] in ("label", "index"))
+        is_amount(c) and not (j < lay.width and lay.kinds[j] in ("label", "index"))
         for row in body for j, c in enumerate(row.cells)
     )
     if not has_amount:
@@ -158,12 +158,12 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     header_texts = [[squash(c) for c in r.cells if c.strip()] for r in block.rows[:lay.header_rows]]
     header_sizes = {len(t) for t in header_texts}
     col_unit: dict[int, str] = {}  # percent | count | "" (money) by the column's header path
-    widths = _label_widths(body, lay)
+    widths, extents = _label_widths(body, lay)
     for body_index, row in enumerate(body, start=lay.header_rows + 1):
         filled = [c for c in row.cells if c.strip()]
         if len(filled) in header_sizes and [squash(c) for c in filled] in header_texts:
             continue  # the header printed again on a continuation page
-        placed = place_row(row, lay, widths.get(row.line))
+        placed = place_row(row, lay, widths.get(row.line), extents.get(row.line))
         _set_grid_cols(placed, cells[row_start[body_index - 1]:row_start[body_index]])
         code, label = _labels(placed, lay.kinds, None)
         row_kind = code_kind(code, label, ttype) if code else ""
@@ -242,12 +242,12 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
     placed = Counter((f["source_line"], f["published_value"]) for f in table.facts if f["column_label"])
     out = []
     for row in table.block.rows:
-        if is_index_row(row.cells):
+        numbers = [(c, t) for c, t in enumerate(map(str.strip, row.cells)) if t and could_be_number(t)]
+        if not numbers or is_index_row(row.cells):
             continue
         pieces = code_pieces(row.cells)
-        for c, text in enumerate(row.cells):
-            t = text.strip()
-            if not t or c in pieces or not (is_amount(t) or stands_for_amount(t)) or is_placeholder(t):
+        for c, t in numbers:
+            if c in pieces or not (is_amount(t) or stands_for_amount(t)) or is_placeholder(t):
                 continue
             if lay_kinds.get(c) in ("label", "index") and _CODE_OR_INDEX.fullmatch(t) and len(t) != 4:
                 continue  # a code, 序号 or 行次
@@ -258,18 +258,20 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
     return out
 
 
-def _label_widths(body, lay) -> dict[int, tuple[int, ...]]:
+def _label_widths(body, lay) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, int]]]:
     """Per body row of a one-lane table, the label-block widths of the rows with amounts just above and
-    below it: a page prints its label block one way, so a row is read the way its neighbours are."""
+    below it: a page prints its label block one way, so a row is read the way its neighbours are. Also each
+    row's `label_extent` by line, which placing the row needs again."""
     if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
-        return {}
+        return {}, {}
     ends = []
+    extents = {}
     for row in body:
-        end, first_amount = label_extent(row.cells, lay)
+        end, first_amount = extents[row.line] = label_extent(row.cells, lay)
         if first_amount < len(row.cells):
             ends.append((row.line, end))
-    return {line: tuple(e for _, e in ends[max(i - 1, 0):i] + ends[i + 1:i + 2])
-            for i, (line, _) in enumerate(ends)}
+    widths = {line: tuple(e for _, e in ends[max(i - 1, 0):i] + ends[i + 1:i + 2]) for i, (line, _) in enumerate(ends)}
+    return widths, extents
 
 
 def _set_grid_cols(placed: PlacedRow, row_cells: list[dict]) -> None:

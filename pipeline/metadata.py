@@ -109,8 +109,8 @@ def read_agency(cover: list[str], lines: list[str]) -> str:
                 cands.append(cand)
             if stop and joined:
                 break
-        if len(cands) == 1:
-            return cands[0]  # one reading: the body need not be searched
+        if len(set(cands)) == 1:
+            return cands[0]  # one reading (maybe read again with the next line): the body need not be searched
         if cands:
             body = "".join(map(squash, lines[_cover(lines)[1]:]))
             seen = [c for c in cands if c in body]

@@ -308,13 +308,14 @@ class PlacedRow:
     note: str = ""  # how an ambiguous row was placed
 
 
-def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None) -> PlacedRow:
+def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None,
+              extent: tuple[int, int] | None = None) -> PlacedRow:
     """Assign a body row's cells to columns. In a one-lane table the amount region may start earlier or
     later than in the header (code and name in two cells on one page, 类|款|项 in three on the next): the
     k-th amount cell of the row goes under the k-th amount column of the header. `neighbours` are the
     label-block widths (`label_end`) of the rows with amounts around it (none for a table of one such row):
     a row alone in printing its label block wider is not shifted on the strength of one cell; its cells stay
-    under the header's columns."""
+    under the header's columns. `extent` is the row's `label_extent`, when the caller has it already."""
     cells = row.cells
     n = len(cells)
     if len(lay.lanes) != 1 or not lay.lanes[0].amount_cols:
@@ -333,7 +334,7 @@ def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None) 
 
     lane = lay.lanes[0]
     head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
-    label_end, first_amount = label_extent(cells, lay)
+    label_end, first_amount = extent or label_extent(cells, lay)
     note = ""
     if label_end > head_label and neighbours is not None and label_end not in neighbours:
         note = (f"the row alone prints {label_end - head_label} more label cell(s) than the header; "
@@ -358,6 +359,16 @@ def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None) 
 
 
 _NUMERIC_LOOKING = re.compile(r"^[-−–+(（]?[\d０-９][\d０-９,，.．\s]*(?:[eE][-+]?\d+)?[)）]?[%％]?$")
+
+
+# what an amount, a dash or slash, or a cell that looks like a number can start with (besides a digit)
+_NUMBER_START = frozenset("-−–+(（－＋—―‒─━ー/／")
+
+
+def could_be_number(text: str) -> bool:
+    """A quick test on a stripped, non-empty cell: False when it starts so that it can be neither an amount
+    (is_amount), nor a dash or slash (is_placeholder), nor number-like text (stands_for_amount): a label."""
+    return text[0] in _NUMBER_START or text[0].isdecimal()
 
 
 def stands_for_amount(text: str) -> bool:
