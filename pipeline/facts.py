@@ -133,9 +133,15 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     row_start = []  # where each row's cells start in table.cells
     for r, row in enumerate(block.rows, start=1):
         row_start.append(len(cells))
-        line = row.line
-        cells.extend([{"doc_id": doc_id, "table_id": table_id, "row": r, "col": c, "grid_col": c, "text": text,
-                       "source_line": line} for c, text in enumerate(map(str.strip, row.cells), start=1) if text])
+        # each printed cell's row is a copy of its row's, filled in (copying a dict is cheaper than making one)
+        row_cell = {"doc_id": doc_id, "table_id": table_id, "row": r, "col": 0, "grid_col": 0, "text": "",
+                    "source_line": row.line}
+        for c, text in enumerate(map(str.strip, row.cells), start=1):
+            if text:
+                cell = row_cell.copy()
+                cell["col"] = cell["grid_col"] = c
+                cell["text"] = text
+                cells.append(cell)
     row_start.append(len(cells))
     if ttype == "other":
         table.status = "unrecognized"
@@ -247,7 +253,8 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
             continue
         pieces = code_pieces(row.cells)
         for c, t in numbers:
-            if c in pieces or not (is_amount(t) or stands_for_amount(t)) or is_placeholder(t):
+            # an amount, or text that stands for one (1e308, (1,234.00)) but not a dash
+            if c in pieces or not (is_amount(t) or stands_for_amount(t) and not is_placeholder(t)):
                 continue
             if lay_kinds.get(c) in ("label", "index") and _CODE_OR_INDEX.fullmatch(t) and len(t) != 4:
                 continue  # a code, 序号 or 行次

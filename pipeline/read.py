@@ -82,20 +82,23 @@ def clean_markup(text: str) -> str:
 
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:[|\t]\s*:?-{3,}:?\s*)+[|\t]?\s*$")
 _MD_PIPE_ROW = re.compile(r"^\s*\|.*\|.*\|\s*$")
-# what calls for more than stripping the cells: markup characters, wide spaces, runs of spaces, rules. (The
-# character class is searched on its own: a regex starting with one class scans a line fast.)
-_MARKUP_CHARS = re.compile(r"[<&*#\u3000\u00a0|]")
+# Every white space character (str.isspace, what str.split and the regex \s split on) but the space, the tab
+# and the newline; a test checks the list is whole.
+OTHER_SPACES = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# what calls for more than tidying spaces: markup characters and other white space (one class, searched on its
+# own: a regex made of one class scans a line fast), and rules (---, ___, a line starting with three of -_ )
+_NOT_PLAIN = re.compile(f"[<&*#|{OTHER_SPACES}]")
 _RULE_START = re.compile(r"[-_ ]{3}")
-_NOT_TAB_SPACE = re.compile(r"[^\S\t]")  # white space other than the tabs between cells
 
 
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
-    if not (_MARKUP_CHARS.search(line) or "  " in line or "---" in line or _RULE_START.match(line)):
-        # most lines: only the cells' outer spaces to strip
-        if not _NOT_TAB_SPACE.search(line):
-            return line  # nothing to strip either
-        return "\t".join(cell.strip() for cell in line.split("\t")) if "\t" in line else line.strip()
+    if not _NOT_PLAIN.search(line) and "---" not in line and "___" not in line and not _RULE_START.match(line):
+        # most lines: at most spaces to tidy, each cell's runs made one and its ends stripped (what the
+        # markup path below makes of such a line)
+        if " " not in line:
+            return line
+        return "\t".join([" ".join(cell.split()) for cell in line.split("\t")]) if "\t" in line else " ".join(line.split())
     if _MD_RULE.match(line) or _MD_TABLE_RULE.match(line):
         return ""  # a Markdown rule, or the ---|--- line under a Markdown table's header
     if "\t" not in line and _MD_PIPE_ROW.match(line):  # | a | b | : a Markdown table row → cells

@@ -32,14 +32,33 @@ TABLE_NAME = re.compile(r"表(?:[（(][^）)]{0,20}[）)])?$")
 
 
 def _base_title(title: str) -> str:
-    return CONTINUED.sub("", title).strip()
+    return CONTINUED.sub("", title).strip() if "续" in title else title.strip()
+
+
+# The regexes below are asked of every line near a table, so each is asked only of a line holding the words it
+# needs (a regex tries every position of a line that cannot match; `in` finds a word at once).
+def _part_heading(text: str) -> bool:
+    """PART_HEADING.match, asked only when the line could match it (第… or …部门…)."""
+    return (text.startswith("第") or "部门" in text) and PART_HEADING.match(text) is not None
+
+
+def _part_title(text: str) -> bool:
+    return ("——" in text or "--" in text or "名词解释" in text) and PART_TITLE.match(text) is not None
+
+
+def _names_table(text: str) -> bool:
+    """A squashed line naming a table (TABLE_NAME, once a 续 is taken off)."""
+    return "表" in text and TABLE_NAME.search(_base_title(text)) is not None
+
+
+_DEFINITION = re.compile(r"[:：]\s*指")
 
 
 def heading_level(text: str) -> int | None:
     """Level of a heading line; a definition (…：指…) or a sentence is not a heading."""
-    if len(text) > 60 or text.endswith(("。", "；", ";")) or re.search(r"[:：]\s*指", text):
+    if len(text) > 60 or text.endswith(("。", "；", ";")) or ("指" in text and _DEFINITION.search(text)):
         return None
-    if PART_HEADING.match(text) or PART_TITLE.match(text):
+    if _part_heading(text) or _part_title(text):
         return 1
     level = outline_level(text)
     return level + 1 if level in (1, 2) else None  # 一、 and （一） head sections; (1) and 1. number paragraphs
@@ -103,7 +122,7 @@ class _Echoes:
 def _is_own_context(text: str) -> bool:
     """Lines that name or annotate a table even when their words also stand in its cells."""
     return bool(UNIT.match(text) or TABLE_LABEL.match(text) or NOTE.match(text) or PART.match(text)
-                or META.match(text) or TOC.match(text) or TABLE_NAME.search(_base_title(squash(text))))
+                or META.match(text) or TOC.match(text) or _names_table(squash(text)))
 
 
 _TWO_FILLED = re.compile(r"\S[^\t]*\t.*\S")  # text in two cells of a tab line
@@ -120,7 +139,7 @@ def _context_row(line: str, first: bool) -> bool:
     t = filled[0]
     return bool(NOTE.match(t)) or first and bool(
         UNIT.match(t) or TABLE_LABEL.match(t)
-        or (len(t) <= 60 and TABLE_NAME.search(_base_title(squash(t))) and not PART_HEADING.match(t)))
+        or (len(t) <= 60 and _names_table(squash(t)) and not _part_heading(t)))
 
 
 def _is_punctuation(text: str) -> bool:
@@ -180,7 +199,7 @@ def _read_context(block: Block, lines: list[str], kinds: list[str], start: int, 
             block.label = squash(t)
         elif META.match(t):
             pass
-        elif NOTE.match(t) or len(t) > 60 or PART_HEADING.match(t) or ("表" in block.title) or len(titles) == 2:
+        elif NOTE.match(t) or len(t) > 60 or _part_heading(t) or ("表" in block.title) or len(titles) == 2:
             break  # above a title only a label or a unit can still belong to the table
         else:
             titles.append((k, squash(t)))
@@ -234,7 +253,7 @@ def _wraps_title(above: str, title: str) -> bool:
 
 def _is_table_title(text: str) -> bool:
     t = squash(text)
-    return (len(t) <= 60 and TABLE_NAME.search(_base_title(t)) and not PART_HEADING.match(t) and not NOTE.match(t)
+    return (len(t) <= 60 and _names_table(t) and not _part_heading(t) and not NOTE.match(t)
             and not TABLE_LABEL.match(t))
 
 

@@ -103,9 +103,7 @@ class Layout:
 
 def _first_data_row(rows: list[Row]) -> int | None:
     for i, row in enumerate(rows):
-        if is_index_row(row.cells):
-            continue
-        if any(is_amount(c) for c in row.cells):
+        if any(map(is_amount, row.cells)) and not is_index_row(row.cells):
             return i
     return None
 
@@ -217,18 +215,16 @@ def _side_groups(grid: list[list[str]], filled: list[list[str]], width: int) -> 
             end = c
             while end + 1 < width and not row[end + 1] and filled[r][end + 1] == row[c]:
                 end += 1
-            span_has_label = any(
-                header_kind(grid[rr][cc]) == "label"
-                for cc in range(c, end + 1) for rr in range(r + 1, len(grid)) if grid[rr][cc]
-            )
-            if end > c and span_has_label and header_kind(row[c]) == "amount":
-                out.add((r, c))
+            if end > c and header_kind(row[c]) == "amount" and any(
+                    header_kind(grid[rr][cc]) == "label"
+                    for cc in range(c, end + 1) for rr in range(r + 1, len(grid)) if grid[rr][cc]):
+                out.add((r, c))  # a span over a label column
     return out
 
 
 def layout(block: Block) -> Layout:
     rows = block.rows
-    width = max((len(r.cells) for r in rows), default=0)
+    width = max(map(len, [r.cells for r in rows]), default=0)
     h = find_header(rows)
     header = [r.cells for r in rows[:h]]
     paths, grid, filled = header_paths(header, width)
@@ -264,7 +260,7 @@ def layout(block: Block) -> Layout:
                         pieces += c in p or s in _CODE_LEVELS
             if vals and pieces == len(vals):
                 kind = "label"  # 款 | 项 of a code printed in separate cells
-            elif vals and sum(is_amount(v) for v in vals) * 2 >= len(vals):
+            elif vals and sum(map(is_amount, vals)) * 2 >= len(vals):
                 kind = "amount"
             elif vals:
                 kind = "label"

@@ -142,9 +142,14 @@ OUTLINE = [
 ORDINAL = re.compile("|".join(f"(?:{p.pattern})" for p in OUTLINE))
 
 
+_OUTLINE_START = frozenset(CN_NUM + "（(①②③④⑤⑥⑦⑧⑨⑩")  # and digits: what outline numbering starts with
+
+
 def outline_level(label: str) -> int:
     """1 for 一、, 2 for （一）, 3 for (1) / 1. / 1、, 4 for ①; 0 for a label without outline numbering."""
     t = label.strip()
+    if not t or not (t[0] in _OUTLINE_START or t[0].isdecimal()):
+        return 0
     return next((i for i, p in enumerate(OUTLINE, start=1) if p.match(t)), 0)
 
 

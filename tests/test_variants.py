@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections import Counter
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import layouts
 import pytest
 
 from pipeline.build import parse_all, parse_document
-from pipeline.read import CHECKED, UNCHECKED, clean_line
+from pipeline.read import CHECKED, OTHER_SPACES, UNCHECKED, clean_line
 
 SAMPLE = "000_cc87251ff6602922.txt"  # a budget in 万元
 FINAL = "001_bd3f7cd467c3d411.txt"  # final accounts in 元
@@ -127,6 +128,20 @@ def test_blank_is_not_zero(parsed):
     assert not [f for f in facts if f["column_label"] == "收入 / 决算数"]
     zero = [f for f in parsed[SAMPLE].facts if f["source_line"] == 128 and f["published_value"] == "0"]
     assert zero and zero[0]["value"] == Decimal(0)
+
+
+def test_white_space_is_tidied_alike_on_every_path():
+    """clean_line tells lines whose only white space is spaces and tabs from the others by one list of the
+    other white space characters: the list holds every one of them, and both paths give the same cells."""
+    other = re.compile(f"[{OTHER_SPACES}]")
+    assert {chr(i) for i in range(sys.maxunicode + 1) if other.match(chr(i))} \
+        == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()} - set(" \t\n")
+    assert clean_line(" 收  入 \t\t 支 出\t  ") == "收 入\t\t支 出\t"  # spaces only
+    assert clean_line("  合计  ") == "合计"
+    for space in ("\u3000", "\xa0"):  # the markup path: the same cells
+        assert clean_line(f"收{space} 入\t 支出{space}") == clean_line("收 入\t 支出 ") == "收 入\t支出"
+    assert clean_line("支出\u2002\t\x0b1") == "支出\t1"  # other white space at a cell's ends: stripped
+    assert clean_line("\t___ ") == ""  # a rule, spaces or not
 
 
 def test_markdown_table_rules_are_not_rows():
