@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from .classify import MONEY_TYPES, listed_tables, table_type
@@ -32,13 +33,19 @@ def parse_document(path: Path, display_path: str | None = None, cache_dir: Path 
                    doc_id: str | None = None) -> DocumentResult:
     """read → segment → tables → facts for one file; `doc_id`, when given, replaces the one read or derived
     (the build gives each of two documents that would share an id one made distinct)."""
-    # The parse makes a few hundred thousand small containers that all live on in the result: the cyclic
-    # collector, run every few hundred of them, finds nothing to free and cost about a sixth of the parse's
-    # CPU. It is paused for one document (whose size the read stage bounds) and resumed after it.
+    with collector_paused():  # for one document, whose size the read stage bounds
+        return _parse(path, display_path, cache_dir, doc_id)
+
+
+@contextmanager
+def collector_paused():
+    """The cyclic garbage collector paused, and resumed after if it ran before. A parse makes a few hundred
+    thousand small containers that all live on in its result: the collector, run every few hundred of them,
+    finds nothing to free and went over them again and again (about a sixth of the parse's CPU)."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _parse(path, display_path, cache_dir, doc_id)
+        yield
     finally:
         if paused:
             gc.enable()
@@ -181,7 +188,8 @@ def _run_jobs(jobs: list[tuple], workers: int | None, fn=None) -> list:
     fn = fn or document_job
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1:
-        return [fn(*job) for job in jobs]
+        with collector_paused():  # every result is kept here until the end
+            return [fn(*job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, *zip(*jobs)))
 
