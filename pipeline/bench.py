@@ -181,7 +181,7 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
     again after a change to one file (its part made again, the others from the cache). With `site`, the site
     is built from the package after each (bench_site)."""
     from .build import build_parts, default_workers
-    from .exports import write_exports
+    from .exports import start_database, write_exports
     from .package import assemble
     from . import bench_site
 
@@ -205,18 +205,23 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
             last, last_cpu = now, cpu
 
         def build(label: str) -> None:
+            """As `python -m pipeline build` does: parts, then the package (the downloads' database merging
+            beside it), then the downloads."""
             outlines, failures = build_parts(paths, tmp, tmp / "cache", workers, tmp / "parts", downloads=downloads)
             mark(f"{label}: read → validation, parts")
             parts[:] = [Path(o.part) for o in outlines if o.part]
+            database = start_database(tmp / "datapackage", parts) if downloads else None
             assemble(parts, failures, tmp / "datapackage")
-            mark(f"{label}: package from the parts")
+            mark(f"{label}: package from the parts" + (" (+ SQLite merging)" if database else ""))
+            if downloads:
+                problems, _ = write_exports(tmp / "datapackage", parts=parts, database=database)
+                if problems:
+                    print(*problems, sep="\n")
+                mark(f"{label}: downloads (exports stage)")
 
         start = time.perf_counter()
         build("cold")
         total = time.perf_counter() - start
-        if downloads:
-            write_exports(tmp / "datapackage", parts=parts)
-            mark("downloads (exports stage)")
         sites = []
         if site:
             sites.append(("cold", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
@@ -228,13 +233,11 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
         build("one file changed")
         change = time.perf_counter() - start_change
         if site:
-            if downloads:
-                write_exports(tmp / "datapackage", parts=parts)  # link and merge what the workers made
             sites.append(("one agency changed", bench_site.measure(tmp / "datapackage", tmp / "site", tmp / "docs")))
         for stage, secs, cpu, own, child in rows:
             print(f"  {stage:<44} {secs:7.1f} s, CPU {cpu:6.1f} s   peak {own:6.0f} MiB main, "
                   f"{child:6.0f} MiB largest worker")
-        what = "with the downloads its workers make" if downloads else "without downloads"
+        what = "with the downloads: workers' and exports stage" if downloads else "without downloads"
         print(f"  build ({what}) {total:.1f} s; one file changed, rebuilt {change:.1f} s; "
               f"load average now {os.getloadavg()[0]:.1f}")
         for label, got in sites:

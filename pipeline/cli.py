@@ -132,15 +132,20 @@ def _build(args, parts: Path) -> int:
             if args.verbose or m.severity == ERROR:  # errors always; warnings are counted, -v lists them
                 emit(f"    {m}", None if args.verbose else sys.stderr)
     left_out = [r.left_out for r in results if r.left_out]
+    from .exports import run as write_downloads, start_database  # the stage after package: workbooks, database, fiscal view
+
+    parts = [Path(r.part) for r in results if r.part]
+    database = start_database(Path(args.out), parts)  # SQLite merges the workers' databases while the package is written
     try:
-        assemble([Path(r.part) for r in results if r.part], failures + left_out, Path(args.out))
+        assemble(parts, failures + left_out, Path(args.out))
     except (OSError, SchemaError, UnsafePath) as exc:
+        if database is not None:
+            database.cancel()
         print(f"error: cannot write the package to {args.out}: {exc}", file=sys.stderr)
         return 1
     for m in left_out:  # read, but a value breaks the schema: not published
         emit(m, sys.stderr)
-    from .exports import run as write_downloads  # the stage after package: workbooks, database, fiscal view
-    status = write_downloads(Path(args.out), [Path(r.part) for r in results if r.part])
+    status = write_downloads(Path(args.out), parts, database)
     emit(closing(results, failures, left_out, time.perf_counter() - start, Path(args.out)))
     if not args.verbose and any(m.severity == WARNING for r in results for m in r.messages):
         print("(every message is in the package's parse_report; `python -m pipeline build -v` prints them)")

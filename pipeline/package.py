@@ -451,9 +451,7 @@ def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
     build that fails on the way leaves the previous package whole. Every path is checked to lie inside."""
     out = Path(out)
     meta, resources = load_schema()
-    heads = [(json.loads((p / PART_DONE).read_text(encoding="utf-8")), p) for p in parts]
-    heads.sort(key=lambda h: (h[0]["document"]["doc_id"], h[0]["document"]["source_sha256"]))
-    heads = _one_per_doc_id(heads, failures)
+    heads = package_order(parts, failures)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     previous = out / "docs" if (out / "datapackage.json").is_file() and (out / "docs").is_dir() else None
@@ -462,6 +460,14 @@ def assemble(parts: list[Path], failures: list[Message], out: Path) -> None:
         _move_into_place(stage, out, kept)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def package_order(parts: list[Path], failures: list[Message] | None = None) -> list[tuple[dict, Path]]:
+    """(head, part) of the parts the package is made of, in its order: by doc_id, one part per doc_id (see
+    `_one_per_doc_id`, whose messages go to `failures` when given). The downloads stage starts from it too."""
+    heads = [(json.loads((p / PART_DONE).read_text(encoding="utf-8")), p) for p in parts]
+    heads.sort(key=lambda h: (h[0]["document"]["doc_id"], h[0]["document"]["source_sha256"]))
+    return _one_per_doc_id(heads, [] if failures is None else failures)
 
 
 def _one_per_doc_id(heads: list[tuple[dict, Path]], failures: list[Message]) -> list[tuple[dict, Path]]:

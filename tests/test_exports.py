@@ -783,3 +783,29 @@ def test_a_workers_columns_give_the_package_reading_its_slice_gives(tmp_path):
                 compared += len(values)
         assert made.rows["sections"] == read.rows["sections"]
     assert compared > 10_000
+
+
+def test_a_database_merged_beside_the_package_is_used_only_when_it_holds_the_packages_documents(
+        worker_builds, tmp_path, monkeypatch):
+    """The build starts merging the workers' databases before the package is written; the exports stage
+    finishes that merge only when it holds the package's documents (same bytes as a merge made after), and
+    otherwise stops it, removes its file and merges again."""
+    from pipeline.exports import start_database
+    import pipeline.exports.database as database
+
+    parts = sorted(p for p in worker_builds["parts"].iterdir() if (p / "part.json").is_file())
+    assert len(parts) == 3
+    copy = tmp_path / "datapackage"
+    shutil.copytree(worker_builds["two"], copy)
+    want = _downloads(worker_builds["two"])
+
+    short = start_database(copy, parts[1:])  # a document short: not the package's
+    problems, _ = write_exports(copy, parts=parts, database=short)
+    assert problems == [] and short.done and _downloads(copy) == want
+    assert not [p for p in (copy / EXPORTS).iterdir() if p.name.startswith(".")]
+
+    merged_after = []
+    monkeypatch.setattr(database, "write_database", lambda *a: merged_after.append(a))
+    whole = start_database(copy, list(reversed(parts)))  # any order given: the package's is used
+    problems, _ = write_exports(copy, parts=parts, database=whole)
+    assert problems == [] and merged_after == [] and _downloads(copy) == want

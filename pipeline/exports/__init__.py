@@ -144,11 +144,47 @@ def write_part_downloads(part: Path, base_url: str | None = None, columns: dict 
             (folder / name).unlink(missing_ok=True)
 
 
+def start_database(package_dir: Path, parts: list[Path]):
+    """The package's database, merged from the databases the workers kept in `parts` in a thread of its own
+    (database.Merge), started before the package is written so the two run side by side; `write_exports`
+    finishes it when the package's documents are the ones merged, else merges again. None when a part has no
+    database (the exports stage makes it)."""
+    from ..package import load_schema, package_order, resource_descriptor
+    from .database import Merge
+
+    documents = []
+    try:
+        for head, part in package_order(parts):
+            path = Path(part) / PART_DOWNLOADS / database_name(Path(part) / "slice")
+            if not path.is_file():
+                return None
+            documents.append((head["document"]["doc_id"], path))
+        out = Path(package_dir).resolve() / EXPORTS
+        out.mkdir(parents=True, exist_ok=True)
+        declared = {"resources": [resource_descriptor(r, b"", f"{r['name']}.parquet") for r in load_schema()[1]]}
+        merge = Merge(declared, [path for _, path in documents], inside(out, DATABASE))
+    except (OSError, ValueError, KeyError, sqlite3.Error):
+        return None  # the package and the exports stage report it
+    merge.documents = documents
+    return merge
+
+
 def write_exports(package_dir: Path, base_url: str | None = None,
-                  parts: list[Path] | None = None) -> tuple[list[str], dict[str, float]]:
+                  parts: list[Path] | None = None, database=None) -> tuple[list[str], dict[str, float]]:
     """Write every download from the package in `package_dir` without holding it in memory: each document's
-    workbook and database from its slice, linked or merged from its part in `parts` where the worker made
-    them already; the fiscal view streamed from the CSV files. Returns (problems, seconds per kind)."""
+    workbook, database and lines of the fiscal view from its slice, linked, merged or joined from its part in
+    `parts` where the worker made them already. `database`, from `start_database`, is the database merged
+    meanwhile from the same parts: finished here when it holds the package's documents, else merged again.
+    Returns (problems, seconds per kind)."""
+    try:
+        return _write_exports(Path(package_dir), base_url, parts, database)
+    finally:
+        if database is not None:
+            database.cancel()  # not used (the stage failed before it): stopped, its file removed
+
+
+def _write_exports(package_dir: Path, base_url: str | None, parts: list[Path] | None,
+                   database) -> tuple[list[str], dict[str, float]]:
     import pyarrow as pa
 
     from .database import document_database, write_database
@@ -205,8 +241,18 @@ def write_exports(package_dir: Path, base_url: str | None = None,
     try:
         db = inside(out, DATABASE)
         db.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".documents-", dir=out) as scratch:
-            write_database(root, db, databases(Path(scratch)))
+        wanted = [(doc["doc_id"], made.get(database_name(inside(root, "docs", doc["doc_id"])))) for doc in documents]
+        if database is not None and database.documents == wanted and database.path == db:
+            try:
+                database.finish(root)
+            except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException):
+                database = None  # merged again below, which says why where it fails
+        elif database is not None:
+            database.cancel()
+            database = None
+        if database is None:
+            with tempfile.TemporaryDirectory(prefix=".documents-", dir=out) as scratch:
+                write_database(root, db, databases(Path(scratch)))
         entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
                              "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
     except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException) as exc:  # the others are still written
@@ -240,11 +286,12 @@ def write_exports(package_dir: Path, base_url: str | None = None,
     return problems, timings
 
 
-def run(package_dir: Path, parts: list[Path] | None = None) -> int:
+def run(package_dir: Path, parts: list[Path] | None = None, database=None) -> int:
     """The command line's call: write the downloads (linking the workbooks the workers made with the
-    documents' `parts`), report problems on stderr; 1 when none could be written."""
+    documents' `parts`, finishing the `database` merged meanwhile), report problems on stderr; 1 when none
+    could be written."""
     try:
-        problems, _ = write_exports(package_dir, parts=parts)
+        problems, _ = write_exports(package_dir, parts=parts, database=database)
     except (OSError, ValueError, KeyError) as exc:  # UnsafePath is a ValueError
         print(f"error: cannot write the downloads to {Path(package_dir) / EXPORTS}: {type(exc).__name__}: {exc}",
               file=sys.stderr)

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -61,10 +62,10 @@ def create_statements(descriptor: dict) -> tuple[list[str], list[str]]:
 BATCH = 20_000  # rows per batch read from Parquet and inserted: memory stays flat whatever the package's size
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, **options) -> sqlite3.Connection:
     """A new database file written in one go: no journal (it is made in a temporary file and moved into
     place whole), a bounded page cache."""
-    con = sqlite3.connect(path)
+    con = sqlite3.connect(path, **options)
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
     con.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages
@@ -100,27 +101,40 @@ def document_database(pkg: Package, path: Path) -> None:
         con.close()
 
 
-def write_database(root: Path, path: Path, documents: Iterable[Path]) -> None:
-    """The package's database: its tables, then each document's rows copied from `documents` (the databases
-    `document_database` made, in the package's doc_id order) by SQLite itself, `build_report` streamed from
-    its Parquet file, then the indexes and the data dictionary. Written in a temporary file beside `path`
-    and moved into place; memory does not grow with the package."""
-    root, path = Path(root), Path(path)
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    con = connect(tmp)
-    try:
-        tables, indexes = create_statements(descriptor)
+class Merge:
+    """The package's database, merged in a thread of its own (SQLite works without holding the GIL): its
+    tables, each document's rows copied from `documents` (the databases `document_database` made, in the
+    package's doc_id order) by SQLite itself, then the indexes. The build starts it as soon as the parts are
+    made, so it runs beside the writing of the package; `finish` then adds `build_report` (streamed from the
+    package's Parquet file) and the data dictionary, and moves the file into place. Written in a temporary
+    file beside `path`; memory does not grow with the package. `descriptor` gives the tables (the package's,
+    or the same declarations before the package is written: `finish` checks they are the same)."""
+
+    def __init__(self, descriptor: dict, documents: Iterable[Path], path: Path):
+        self.path = Path(path)
+        self.statements = create_statements(descriptor)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self.tmp.unlink(missing_ok=True)
+        self._stop = self.done = False
+        self.documents: list = []  # what the caller says `documents` are, to compare with what it needs later
+        self._con = connect(self.tmp, check_same_thread=False)  # used by one thread at a time: the merge's, then finish's
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-merge")
+        self._merged = self._pool.submit(self._documents, descriptor, documents)
+
+    def _documents(self, descriptor: dict, documents: Iterable[Path]) -> None:
+        con = self._con
+        tables, indexes = self.statements
         for stmt in tables:
             con.execute(stmt)
         for part in documents:
+            if self._stop:
+                return
             con.execute("ATTACH DATABASE ? AS part", (str(part),))
             try:
                 present = {n for (n,) in con.execute("SELECT name FROM part.sqlite_master WHERE type = 'table'")}
                 for res in descriptor["resources"]:
                     if res["name"] not in present:
-                        continue  # build_report: the package's, below
+                        continue  # build_report: the package's, in finish
                     cols = ", ".join(_q(f["name"]) for f in res["schema"]["fields"])
                     con.execute(f"INSERT INTO main.{_q(res['name'])} ({cols}) "
                                 f"SELECT {cols} FROM part.{_q(res['name'])} ORDER BY rowid")
@@ -129,17 +143,49 @@ def write_database(root: Path, path: Path, documents: Iterable[Path]) -> None:
                 raise ValueError(f"{part}: {exc}") from exc
             finally:
                 con.execute("DETACH DATABASE part")
-        for res in descriptor["resources"]:
-            if res["name"] == "build_report":
-                names = [f["name"] for f in res["schema"]["fields"]]
-                con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", rows(root, res))
         for stmt in indexes:
             con.execute(stmt)
-        write_dictionary(con, descriptor)
         con.commit()
-    finally:
-        con.close()
-    os.replace(tmp, path)
+
+    def finish(self, root: Path) -> None:
+        """Wait for the documents' rows, add the package's `build_report` and the data dictionary, and move
+        the file into place; raises (and leaves nothing) when the merge failed or the package in `root`
+        declares other tables than those merged."""
+        root = Path(root)
+        try:
+            self._merged.result()
+            descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+            if create_statements(descriptor) != self.statements:
+                raise ValueError(f"{root / 'datapackage.json'}: declares other tables than the documents' databases were merged into")
+            con = self._con
+            for res in descriptor["resources"]:
+                if res["name"] == "build_report":
+                    names = [f["name"] for f in res["schema"]["fields"]]
+                    con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", rows(root, res))
+            write_dictionary(con, descriptor)
+            con.commit()
+        except BaseException:
+            self.cancel()
+            raise
+        self._con.close()
+        self._pool.shutdown()
+        os.replace(self.tmp, self.path)
+        self.done = True
+
+    def cancel(self) -> None:
+        """Stop after the document being merged, and remove the temporary file."""
+        if self.done:
+            return
+        self._stop = self.done = True
+        self._pool.shutdown(wait=True)
+        self._con.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def write_database(root: Path, path: Path, documents: Iterable[Path]) -> None:
+    """The package's database (see `Merge`), merged from `documents` and finished at once."""
+    descriptor = json.loads((Path(root) / "datapackage.json").read_text(encoding="utf-8"))
+    Merge(descriptor, documents, path).finish(root)
 
 
 def rows(root: Path, res: dict):
