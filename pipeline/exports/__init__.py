@@ -201,6 +201,14 @@ def _write_exports(package_dir: Path, base_url: str | None, parts: list[Path] | 
             for p in sorted((Path(part) / PART_DOWNLOADS).iterdir())}
     base = site_url() if base_url is None else base_url
     entries: list[dict] = []
+    db = inside(out, DATABASE)
+    finishing = None  # the database merged beside the package, finished in its thread while the rest is written
+    if database is not None:
+        wanted = [(doc["doc_id"], made.get(database_name(inside(root, "docs", doc["doc_id"])))) for doc in documents]
+        if database.documents == wanted and database.path == db:
+            finishing = database.finish_later(root)
+        else:
+            database.cancel()
     timings["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -237,28 +245,6 @@ def _write_exports(package_dir: Path, base_url: str | None, parts: list[Path] | 
                 raise ValueError(f"{doc.get('source_file') or doc['doc_id']}: {type(exc).__name__}: {exc}") from exc
             yield here
 
-    start = time.perf_counter()
-    try:
-        db = inside(out, DATABASE)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        wanted = [(doc["doc_id"], made.get(database_name(inside(root, "docs", doc["doc_id"])))) for doc in documents]
-        if database is not None and database.documents == wanted and database.path == db:
-            try:
-                database.finish(root)
-            except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException):
-                database = None  # merged again below, which says why where it fails
-        elif database is not None:
-            database.cancel()
-            database = None
-        if database is None:
-            with tempfile.TemporaryDirectory(prefix=".documents-", dir=out) as scratch:
-                write_database(root, db, databases(Path(scratch)))
-        entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
-                             "整个数据包的 SQLite 数据库 / the whole package as SQLite"))
-    except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException) as exc:  # the others are still written
-        problems.append(f"{root / EXPORTS / DATABASE}: database not written: {type(exc).__name__}: {exc}")
-    timings["sqlite"] = time.perf_counter() - start
-
     def pieces():
         """Each document's lines of the fiscal view in doc_id order: its part's, or made here from its slice."""
         for doc in documents:
@@ -270,14 +256,36 @@ def _write_exports(package_dir: Path, base_url: str | None, parts: list[Path] | 
                 raise ValueError(f"{doc.get('source_file') or doc['doc_id']}: {type(exc).__name__}: {exc}") from exc
 
     start = time.perf_counter()
+    fiscal_entries: list[dict] = []  # listed after the database, which is still being finished
+    fiscal_problems: list[str] = []
     try:
         folder = inside(out, FISCAL_DIR)
         for name in write_fiscal_package(root, folder, pieces()):
-            entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", None, "fiscal-data-package",
+            fiscal_entries.append(_save(root, f"{EXPORTS}/{FISCAL_DIR}/{name}", None, "fiscal-data-package",
                                  "Fiscal Data Package（facts 金额视图 / amounts view）"))
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
-        problems.append(f"{root / EXPORTS / FISCAL_DIR}: Fiscal Data Package not written: {type(exc).__name__}: {exc}")
+        fiscal_problems.append(f"{root / EXPORTS / FISCAL_DIR}: Fiscal Data Package not written: {type(exc).__name__}: {exc}")
     timings["fiscal"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    try:
+        sums = None
+        if finishing is not None:
+            try:
+                sums = finishing.result()
+            except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException):
+                finishing = None  # merged again below, which says why where it fails
+        if finishing is None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".documents-", dir=out) as scratch:
+                write_database(root, db, databases(Path(scratch)))
+        entries.append(_save(root, f"{EXPORTS}/{DATABASE}", None, "sqlite",
+                             "整个数据包的 SQLite 数据库 / the whole package as SQLite", sums=sums))
+    except (OSError, ValueError, KeyError, sqlite3.Error, pa.ArrowException) as exc:  # the others are still written
+        problems.append(f"{root / EXPORTS / DATABASE}: database not written: {type(exc).__name__}: {exc}")
+    timings["sqlite"] = time.perf_counter() - start
+    entries += fiscal_entries
+    problems += fiscal_problems
 
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     manifest = {"created": descriptor.get("created"), "downloads": entries}
@@ -311,15 +319,17 @@ def read_manifest(package_dir: Path) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _save(root: Path, rel: str, data: bytes | None, kind: str, title: str, doc_id: str = "") -> dict:
-    """Write `data` to `root/rel` (a temporary file moved into place) and list it; None: list what is there."""
+def _save(root: Path, rel: str, data: bytes | None, kind: str, title: str, doc_id: str = "",
+          sums: tuple[str, int] | None = None) -> dict:
+    """Write `data` to `root/rel` (a temporary file moved into place) and list it; None: list what is there
+    (its sha256 and size `sums`, when given, else read)."""
     path = inside(root, *rel.split("/"))
     if data is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
-    sha256, size = file_sha256(path)
+    sha256, size = sums or file_sha256(path)
     entry = {"path": rel, "kind": kind, "title": title, "bytes": size, "sha256": sha256}
     if doc_id:
         entry["doc_id"] = doc_id

@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..safepath import inside
+from .files import file_sha256
 from .source import Package
 
 # amounts are REAL, not DECIMAL: SQLite would give DECIMAL numeric affinity and store whole amounts as
@@ -147,13 +148,19 @@ class Merge:
             con.execute(stmt)
         con.commit()
 
-    def finish(self, root: Path) -> None:
+    def finish(self, root: Path) -> tuple[str, int]:
         """Wait for the documents' rows, add the package's `build_report` and the data dictionary, and move
-        the file into place; raises (and leaves nothing) when the merge failed or the package in `root`
-        declares other tables than those merged."""
-        root = Path(root)
+        the file into place; returns its sha256 and size. Raises (and leaves nothing) when the merge failed or
+        the package in `root` declares other tables than those merged."""
+        return self.finish_later(root).result()
+
+    def finish_later(self, root: Path) -> Future:
+        """`finish` in the merge's thread, while the caller goes on: a future of its sha256 and size."""
+        return self._pool.submit(self._finish, Path(root))
+
+    def _finish(self, root: Path) -> tuple[str, int]:
         try:
-            self._merged.result()
+            self._merged.result()  # run before, in this thread: done, or raises what stopped it
             descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
             if create_statements(descriptor) != self.statements:
                 raise ValueError(f"{root / 'datapackage.json'}: declares other tables than the documents' databases were merged into")
@@ -164,22 +171,27 @@ class Merge:
                     con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})", rows(root, res))
             write_dictionary(con, descriptor)
             con.commit()
+            con.close()
+            os.replace(self.tmp, self.path)
+            sums = file_sha256(self.path)
         except BaseException:
-            self.cancel()
+            self._abandon()
             raise
-        self._con.close()
-        self._pool.shutdown()
-        os.replace(self.tmp, self.path)
         self.done = True
+        return sums
 
-    def cancel(self) -> None:
-        """Stop after the document being merged, and remove the temporary file."""
-        if self.done:
-            return
+    def _abandon(self) -> None:
         self._stop = self.done = True
-        self._pool.shutdown(wait=True)
         self._con.close()
         self.tmp.unlink(missing_ok=True)
+
+    def cancel(self) -> None:
+        """Stop after the document being merged (a finish under way ends first), and remove the temporary
+        file of a merge not finished."""
+        self._stop = True
+        self._pool.shutdown(wait=True)
+        if not self.done:
+            self._abandon()
 
 
 def write_database(root: Path, path: Path, documents: Iterable[Path]) -> None:
