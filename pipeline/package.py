@@ -150,25 +150,28 @@ _TYPES = {"string": (str,), "integer": (int,), "boolean": (bool,), "number": (De
 def _column(res_name: str, field: dict, rows: list[dict]) -> list:
     """One field's values, as `_value` gives them cell by cell (which says what is wrong, when anything is)."""
     name, kind = field["name"], field["type"]
-    cells = [row.get(name) for row in rows]
+
+    def each_cell() -> list:
+        return [_value(res_name, field, row.get(name), row) for row in rows]
+
     if kind not in _TYPES or (kind == "string" and "separator" in field):  # lists joined, or an unknown type
-        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
-    values = [None if v is None or v == "" else v for v in cells]
+        return each_cell()
+    values = [None if (v := row.get(name)) is None or v == "" else v for row in rows]
     if not set(map(type, values)) <= {*_TYPES[kind], type(None)}:  # type(True) is bool: not an integer
-        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+        return each_cell()
     try:
         distinct = set(values)  # equal values pass or fail alike, so each is checked once
     except TypeError:  # a signalling NaN cannot be hashed
-        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+        return each_cell()
     distinct.discard(None)
     if kind == "number":
         if any(type(v) is int for v in distinct):
             values = [Decimal(v) if type(v) is int else v for v in values]
             distinct = {Decimal(v) for v in distinct}
         if any(decimal_problem(v) for v in distinct):
-            return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+            return each_cell()
     if any(k in field for k in _CONSTRAINTS) and any(constraint_problem(field, v) for v in distinct):
-        return [_value(res_name, field, v, row) for v, row in zip(cells, rows)]
+        return each_cell()
     return values
 
 

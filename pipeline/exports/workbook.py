@@ -144,20 +144,22 @@ def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) ->
                 if not grid[r][c]:
                     sheet.put(top + r, c + 1, Cell(None, "head"))
     amounts = {(f["source_line"], f["column_index"]): f for f in facts}
+    get, put = sheet.get, sheet.put  # once per table: the loop runs for every printed cell
     for c in cells:
-        if c["row"] <= h:
+        row = c["row"]
+        if row <= h:
             continue
         col = c["grid_col"] or c["col"]
         fact = amounts.get((c["source_line"], col))
         cell = amount_cell(fact) if fact else None
         if cell is None:
             cell = text(c["text"], "text")
-        r = top + c["row"] - 1
-        if sheet.get(r, col) is not None:  # two cells under one header column: keep both, never overwrite
+        r = top + row - 1
+        if get(r, col) is not None:  # two cells under one header column: keep both, never overwrite
             col = c["col"]
-            if sheet.get(r, col) is not None:
+            if get(r, col) is not None:
                 raise ValueError(f"{table['table_id']} line {c['source_line']}: two cells at column {col}")
-        sheet.put(r, col, cell)
+        put(r, col, cell)
     if table.get("note"):
         sheet.put(len(sheet.rows) + 2, 1, text(table["note"]))
     sheet.freeze = (top + h, 1) if h else None
