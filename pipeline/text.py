@@ -110,6 +110,11 @@ def format_amount(value: Decimal | None, places: int = 2) -> str:
 
 def is_amount(text: str) -> bool:
     """Is the cell a printed number? (parse_amount would read it; no Decimal is made.)"""
+    if not text:
+        return False
+    first = text[0]  # most cells are told by their first character: a label or a blank is no number
+    if not (first in _AMOUNT_START or first.isdecimal() or first.isspace()):
+        return False
     return _amount_text(text) is not None
 
 
@@ -188,5 +193,7 @@ _UNIT_IN = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
 
 def unit_in(text: str) -> str:
     """The unit a label names in brackets: '项目资金 (万 元)' → '万元'; '' when none."""
+    if "元" not in text:
+        return ""
     m = _UNIT_IN.search(text)
     return squash(m.group(1)) if m else ""
