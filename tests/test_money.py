@@ -136,3 +136,35 @@ def test_sentence_grammar_is_the_cell_grammar():
     assert [m.group(1) for m in money.finditer("收入1,620.14万元，支出12,34万元，结余3万元,另2,000元")] == \
         ["1,620.14", "3", "2,000"]
     assert parse_amount("12,34") is None and parse_amount("1,234.50") == Decimal("1234.50")
+
+
+def test_decimal_problem_is_the_declared_rule():
+    """decimal_problem tells most amounts at once; it must agree with the rule taken apart (decimals beyond
+    the scale that are not all zeros, then more digits before the point than precision - scale) on edge and
+    random amounts, in 元 and in 万元 restated."""
+    from pipeline.schema import decimal_problem, load_schema
+
+    dec = load_schema()[0]["decimal"]
+    room = dec["precision"] - dec["scale"]
+
+    def rule(value: Decimal) -> str | None:
+        if not value.is_finite():
+            return "finite"
+        if value.as_tuple().exponent < -dec["scale"] and value != value.quantize(Decimal(1).scaleb(-dec["scale"])):
+            return "decimal places"
+        return "digits before" if value.adjusted() + 1 > room else None
+
+    rng = random.Random(16)
+    texts = ["0", "-0", "0.00001", "1.00000", "12.3456", "12.34567", "12.345670", "9" * room, "1" + "0" * room,
+             "9" * (room - 1) + ".99995", "-" + "9" * room + ".5"]
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 30)))
+        cut = rng.randint(1, len(digits))
+        texts.append(rng.choice(["", "-"]) + digits[:cut] + ("." + digits[cut:] if cut < len(digits) else ""))
+    for text in texts:
+        for factor in (Decimal(1), Decimal(10000)):
+            value = parse_amount(text) * factor
+            got = decimal_problem(value)
+            want = rule(value)
+            assert (want is None and got is None) or (want and got and want in got), (text, factor, got, want)
+    assert decimal_problem(Decimal("Infinity")) == "not a finite number"
