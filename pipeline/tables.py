@@ -293,7 +293,7 @@ def columns_of(lay: Layout) -> list[Column]:
     return [Column(index=c, path=lay.paths[c], kind=lay.kinds[c]) for c in range(lay.width)]
 
 
-@dataclass
+@dataclass(slots=True)
 class PlacedRow:
     """One body row with each printed cell assigned to a canonical column."""
 
