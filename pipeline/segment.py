@@ -125,13 +125,10 @@ def _is_own_context(text: str) -> bool:
                 or META.match(text) or TOC.match(text) or _names_table(squash(text)))
 
 
-_TWO_FILLED = re.compile(r"\S[^\t]*\t.*\S")  # text in two cells of a tab line
-
-
 def _context_row(line: str, first: bool) -> bool:
     """A note printed in a cell of its own under a ruled table's rows (注：…), or a title, unit or label
     printed so above them (`first`: no table line just before it): read as the line it would be outside."""
-    if _TWO_FILLED.search(line):
+    if "\t" in line.strip():  # text in two cells (a tab between two printed characters)
         return False
     filled = [c.strip() for c in line.split("\t") if c.strip()]
     if len(filled) != 1:
@@ -416,7 +413,9 @@ def segment(source: Source) -> Segmented:
                 toc_entries.add(squash(lines[idx].split("\t")[0]))
                 toc.append((line_no, squash(lines[idx].split("\t")[0])))
             continue
-        t = _BULLET.sub("", lines[idx].strip())
+        t = lines[idx].strip()
+        if t[:1] in ("-", "*", "+"):
+            t = _BULLET.sub("", t)
         norm = squash(t)
         if TOC.match(t):
             in_toc, toc_entries, toc = True, set(), []

@@ -168,3 +168,20 @@ def test_decimal_problem_is_the_declared_rule():
             want = rule(value)
             assert (want is None and got is None) or (want and got and want in got), (text, factor, got, want)
     assert decimal_problem(Decimal("Infinity")) == "not a finite number"
+
+
+def test_codes_are_told_as_their_grammar_says():
+    """is_code and split_code tell a classification code without running the regex on every cell; they must
+    agree with the declared grammar (3, 5, 6 or 7 digits) on random cells of digits, fullwidth and Arabic-Indic
+    digits, spaces, dashes and words."""
+    from pipeline.text import _CODE, _CODE_PREFIX, is_code, split_code
+
+    rng = random.Random(9)
+    alphabet = "0123456789０１٣ \t-－—年万元.项"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert is_code(text) == bool(_CODE.match(text.strip())), text
+        m = _CODE_PREFIX.match(text.strip())
+        want = (m.group(1), m.group(2).strip()) if m and not m.group(2).startswith(("年", "月", "日", "万", "元", "%", ".")) \
+            else ("", text)
+        assert split_code(text) == want, text
