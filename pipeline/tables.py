@@ -166,7 +166,7 @@ def header_paths(header: list[list[str]], width: int):
         parts: list[str] = []
         for r in range(len(grid)):
             t = filled[r][c]
-            if t and not t.isdigit() and not _INDEX_HEADER.match(t) and (not parts or parts[-1] != t):
+            if t and not t.isdigit() and not (t[0] in "行栏" and _INDEX_HEADER.match(t)) and (not parts or parts[-1] != t):
                 parts.append(t)
         paths.append(parts)
     return paths, grid, filled
@@ -241,7 +241,7 @@ def layout(block: Block) -> Layout:
             kind = "amount"
         elif "label" in own:
             kind = "label"
-        elif any(_INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
+        elif any(grid[r][c][:1] in ("行", "栏") and _INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
             kind = "index"  # 行次 / 栏次; a column headed only by a number is judged by its body
         else:
             kind = ""
