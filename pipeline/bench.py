@@ -53,6 +53,26 @@ def best_of(n: int, fn, *args) -> tuple[float, object]:
     return min(r[0] for r in runs), runs[0][1]
 
 
+def cpu_timed(fn, *args) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, out
+
+
+def parse_ratio(sample: list[Path], root: Path | None, cache: Path | None, runs: int = 3) -> float:
+    """The parse (read → facts) of `sample` in this process against its floor, each the best of `runs`, in
+    wall time and in CPU time (the steadier figure on a shared machine); prints them, returns the CPU ratio."""
+    parse = [cpu_timed(parse_all, sample, root, cache)[:2] for _ in range(runs)]
+    low = [cpu_timed(floor, sample, cache)[:2] for _ in range(runs)]
+    (wall, cpu), (f_wall, f_cpu) = [(min(r[0] for r in rs), min(r[1] for r in rs)) for rs in (parse, low)]
+    load = os.getloadavg()[0]
+    print(f"parse of {len(sample)} documents in one process {wall:.2f} s wall, {cpu:.2f} s CPU; floor {f_wall:.2f} s "
+          f"wall, {f_cpu:.2f} s CPU (ratio {wall / f_wall:.1f} wall, {cpu / f_cpu:.1f} CPU; best of {runs} each, "
+          f"load average {load:.1f})")
+    return cpu / f_cpu
+
+
 def _later_stages(results, failures) -> None:
     """Projects, validation, package and site for the same documents, each timed once."""
     from .build import run_stages
@@ -90,7 +110,13 @@ def main(argv: list[str] | None = None) -> int:
                     "and peak memory of generation, MkDocs rendering and search indexing, cold and with one "
                     "agency changed (pipeline/bench_site.py)")
     ap.add_argument("--keep", metavar="DIR", help="--scale in DIR (corpus, package, site), left there afterwards")
+    ap.add_argument("--parse", type=int, default=0, metavar="N",
+                    help="only the parse of N generated documents (as --scale makes them) against its floor")
     args = ap.parse_args(argv)
+    if args.parse:
+        with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+            parse_ratio(make_corpus(Path(args.sources), args.parse, Path(tmp) / "disclosures"), Path(tmp), None)
+        return 0
     if args.scale:
         return scale(Path(args.sources), args.scale, args.workers, not args.no_downloads, args.site,
                      Path(args.keep) if args.keep else None)
@@ -242,11 +268,7 @@ def scale(sources: Path, n: int, workers: int | None = None, downloads: bool = T
               f"load average now {os.getloadavg()[0]:.1f}")
         for label, got in sites:
             bench_site.report(label, got)
-        sample = paths[:min(n, 100)]
-        t_parse, _ = timed(parse_all, sample, tmp, tmp / "cache")
-        t_floor, _ = best_of(3, floor, sample)
-        print(f"parse of {len(sample)} of them in one process {t_parse:.2f} s, floor {t_floor:.2f} s "
-              f"(ratio {t_parse / t_floor:.1f})")
+        parse_ratio(paths[:min(n, 100)], tmp, tmp / "cache")
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -36,7 +36,7 @@ STANDARD_SETS = {
 
 
 def table_type(title: str) -> str:
-    t = re.sub(r"\s+", "", title)
+    t = "".join(title.split())  # no white space (str.split and the regex \s agree on what it is)
     if not t:
         return "other"
     for kind, pattern in RULES:

@@ -52,7 +52,7 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
         if (lane_cols is not None and c not in lane_cols) or (c < len(lay_kinds) and lay_kinds[c] == "index"):
             continue
         s = squash(t)
-        if not CODE_LEVEL_WORD.match(s):
+        if len(s) != 1 or not CODE_LEVEL_WORD.match(s):
             texts.append((c, s))
     code, names = "", []
     digits = [(c, s) for c, s in texts if is_code(s) or s.isdigit()]

@@ -33,6 +33,7 @@ _COVER_STOP = re.compile(r"(?:20\d{2}\s*)?年度?部门|20\d{2}\s*年|^20\d{2}$|
 _LABELLED_AGENCY = re.compile(
     r"^(?:公开部门|部门名称|部门（单位）名称|部门\(单位\)名称|项目单位（盖章）|项目单位\(盖章\))\s*[:：\t]\s*([^\t]+)"
 )
+_LABELS_OF_AGENCY = ("公开部门", "部门", "项目单位")  # what _LABELLED_AGENCY's lines start with: told at once
 _AGENCY_END = re.compile(r"(?:局|厅|委员会|委|办公室|办事处|中心|院|部|署|会|所|馆|站|队|社|学校|办|团|台)$")
 _QUALIFIER = re.compile(r"[（(](?:汇总|本级|部门汇总)[）)]$")
 _BRACKETED = re.compile(r"^【([^】]+)】")
@@ -196,7 +197,7 @@ def read_metadata(source: Source, table_units: list[str], sidecar: Path | None,
 
     labelled = Counter()
     for ln in source.lines:
-        lm = _LABELLED_AGENCY.match(ln.strip())
+        lm = ln.lstrip().startswith(_LABELS_OF_AGENCY) and _LABELLED_AGENCY.match(ln.strip())
         if lm:
             labelled[squash(lm.group(1)).strip()] += 1
     agency = read_agency(title_lines, source.lines)

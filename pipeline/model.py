@@ -42,7 +42,7 @@ class Source:
         return self.pages[line - 1] if line and self.pages and 0 < line <= len(self.pages) else None
 
 
-@dataclass
+@dataclass(slots=True)  # a document has a row per table line and a TextLine per other line: slots make them cheaper
 class Row:
     line: int  # 1-based source line
     cells: list[str]  # split on tabs, cleaned; empty string = blank cell
@@ -71,7 +71,7 @@ class Block:
         return max([self.rows[-1].line] + [n for n, _ in self.notes])
 
 
-@dataclass
+@dataclass(slots=True)
 class TextLine:
     line: int
     text: str

@@ -89,11 +89,13 @@ OTHER_SPACES = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u202
 # own: a regex made of one class scans a line fast), and rules (---, ___, a line starting with three of -_ )
 _NOT_PLAIN = re.compile(f"[<&*#|{OTHER_SPACES}]")
 _RULE_START = re.compile(r"[-_ ]{3}")
+_RULE_CHARS = frozenset("-_ ")
 
 
 def clean_line(line: str) -> str:
     """One source line → cleaned line; tabs are kept (they are the table structure)."""
-    if not _NOT_PLAIN.search(line) and "---" not in line and "___" not in line and not _RULE_START.match(line):
+    if not _NOT_PLAIN.search(line) and "---" not in line and "___" not in line and not (
+            line[:1] in _RULE_CHARS and _RULE_START.match(line)):
         # most lines: at most spaces to tidy, each cell's runs made one and its ends stripped (what the
         # markup path below makes of such a line)
         if " " not in line:

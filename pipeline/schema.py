@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,9 +92,25 @@ def id_problem(resource: str, name: str, value) -> str | None:
     return constraint_problem(field(resource, name), value) or (None if value else "expected a non-empty id")
 
 
+_QUANTUM: dict[int, Decimal] = {}
+
+
+def _quantum(scale: int) -> Decimal:
+    """10 ** -scale, made once."""
+    q = _QUANTUM.get(scale)
+    if q is None:
+        q = _QUANTUM[scale] = Decimal(1).scaleb(-scale)
+    return q
+
+
 def decimal_problem(value: Decimal) -> str | None:
     """Why an amount does not fit the package's exact decimal type (decimal128(precision, scale)), or None."""
     dec = load_schema()[0]["decimal"]
+    # most amounts, told without taking the value apart: they fit before the point (so the value rounded to
+    # the scale has at most `precision` digits, within the context's) and rounding to the scale keeps them
+    if value.is_finite() and value.adjusted() < dec["precision"] - dec["scale"] \
+            and dec["precision"] <= getcontext().prec and value == value.quantize(_quantum(dec["scale"])):
+        return None
     if not value.is_finite():
         return "not a finite number"
     sign, digits, exponent = value.as_tuple()

@@ -119,19 +119,23 @@ class _Echoes:
         return all(w in exact if _NUMBERISH.match(w) else squash(w) in joined for w in words)
 
 
+# what the lines UNIT, TABLE_LABEL, NOTE, PART, META and TOC match start with (or a digit, or white space)
+_CONTEXT_START = frozenset("金单部预公（(注说此本第编填项目")
+
+
 def _is_own_context(text: str) -> bool:
     """Lines that name or annotate a table even when their words also stand in its cells."""
+    first = text[:1]
+    if first and not (first in _CONTEXT_START or first.isdecimal() or first.isspace()):
+        return _names_table(squash(text))  # none of the six regexes can match
     return bool(UNIT.match(text) or TABLE_LABEL.match(text) or NOTE.match(text) or PART.match(text)
                 or META.match(text) or TOC.match(text) or _names_table(squash(text)))
-
-
-_TWO_FILLED = re.compile(r"\S[^\t]*\t.*\S")  # text in two cells of a tab line
 
 
 def _context_row(line: str, first: bool) -> bool:
     """A note printed in a cell of its own under a ruled table's rows (注：…), or a title, unit or label
     printed so above them (`first`: no table line just before it): read as the line it would be outside."""
-    if _TWO_FILLED.search(line):
+    if "\t" in line.strip():  # text in two cells (a tab between two printed characters)
         return False
     filled = [c.strip() for c in line.split("\t") if c.strip()]
     if len(filled) != 1:
@@ -416,9 +420,11 @@ def segment(source: Source) -> Segmented:
                 toc_entries.add(squash(lines[idx].split("\t")[0]))
                 toc.append((line_no, squash(lines[idx].split("\t")[0])))
             continue
-        t = _BULLET.sub("", lines[idx].strip())
+        t = lines[idx].strip()
+        if t[:1] in ("-", "*", "+"):
+            t = _BULLET.sub("", t)
         norm = squash(t)
-        if TOC.match(t):
+        if t[:1] == "目" and TOC.match(t):
             in_toc, toc_entries, toc = True, set(), []
             path = [(0, "目录")]
             text.append(TextLine(line_no, t, ("目录",), True))
@@ -453,7 +459,9 @@ def _loose_rows(text: list[TextLine]) -> list[tuple[int, list[str]]]:
     found, run = [], []
     for tl in text + [TextLine(-1, "", ())]:
         words = tl.text.split()
-        row = sum(bool(_LOOSE_AMOUNT.match(w)) for w in words) >= 2 and len(_CJK.findall(tl.text)) <= 20
+        # two or more amounts with decimals (so a point in each), and few words
+        row = len(words) >= 2 and sum(1 for w in words if "." in w and _LOOSE_AMOUNT.match(w)) >= 2 \
+            and len(_CJK.findall(tl.text)) <= 20
         # the row's amounts: every number but a code (2080101) or a year
         amounts = [w for w in words if is_amount(w) and not is_code(w) and not _YEAR.fullmatch(w)] if row else []
         if row and (not run or tl.line <= run[-1][0] + 2):

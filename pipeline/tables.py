@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .model import Block, Column, Row
-from .text import ORDINAL, TOTAL_WORDS, is_amount, is_code, is_placeholder, parse_amount, split_code, squash
+from .text import TOTAL_WORDS, is_amount, is_code, is_placeholder, parse_amount, split_code, squash, starts_outline
 
 # Header texts that name a label column (项目, 科目编码, 科目名称, 类/款/项 …) rather than an amount.
 _LABEL_HEADER = re.compile(
@@ -56,7 +56,6 @@ def is_index_row(cells: list[str]) -> bool:
     return False
 
 
-_CODE_PIECE = re.compile(r"^\d{1,2}$")
 CODE_LEVEL_WORD = re.compile(r"^[类款项]$")  # the 类|款|项 header, sometimes printed on the first body row
 _CODE_LEVELS = frozenset("类款项")  # the same, for a stripped cell
 
@@ -76,7 +75,7 @@ def code_pieces(cells: list[str]) -> set[int]:
                 return out
             first = False
             continue
-        if not _CODE_PIECE.match(text):  # then at most two pieces
+        if not (len(text) <= 2 and text.isdecimal()):  # then at most two pieces of one or two digits
             break
         out.add(j)
         if len(out) == 2:
@@ -115,7 +114,7 @@ def starts_body(cells: list[str]) -> bool:
     if not filled or is_index_row(cells):
         return False
     j0, first = filled[0]
-    if is_code(first) or split_code(first)[0] or ORDINAL.match(first):
+    if is_code(first) or split_code(first)[0] or starts_outline(first):
         return True
     if not TOTAL_WORDS.match(first):
         return False
@@ -167,7 +166,7 @@ def header_paths(header: list[list[str]], width: int):
         parts: list[str] = []
         for r in range(len(grid)):
             t = filled[r][c]
-            if t and not t.isdigit() and not _INDEX_HEADER.match(t) and (not parts or parts[-1] != t):
+            if t and not t.isdigit() and not (t[0] in "行栏" and _INDEX_HEADER.match(t)) and (not parts or parts[-1] != t):
                 parts.append(t)
         paths.append(parts)
     return paths, grid, filled
@@ -242,7 +241,7 @@ def layout(block: Block) -> Layout:
             kind = "amount"
         elif "label" in own:
             kind = "label"
-        elif any(_INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
+        elif any(grid[r][c][:1] in ("行", "栏") and _INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
             kind = "index"  # 行次 / 栏次; a column headed only by a number is judged by its body
         else:
             kind = ""
@@ -293,7 +292,7 @@ def columns_of(lay: Layout) -> list[Column]:
     return [Column(index=c, path=lay.paths[c], kind=lay.kinds[c]) for c in range(lay.width)]
 
 
-@dataclass
+@dataclass(slots=True)
 class PlacedRow:
     """One body row with each printed cell assigned to a canonical column."""
 
@@ -354,6 +353,7 @@ def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None,
     return PlacedRow(row, labels, amounts, unplaced, note)
 
 
+_NUMERIC_START = frozenset("-−–+(（")  # and digits: what _NUMERIC_LOOKING starts with
 _NUMERIC_LOOKING = re.compile(r"^[-−–+(（]?[\d０-９][\d０-９,，.．\s]*(?:[eE][-+]?\d+)?[)）]?[%％]?$")
 
 
@@ -371,7 +371,7 @@ def stands_for_amount(text: str) -> bool:
     """A cell printed where an amount goes that is a dash or looks like a number even if it cannot be read
     as one (1e308, (1,234.00), fullwidth digits): it holds its column and is never part of the row's name."""
     t = text.strip()
-    return is_placeholder(t) or bool(_NUMERIC_LOOKING.match(t))
+    return is_placeholder(t) or bool(t[:1] in _NUMERIC_START or t[:1].isdecimal()) and bool(_NUMERIC_LOOKING.match(t))
 
 
 def label_extent(cells: list[str], lay: Layout) -> tuple[int, int]:

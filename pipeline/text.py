@@ -34,9 +34,13 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９，．％（）－＋"
 _PLACEHOLDER = re.compile(r"^(?:[-—－–―‒─━ー]{1,6}|/|／)$")
 
 
+_PLACEHOLDER_START = frozenset("-—－–―‒─━ー/／")
+
+
 def is_placeholder(text: str) -> bool:
     """A cell printed as a dash or slash only (-, —, ——, －－, ―, /): "nothing to report", not a number."""
-    return bool(_PLACEHOLDER.match(text.strip().replace(" ", "")))
+    t = text.strip().replace(" ", "")
+    return t[:1] in _PLACEHOLDER_START and bool(_PLACEHOLDER.match(t))
 
 
 # what an amount can start with (before fullwidth forms are made ASCII): a cell starting otherwise is a label,
@@ -110,6 +114,11 @@ def format_amount(value: Decimal | None, places: int = 2) -> str:
 
 def is_amount(text: str) -> bool:
     """Is the cell a printed number? (parse_amount would read it; no Decimal is made.)"""
+    if not text:
+        return False
+    first = text[0]  # most cells are told by their first character: a label or a blank is no number
+    if not (first in _AMOUNT_START or first.isdecimal() or first.isspace()):
+        return False
     return _amount_text(text) is not None
 
 
@@ -120,12 +129,17 @@ _CODE_PREFIX = re.compile(r"^(\d{3}(?:\d{2}|\d{3}|\d{4})?)\s*[-－—]?\s*(\D.*)
 
 
 def is_code(text: str) -> bool:
-    return bool(_CODE.match(text.strip()))
+    t = text.strip()
+    return len(t) in _CODE_LENGTHS and t.isdecimal()  # _CODE, told without the regex (\d is isdecimal)
+
+
+_CODE_LENGTHS = frozenset((3, 5, 6, 7))
 
 
 def split_code(text: str) -> tuple[str, str]:
     """'2080101 行政运行' or '502001-海东市人社局' → (code, name); otherwise ('', text)."""
-    m = _CODE_PREFIX.match(text.strip())
+    t = text.strip()
+    m = t[:1].isdecimal() and _CODE_PREFIX.match(t)  # a code starts with a digit
     if m and not m.group(2).startswith(("年", "月", "日", "万", "元", "%", ".")):
         return m.group(1), m.group(2).strip()
     return "", text
@@ -143,6 +157,11 @@ ORDINAL = re.compile("|".join(f"(?:{p.pattern})" for p in OUTLINE))
 
 
 _OUTLINE_START = frozenset(CN_NUM + "（(①②③④⑤⑥⑦⑧⑨⑩")  # and digits: what outline numbering starts with
+
+
+def starts_outline(text: str) -> bool:
+    """ORDINAL.match: does the text start with outline numbering (一、 （一） (1) 1. ①)?"""
+    return bool(text) and (text[0] in _OUTLINE_START or text[0].isdecimal()) and ORDINAL.match(text) is not None
 
 
 def outline_level(label: str) -> int:
@@ -188,5 +207,7 @@ _UNIT_IN = re.compile(r"[（(]\s*(万\s*元|元)\s*[)）]")
 
 def unit_in(text: str) -> str:
     """The unit a label names in brackets: '项目资金 (万 元)' → '万元'; '' when none."""
+    if "元" not in text:
+        return ""
     m = _UNIT_IN.search(text)
     return squash(m.group(1)) if m else ""

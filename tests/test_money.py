@@ -136,3 +136,52 @@ def test_sentence_grammar_is_the_cell_grammar():
     assert [m.group(1) for m in money.finditer("收入1,620.14万元，支出12,34万元，结余3万元,另2,000元")] == \
         ["1,620.14", "3", "2,000"]
     assert parse_amount("12,34") is None and parse_amount("1,234.50") == Decimal("1234.50")
+
+
+def test_decimal_problem_is_the_declared_rule():
+    """decimal_problem tells most amounts at once; it must agree with the rule taken apart (decimals beyond
+    the scale that are not all zeros, then more digits before the point than precision - scale) on edge and
+    random amounts, in 元 and in 万元 restated."""
+    from pipeline.schema import decimal_problem, load_schema
+
+    dec = load_schema()[0]["decimal"]
+    room = dec["precision"] - dec["scale"]
+
+    def rule(value: Decimal) -> str | None:
+        if not value.is_finite():
+            return "finite"
+        if value.as_tuple().exponent < -dec["scale"] and value != value.quantize(Decimal(1).scaleb(-dec["scale"])):
+            return "decimal places"
+        return "digits before" if value.adjusted() + 1 > room else None
+
+    rng = random.Random(16)
+    texts = ["0", "-0", "0.00001", "1.00000", "12.3456", "12.34567", "12.345670", "9" * room, "1" + "0" * room,
+             "9" * (room - 1) + ".99995", "-" + "9" * room + ".5"]
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 30)))
+        cut = rng.randint(1, len(digits))
+        texts.append(rng.choice(["", "-"]) + digits[:cut] + ("." + digits[cut:] if cut < len(digits) else ""))
+    for text in texts:
+        for factor in (Decimal(1), Decimal(10000)):
+            value = parse_amount(text) * factor
+            got = decimal_problem(value)
+            want = rule(value)
+            assert (want is None and got is None) or (want and got and want in got), (text, factor, got, want)
+    assert decimal_problem(Decimal("Infinity")) == "not a finite number"
+
+
+def test_codes_are_told_as_their_grammar_says():
+    """is_code and split_code tell a classification code without running the regex on every cell; they must
+    agree with the declared grammar (3, 5, 6 or 7 digits) on random cells of digits, fullwidth and Arabic-Indic
+    digits, spaces, dashes and words."""
+    from pipeline.text import _CODE, _CODE_PREFIX, is_code, split_code
+
+    rng = random.Random(9)
+    alphabet = "0123456789０１٣ \t-－—年万元.项"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert is_code(text) == bool(_CODE.match(text.strip())), text
+        m = _CODE_PREFIX.match(text.strip())
+        want = (m.group(1), m.group(2).strip()) if m and not m.group(2).startswith(("年", "月", "日", "万", "元", "%", ".")) \
+            else ("", text)
+        assert split_code(text) == want, text
