@@ -186,10 +186,17 @@ def index(recs: list[dict], out: Path, cache: Path | None = None, workers: int |
         groups.append(group)
         digests.append(hashlib.sha256(code.encode() + ix.dump([[r["meta"]["title"], r["content"]] for r in group])).hexdigest())
     parts: list = [None] * len(groups)
+    words: dict[str, int] = {}
+
+    def take(part):   # its words into the index's, once: a thousand parts' own dictionaries would not fit
+        words.update(part.words)
+        part.words = {}
+        return part
+
     for i, digest in enumerate(digests):
         if cache is not None and (cache / f"{digest}.part").exists():
             try:
-                parts[i] = ix.Part.from_bytes((cache / f"{digest}.part").read_bytes())
+                parts[i] = take(ix.Part.from_bytes((cache / f"{digest}.part").read_bytes()))
             except (OSError, ValueError):
                 parts[i] = None
     todo = [i for i, p in enumerate(parts) if p is None]
@@ -203,7 +210,7 @@ def index(recs: list[dict], out: Path, cache: Path | None = None, workers: int |
     else:
         made = [_part_bytes(groups[i]) for i in todo]
     for i, data in zip(todo, made):
-        parts[i] = ix.Part.from_bytes(data)
+        parts[i] = take(ix.Part.from_bytes(data))
         if cache is not None:
             (cache / f"{digests[i]}.part").write_bytes(data)
     if cache is not None:
@@ -220,7 +227,7 @@ def index(recs: list[dict], out: Path, cache: Path | None = None, workers: int |
     years = sorted({r["filters"]["年度"][0] for r in recs})
     types = list(TYPE.values())
     kinds = sorted(set(KIND.values()) | {r["filters"]["类别"][0] for r in recs})
-    files, written, removed = ix.write(out, ix.merge(agencies, parts, years, kinds, types))
+    files, written, removed = ix.write(out, ix.merge(agencies, parts, words, years, kinds, types))
     LAST.clear()
     LAST.update(agencies=len(agencies), tokenised=len(todo), files=files, written=written, removed=removed,
                 parts=t_parts, merge_and_write=time.perf_counter() - start - t_parts)

@@ -26,7 +26,8 @@ Files (BUNDLE, inside the site):
 - words/xx.json: {word: cost} of the words starting with a character whose code point modulo WORD_PIECES is xx;
 - terms/xx.json: {term: [df, [best postings], [first id of each overflow chunk], stem]}, xx = fnv1a(term)
   modulo TERM_PIECES; the best INLINE postings by score; the rest in overflow files
-  more/<stem>-<n>.json, each CHUNK postings in id order (fetched only for more results or a narrow filter);
+  more/<stem>-<n>.json, each CHUNK postings in id order (fetched only for more results or a narrow filter), as
+  [[first id, steps between ids], [score · 2^11 + facets]];
 - r/<agency>/<n>.json: one record's title, address and text (fetched for the results shown);
 - agencies/xx.json: {gram: [count, [[name, address, agency number], ...]]} for every character and every
   pair of characters of each agency's name (at most AGENCY_LIST names per gram), xx = fnv1a(gram) modulo
@@ -202,7 +203,8 @@ class Part:
             postings.byteswap()
         if len(meta["terms"]) != len(meta["counts"]) or sum(meta["counts"]) != len(postings):
             raise ValueError("a part whose counts do not match its postings")
-        return cls(meta["terms"], meta["counts"], postings, meta["words"], meta["unknown"])
+        # a term is one string however many parts hold it (1,000 parts' lists of their own copies: gigabytes)
+        return cls([sys.intern(t) for t in meta["terms"]], meta["counts"], postings, meta["words"], meta["unknown"])
 
 
 def part(cutter: Cutter, recs: list[dict]) -> Part:
@@ -226,9 +228,9 @@ def part(cutter: Cutter, recs: list[dict]) -> Part:
                 {w: cutter.cost(w) for w in sorted(found)}, cutter.unknown if recs else None)
 
 
-def pieces_for(total_bytes: int) -> int:
+def pieces_for(total_bytes: int, target: int = PIECE_BYTES) -> int:
     n = 16
-    while n * PIECE_BYTES < total_bytes:
+    while n * target < total_bytes:
         n *= 2
     return n
 
@@ -247,14 +249,15 @@ def stem(term: str) -> str:
 _LOW = (1 << 64) - 1
 
 
-def merge(agencies: list[dict], parts: list[Part], years: list[str], kinds: list[str], types: list[str]):
+def merge(agencies: list[dict], parts: list[Part], words: dict[str, int], years: list[str], kinds: list[str],
+          types: list[str]):
     """The whole index, file by file: yields (path in the bundle, bytes). `agencies`: in id order, each {name,
-    url, records} (records as search.py makes them, in the order their part numbered them)."""
+    url, records} (records as search.py makes them, in the order their part numbered them); `words`: the
+    dictionary words of all the parts with their costs."""
     year_ix = {y: i for i, y in enumerate(years)}
     kind_ix = {k: i for i, k in enumerate(kinds)}
     type_ix = {t: i for i, t in enumerate(types)}
     terms: dict[str, array] = {}
-    words: dict[str, int] = {}
     n_records = 0
     for a, (agency, p) in enumerate(zip(agencies, parts)):
         facets = []
@@ -271,7 +274,6 @@ def merge(agencies: list[dict], parts: list[Part], years: list[str], kinds: list
                 got = terms[term] = array("Q")
             got.extend((((base + (v >> 10)) << 21) | ((v & SCORE_MAX) << 11) | facets[v >> 10]) for v in posts[at:at + count])
             at += count
-        words.update(p.words)
 
     entries: dict[str, list] = {}
     for term in sorted(terms):
@@ -288,7 +290,11 @@ def merge(agencies: list[dict], parts: list[Part], years: list[str], kinds: list
         for c in range(0, len(rest), CHUNK):
             chunk = rest[c:c + CHUNK]
             firsts.append(chunk[0] >> 21)
-            yield f"more/{name}-{c // CHUNK}.json", dump(chunk)
+            # [first id, then each id's step from the last], [each posting's score · 2^11 + facets]: in id
+            # order the steps are small numbers, about half the bytes of whole postings
+            ids = [p >> 21 for p in chunk]
+            yield f"more/{name}-{c // CHUNK}.json", dump([[ids[0]] + [b - a for a, b in zip(ids, ids[1:])],
+                                                          [p & 0x1FFFFF for p in chunk]])
         entries[term] = [len(posts), inline, firsts, name if firsts else ""]
     term_pieces = pieces_for(sum(len(t.encode()) + 16 * len(e[1]) + 8 * len(e[2]) + 24 for t, e in entries.items()))
     grouped: dict[int, dict] = defaultdict(dict)
@@ -297,7 +303,8 @@ def merge(agencies: list[dict], parts: list[Part], years: list[str], kinds: list
     for i in range(term_pieces):
         yield f"terms/{i:x}.json", dump(grouped.get(i, {}))
 
-    word_pieces = pieces_for(sum(len(w.encode()) + 8 for w in words))
+    # a query fetches the word pieces of each of its characters: smaller pieces
+    word_pieces = pieces_for(sum(len(w.encode()) + 8 for w in words), PIECE_BYTES // 4)
     by_char: dict[int, dict] = defaultdict(dict)
     for w, c in words.items():
         by_char[ord(w[0]) % word_pieces][w] = c
