@@ -98,7 +98,7 @@ def _measure(package: str, site: str, docs: str, queue) -> None:
         site_stage.run_mkdocs(Path(docs), Path(site))
         phases.stop()
         search.build = indexer
-        queue.put({"phases": phases.rows, "warnings": len(warnings), "reused": reused})
+        queue.put({"phases": phases.rows, "warnings": len(warnings), "reused": reused, "search": dict(search.LAST)})
     except BaseException as exc:  # noqa: BLE001 - reported by the parent
         queue.put({"failed": f"{type(exc).__name__}: {exc}"})
 
@@ -155,6 +155,9 @@ def report(label: str, got: dict) -> None:
     if "after indexing" in rows:
         r = rows["after indexing"]
         print(f"    {'after indexing':<18} {r['wall']:7.1f} s wall (MkDocs' closing checks)")
+    if got.get("search"):   # the indexing's own steps (pipeline/search.py LAST)
+        print("      search: " + ", ".join(f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v}"
+                                      for k, v in got["search"].items()))
     s = got["sizes"]
     print(f"    pages: {s['agency_pages']} agency pages, {s['agency_mean'] / 1024:.0f} KB of HTML each on average "
           f"(largest {s['agency_max'] / 1024:.0f} KB), of which the navigation {s['nav_bytes'] / 1024:.1f} KB; "

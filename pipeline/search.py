@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import sys
 import time
@@ -18,7 +20,8 @@ from pathlib import Path
 from .schema import names_zh
 
 BUNDLE = "search-index"   # folder of the index inside the site
-LAST: dict[str, int] = {}  # figures of the last build (bench_site reports them)
+LAST: dict[str, float] = {}  # figures of the last build (bench_site reports them)
+ANCHORS = "anchors.json"   # in the cache: each page's size, modification time and ids
 KIND = names_zh("documents", "kind")  # 预算 / 决算, as the schema names them
 TYPE = {"table": "表格", "project": "项目", "finding": "检查结果", "text": "说明", "agency": "机构"}
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -33,16 +36,35 @@ def _rows(path: Path):
         yield from csv.DictReader(f)
 
 
-def anchors(site: Path) -> dict[str, str]:
-    """Every element id on the built site → the address of the first page (in path order) that holds it."""
+def anchors(site: Path, cache: Path | None = None) -> dict[str, str]:
+    """Every element id on the built site → the address of the first page (in path order) that holds it. With
+    `cache`, a page whose size and modification time are those of the last build is not read again."""
+    known: dict = {}
+    if cache is not None:
+        try:
+            known = json.loads((cache / ANCHORS).read_bytes())
+        except (OSError, ValueError):
+            known = {}
+    seen: dict[str, list] = {}
     found: dict[str, str] = {}
     for page in sorted(site.rglob("*.html")):
         rel = page.relative_to(site)
         if rel.parts[0] == BUNDLE or rel.name != "index.html":
             continue
+        st = page.stat()
+        key = rel.as_posix()
+        last = known.get(key)
+        if isinstance(last, list) and len(last) == 3 and last[:2] == [st.st_size, st.st_mtime_ns]:
+            ids = last[2]
+        else:
+            ids = list(dict.fromkeys(_ID.findall(page.read_text(encoding="utf-8", errors="replace"))))
+        seen[key] = [st.st_size, st.st_mtime_ns, ids]
         url = "/".join(rel.parts[:-1]) + "/" if len(rel.parts) > 1 else ""
-        for m in _ID.finditer(page.read_text(encoding="utf-8", errors="replace")):
-            found.setdefault(m.group(1), url)
+        for i in ids:
+            found.setdefault(i, url)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / ANCHORS).write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
     return found
 
 
@@ -122,16 +144,31 @@ def build(site: Path, package: Path, cache: Path | None = None) -> tuple[int, fl
     and made again only when that changes; only files whose bytes changed are written.
     Returns (records, seconds, problems)."""
     start = time.perf_counter()
-    recs, problems = records(package, anchors(site))
-    problems += index(recs, site / BUNDLE, cache)
+    where = anchors(site, cache)
+    t_anchors = time.perf_counter() - start
+    recs, problems = records(package, where)
+    t_records = time.perf_counter() - start - t_anchors
+    problems += index(recs, site / BUNDLE, cache / "parts" if cache is not None else None)
+    LAST.update(anchors=t_anchors, records=t_records)
     return len(recs), time.perf_counter() - start, problems
 
 
-def index(recs: list[dict], out: Path, cache: Path | None = None) -> list[str]:
-    """Index `recs` into the folder `out`, agency by agency (see build). Returns problems."""
+_CUTTER: list = []   # the cutter a forked worker inherits from index()
+
+
+def _part_bytes(group: list[dict]) -> bytes:
+    from . import search_index as ix
+
+    return ix.part(_CUTTER[0], group).to_bytes()
+
+
+def index(recs: list[dict], out: Path, cache: Path | None = None, workers: int | None = None) -> list[str]:
+    """Index `recs` into the folder `out`, agency by agency (see build): the parts not in `cache` made in
+    `workers` forked processes (all cores by default). Returns problems; LAST has the figures."""
     from . import search_index as ix
 
     problems: list[str] = []
+    start = time.perf_counter()
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in recs:
         by_agency[r["agency_id"]].append(r)
@@ -139,40 +176,59 @@ def index(recs: list[dict], out: Path, cache: Path | None = None) -> list[str]:
     code = hashlib.sha256(Path(ix.__file__).read_bytes() + cutter.version.encode()).hexdigest()
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
-    agencies, parts, used = [], [], set()
-    made = 0
+    groups, digests = [], []
     for key in sorted(by_agency):
         group = by_agency[key]
         if len(group) > 1 << ix.LOCAL_BITS:
             problems.append(f"search: agency {key}: {len(group)} records, more than the index holds for one "
                             f"agency ({1 << ix.LOCAL_BITS}); the rest are not indexed")
             group = group[:1 << ix.LOCAL_BITS]
-        digest = hashlib.sha256(code.encode() + ix.dump([[r["meta"]["title"], r["content"]] for r in group])).hexdigest()
-        path = cache / f"{digest}.json" if cache is not None else None
-        part = None
-        if path is not None and path.exists():
+        groups.append(group)
+        digests.append(hashlib.sha256(code.encode() + ix.dump([[r["meta"]["title"], r["content"]] for r in group])).hexdigest())
+    parts: list = [None] * len(groups)
+    words: dict[str, int] = {}
+
+    def take(part):   # its words into the index's, once: a thousand parts' own dictionaries would not fit
+        words.update(part.words)
+        part.words = {}
+        return part
+
+    for i, digest in enumerate(digests):
+        if cache is not None and (cache / f"{digest}.part").exists():
             try:
-                part = json.loads(path.read_bytes())
-            except ValueError:
-                part = None
-        if part is None:
-            part = ix.part(cutter, group)
-            made += 1
-            if path is not None:
-                path.write_bytes(ix.dump(part))
-        used.add(f"{digest}.json")
+                parts[i] = take(ix.Part.from_bytes((cache / f"{digest}.part").read_bytes()))
+            except (OSError, ValueError):
+                parts[i] = None
+    todo = [i for i, p in enumerate(parts) if p is None]
+    workers = min(workers or os.cpu_count() or 1, len(todo))
+    _CUTTER[:] = [cutter]
+    if todo:
+        cutter.freq   # the dictionary read once, before any fork, and shared
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            made = pool.map(_part_bytes, [groups[i] for i in todo], chunksize=max(1, len(todo) // (8 * workers)))
+    else:
+        made = [_part_bytes(groups[i]) for i in todo]
+    for i, data in zip(todo, made):
+        parts[i] = take(ix.Part.from_bytes(data))
+        if cache is not None:
+            (cache / f"{digests[i]}.part").write_bytes(data)
+    if cache is not None:
+        used = {f"{d}.part" for d in digests}
+        for old in cache.glob("*.part"):
+            if old.name not in used:
+                old.unlink()
+    t_parts = time.perf_counter() - start
+    agencies = []
+    for group in groups:
         home = next((r for r in group if r["filters"]["结果类型"] == [TYPE["agency"]]), group[0])
         agencies.append({"name": group[0]["filters"][AGENCY][0], "url": home["url"].partition("#")[0],
                          "records": group})
-        parts.append(part)
-    if cache is not None:
-        for old in cache.glob("*.json"):
-            if old.name not in used:
-                old.unlink()
     years = sorted({r["filters"]["年度"][0] for r in recs})
     types = list(TYPE.values())
     kinds = sorted(set(KIND.values()) | {r["filters"]["类别"][0] for r in recs})
-    files = ix.merge(agencies, parts, years, kinds, types)
-    written, removed = ix.write(out, files)
-    LAST.update(agencies=len(agencies), tokenised=made, files=len(files), written=written, removed=removed)
+    files, written, removed = ix.write(out, ix.merge(agencies, parts, words, years, kinds, types))
+    LAST.clear()
+    LAST.update(agencies=len(agencies), tokenised=len(todo), files=files, written=written, removed=removed,
+                parts=t_parts, merge_and_write=time.perf_counter() - start - t_parts)
     return problems

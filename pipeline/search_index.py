@@ -26,7 +26,8 @@ Files (BUNDLE, inside the site):
 - words/xx.json: {word: cost} of the words starting with a character whose code point modulo WORD_PIECES is xx;
 - terms/xx.json: {term: [df, [best postings], [first id of each overflow chunk], stem]}, xx = fnv1a(term)
   modulo TERM_PIECES; the best INLINE postings by score; the rest in overflow files
-  more/<stem>-<n>.json, each CHUNK postings in id order (fetched only for more results or a narrow filter);
+  more/<stem>-<n>.json, each CHUNK postings in id order (fetched only for more results or a narrow filter), as
+  [[first id, steps between ids], [score · 2^11 + facets]];
 - r/<agency>/<n>.json: one record's title, address and text (fetched for the results shown);
 - agencies/xx.json: {gram: [count, [[name, address, agency number], ...]]} for every character and every
   pair of characters of each agency's name (at most AGENCY_LIST names per gram), xx = fnv1a(gram) modulo
@@ -40,7 +41,9 @@ import io
 import json
 import math
 import re
+import sys
 import unicodedata
+from array import array
 from collections import defaultdict
 from pathlib import Path
 
@@ -172,13 +175,45 @@ def score(tf_title: int, tf_text: int, length: int) -> int:
     return max(1, min(SCORE_MAX, round(100 * s)))
 
 
-def part(cutter: Cutter, recs: list[dict]) -> dict:
-    """One agency's part of the index: each term's postings [place in the agency, score], and the dictionary
-    words its text holds (with their costs)."""
+class Part:
+    """One agency's part of the index: its terms in order, how many postings each has, and the postings
+    themselves, one unsigned 32-bit integer each (place in the agency · 2^10 + score); the dictionary words its
+    text holds with their costs. Kept as bytes: a JSON head, a newline, the postings' array."""
+
+    def __init__(self, terms: list[str], counts: list[int], postings: array, words: dict[str, int],
+                 unknown: int | None) -> None:
+        self.terms, self.counts, self.postings, self.words, self.unknown = terms, counts, postings, words, unknown
+
+    def to_bytes(self) -> bytes:
+        head = json.dumps({"terms": self.terms, "counts": self.counts, "words": self.words, "unknown": self.unknown},
+                          ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        body = array("I", self.postings)
+        if sys.byteorder != "little":
+            body.byteswap()
+        return head + b"\n" + body.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Part":
+        """Raises ValueError on anything but what to_bytes wrote."""
+        head, _, body = data.partition(b"\n")
+        meta = json.loads(head)
+        postings = array("I")
+        postings.frombytes(body)
+        if sys.byteorder != "little":
+            postings.byteswap()
+        if len(meta["terms"]) != len(meta["counts"]) or sum(meta["counts"]) != len(postings):
+            raise ValueError("a part whose counts do not match its postings")
+        # a term is one string however many parts hold it (1,000 parts' lists of their own copies: gigabytes)
+        return cls([sys.intern(t) for t in meta["terms"]], meta["counts"], postings, meta["words"], meta["unknown"])
+
+
+def part(cutter: Cutter, recs: list[dict]) -> Part:
+    """One agency's part of the index (see Part): each record's terms from its full title (agency · year kind ·
+    type：title) and its text, scored."""
     found: set[str] = set()
-    postings: dict[str, list[list[int]]] = defaultdict(list)
+    postings: dict[str, list[int]] = defaultdict(list)
     for n, r in enumerate(recs):
-        title = cutter.terms(r["meta"]["title"], found)   # agency · year kind · type: title
+        title = cutter.terms(r["meta"]["title"], found)
         text = cutter.terms(r["content"], found)
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for t in title:
@@ -186,42 +221,43 @@ def part(cutter: Cutter, recs: list[dict]) -> dict:
         for t in text:
             counts[t][1] += 1
         length = len(title) + len(text)
-        for t in sorted(counts):
-            postings[t].append([n, score(*counts[t], length)])
-    return {"postings": dict(sorted(postings.items())), "words": {w: cutter.cost(w) for w in sorted(found)},
-            "unknown": cutter.unknown if recs else None}
+        for t, (in_title, in_text) in counts.items():
+            postings[t].append((n << 10) | score(in_title, in_text, length))
+    terms = sorted(postings)
+    return Part(terms, [len(postings[t]) for t in terms], array("I", (p for t in terms for p in postings[t])),
+                {w: cutter.cost(w) for w in sorted(found)}, cutter.unknown if recs else None)
 
 
-def pieces_for(total_bytes: int) -> int:
+def pieces_for(total_bytes: int, target: int = PIECE_BYTES) -> int:
     n = 16
-    while n * PIECE_BYTES < total_bytes:
+    while n * target < total_bytes:
         n *= 2
     return n
-
-
-_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def dump(value) -> bytes:
     """Canonical JSON. <, > and & only ever stand in strings, written as escapes: no file of the index holds
     markup from a disclosure, even served as something other than JSON."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).translate(_MARKUP).encode("utf-8")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
 
 
 def stem(term: str) -> str:
     return hashlib.sha1(term.encode("utf-8")).hexdigest()[:12]
 
 
-def merge(agencies: list[dict], parts: list[dict], years: list[str], kinds: list[str], types: list[str]
-          ) -> dict[str, bytes]:
-    """The whole index as {path in the bundle: bytes}. `agencies`: in id order, each {name, url, records}
-    (records as search.py makes them, in the order their part numbered them)."""
-    files: dict[str, bytes] = {}
+_LOW = (1 << 64) - 1
+
+
+def merge(agencies: list[dict], parts: list[Part], words: dict[str, int], years: list[str], kinds: list[str],
+          types: list[str]):
+    """The whole index, file by file: yields (path in the bundle, bytes). `agencies`: in id order, each {name,
+    url, records} (records as search.py makes them, in the order their part numbered them); `words`: the
+    dictionary words of all the parts with their costs."""
     year_ix = {y: i for i, y in enumerate(years)}
     kind_ix = {k: i for i, k in enumerate(kinds)}
     type_ix = {t: i for i, t in enumerate(types)}
-    terms: dict[str, list[int]] = defaultdict(list)
-    words: dict[str, int] = {}
+    terms: dict[str, array] = {}
     n_records = 0
     for a, (agency, p) in enumerate(zip(agencies, parts)):
         facets = []
@@ -229,38 +265,51 @@ def merge(agencies: list[dict], parts: list[dict], years: list[str], kinds: list
         for n, r in enumerate(agency["records"]):
             f = r["filters"]
             facets.append((year_ix[f["年度"][0]] << 5) | (kind_ix[f["类别"][0]] << 3) | type_ix[f["结果类型"][0]])
-            files[f"r/{a}/{n}.json"] = dump({"t": r["meta"]["title"], "u": r["url"], "x": r["content"]})
+            yield f"r/{a}/{n}.json", dump({"t": r["meta"]["title"], "u": r["url"], "x": r["content"]})
         n_records += len(agency["records"])
-        for term, posts in p["postings"].items():
-            add = terms[term].append
-            for local, s in posts:
-                add(((base + local) << 21) | (s << 11) | facets[local])
-        words.update(p["words"])
+        at, posts = 0, p.postings
+        for term, count in zip(p.terms, p.counts):
+            got = terms.get(term)
+            if got is None:
+                got = terms[term] = array("Q")
+            got.extend((((base + (v >> 10)) << 21) | ((v & SCORE_MAX) << 11) | facets[v >> 10]) for v in posts[at:at + count])
+            at += count
 
     entries: dict[str, list] = {}
-    for term, posts in terms.items():
-        posts.sort(key=lambda p: (-((p >> 11) & SCORE_MAX), p))
-        inline, rest = posts[:INLINE], sorted(posts[INLINE:])
+    for term in sorted(terms):
+        posts = terms.pop(term)
+        # best score first, then id: sorted on one integer key per posting, (1023 - score) · 2^64 + posting
+        ranked = [p & _LOW for p in sorted(((SCORE_MAX - ((p >> 11) & SCORE_MAX)) << 64) | p for p in posts)]
+        inline = ranked[:INLINE]
+        rest = []
+        if len(posts) > INLINE:   # the rest in id order (posts are in id order already)
+            chosen = set(inline)
+            rest = [p for p in posts if p not in chosen]
         firsts = []
         name = stem(term)
         for c in range(0, len(rest), CHUNK):
             chunk = rest[c:c + CHUNK]
             firsts.append(chunk[0] >> 21)
-            files[f"more/{name}-{c // CHUNK}.json"] = dump(chunk)
+            # [first id, then each id's step from the last], [each posting's score · 2^11 + facets]: in id
+            # order the steps are small numbers, about half the bytes of whole postings
+            ids = [p >> 21 for p in chunk]
+            yield f"more/{name}-{c // CHUNK}.json", dump([[ids[0]] + [b - a for a, b in zip(ids, ids[1:])],
+                                                          [p & 0x1FFFFF for p in chunk]])
         entries[term] = [len(posts), inline, firsts, name if firsts else ""]
     term_pieces = pieces_for(sum(len(t.encode()) + 16 * len(e[1]) + 8 * len(e[2]) + 24 for t, e in entries.items()))
     grouped: dict[int, dict] = defaultdict(dict)
     for term, e in entries.items():
         grouped[fnv1a(term) % term_pieces][term] = e
     for i in range(term_pieces):
-        files[f"terms/{i:x}.json"] = dump(grouped.get(i, {}))
+        yield f"terms/{i:x}.json", dump(grouped.get(i, {}))
 
-    word_pieces = pieces_for(sum(len(w.encode()) + 8 for w in words))
+    # a query fetches the word pieces of each of its characters: smaller pieces
+    word_pieces = pieces_for(sum(len(w.encode()) + 8 for w in words), PIECE_BYTES // 4)
     by_char: dict[int, dict] = defaultdict(dict)
     for w, c in words.items():
         by_char[ord(w[0]) % word_pieces][w] = c
     for i in range(word_pieces):
-        files[f"words/{i:x}.json"] = dump(by_char.get(i, {}))
+        yield f"words/{i:x}.json", dump(by_char.get(i, {}))
 
     grams: dict[str, list] = defaultdict(list)
     for a, agency in enumerate(agencies):
@@ -274,23 +323,24 @@ def merge(agencies: list[dict], parts: list[dict], years: list[str], kinds: list
         v.sort()
         by_gram[fnv1a(g) % agency_pieces][g] = [len(v), v[:AGENCY_LIST]]
     for i in range(agency_pieces):
-        files[f"agencies/{i:x}.json"] = dump(by_gram.get(i, {}))
+        yield f"agencies/{i:x}.json", dump(by_gram.get(i, {}))
 
-    unknown = max((p["unknown"] for p in parts if p["unknown"] is not None), default=0)
-    files["meta.json"] = dump({
+    unknown = max((p.unknown for p in parts if p.unknown is not None), default=0)
+    yield "meta.json", dump({
         "records": n_records, "agencies": len(agencies), "years": years, "kinds": kinds, "types": types,
         "unknown": unknown, "pieces": {"terms": term_pieces, "words": word_pieces, "agencies": agency_pieces},
         "inline": INLINE, "chunk": CHUNK, "local_bits": LOCAL_BITS, "pair": _PAIR,
     })
-    return files
 
 
-def write(out: Path, files: dict[str, bytes]) -> tuple[int, int]:
-    """Write `files` into `out`, touching only files whose bytes changed, and remove any other file there.
-    Returns (files written, files removed)."""
-    written = removed = 0
-    for rel, data in files.items():
+def write(out: Path, files) -> tuple[int, int, int]:
+    """Write `files` ((path, bytes), as merge yields them) into `out`, touching only files whose bytes changed,
+    and remove any other file there. Returns (files, files written, files removed)."""
+    written = 0
+    keep: set[Path] = set()
+    for rel, data in files:
         path = out / rel
+        keep.add(path)
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 continue
@@ -298,12 +348,11 @@ def write(out: Path, files: dict[str, bytes]) -> tuple[int, int]:
             path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written += 1
-    if out.exists():
-        keep = {out / rel for rel in files}
-        for path in sorted(out.rglob("*"), reverse=True):
-            if path.is_file() and path not in keep:
-                path.unlink()
-                removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-    return written, removed
+    removed = 0
+    for path in sorted(out.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+            removed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return len(keep), written, removed

@@ -63,7 +63,9 @@ def on_post_build(config, **kwargs):
         log.info("search: no package at %s; the site has no search index", package)
         return
     # each agency's part of the index is kept beside the generated pages, for the next build
-    n, seconds, problems = search.build(Path(config["site_dir"]), package, Path(config["docs_dir"]) / ".search")
+    from pipeline.site import SEARCH_CACHE
+
+    n, seconds, problems = search.build(Path(config["site_dir"]), package, Path(config["docs_dir"]) / SEARCH_CACHE)
     for p in problems:
         log.warning(p)
     log.info("search: %d records indexed in %.1f s", n, seconds)

@@ -125,6 +125,16 @@ def test_two_builds_are_byte_identical_and_a_rebuild_writes_nothing(site, tmp_pa
     assert bundle_bytes(bundle) == before
 
 
+def test_a_site_rebuild_keeps_every_part_and_rewrites_nothing(site):
+    """The parts live beside the generated pages (docs_dir/.search), which the generator must not clear."""
+    from pipeline import search
+
+    before = bundle_bytes(site["site"] / search.BUNDLE)
+    build_site(site["package"], site["site"].parent)
+    assert search.LAST["tokenised"] == 0 and search.LAST["written"] == 0 and search.LAST["agencies"] > 1, search.LAST
+    assert bundle_bytes(site["site"] / search.BUNDLE) == before
+
+
 def test_a_change_to_one_agency_remakes_only_its_part_and_equals_a_build_from_nothing(records, tmp_path):
     from pipeline import search
 
@@ -139,7 +149,7 @@ def test_a_change_to_one_agency_remakes_only_its_part_and_equals_a_build_from_no
     assert search.LAST["tokenised"] == 1 and 0 < search.LAST["written"] < search.LAST["files"] / 2, search.LAST
     search.index(changed, tmp_path / "b", tmp_path / "fresh")
     assert bundle_bytes(tmp_path / "a") == bundle_bytes(tmp_path / "b")
-    assert len(list(cache.glob("*.json"))) == search.LAST["agencies"]   # the old part is gone
+    assert len(list(cache.glob("*.part"))) == search.LAST["agencies"]   # the old part is gone
 
 
 def test_the_index_cuts_runs_as_jieba_does(cutter, records):

@@ -25,6 +25,7 @@ NAV_FILE = ".nav.json"
 STATE_FILE = ".site-state.json"   # in docs_dir: each agency's digest, files and summary (generate)
 BUILD_FILE = ".site-build.json"   # in docs_dir: what each site built from it was rendered with (build)
 LAST_REUSED = (0, 0)              # agencies whose pages the last `generate` kept, of all
+SEARCH_CACHE = ".search"           # in docs_dir: the search index's parts, kept between builds (pipeline/search.py)
 LAST_HASHED: tuple[list[str], int] = ([], 0)  # downloads the last `generate` read to list their sha256, and bytes
 
 
@@ -66,7 +67,7 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True, worke
         if path.is_dir():
             if not any(path.iterdir()):
                 path.rmdir()
-        elif rel not in keep:
+        elif rel not in keep and not rel.startswith(SEARCH_CACHE + "/"):
             path.unlink()
     nav = json.dumps(info["nav"], ensure_ascii=False, indent=1)
     if not (docs_dir / NAV_FILE).is_file() or (docs_dir / NAV_FILE).read_text(encoding="utf-8") != nav:

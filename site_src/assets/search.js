@@ -146,7 +146,12 @@
     this.next = 0;
   }
   Search.prototype.exact = function () { return this.next >= this.sources.length; };
-  Search.prototype.chunk = function (t, c) { return load("more/" + t.stem + "-" + c + ".json"); };
+  Search.prototype.chunk = function (t, c) {   // an overflow file's postings: [[first id, steps], [low parts]]
+    return load("more/" + t.stem + "-" + c + ".json").then(function (f) {
+      var id = 0;
+      return f[0].map(function (step, i) { id += step; return id * ID + f[1][i]; });
+    });
+  };
   Search.prototype.keep = function (p) {
     var id = postingId(p), f = facets(p), want = this.filter;
     return id >= this.lo && id < this.hi && (want.year == null || f.year === want.year) &&
@@ -162,12 +167,15 @@
         seen[id] = 1;
         return self.keep(p);
       });
-      var needs = [];   // overflow files of the other terms that the candidates need
+      var needs = [];   // overflow files of the other terms that the candidates need, each read once
       self.terms.slice(1).forEach(function (t) {
+        t.more = t.more || {};
+        t.read = t.read || {};
         cands.forEach(function (p) {
           var id = postingId(p), c = t.firsts.length ? locate(t.firsts, id) : -1;
-          if (!(id in t.inline) && c >= 0) needs.push(self.chunk(t, c).then(function (more) {
-            t.more = t.more || {};
+          if (id in t.inline || c < 0 || t.read[c]) return;
+          t.read[c] = 1;
+          needs.push(self.chunk(t, c).then(function (more) {
             more.forEach(function (q) { t.more[postingId(q)] = postingScore(q); });
           }));
         });
@@ -177,7 +185,7 @@
         cands.forEach(function (p) {
           var id = postingId(p), score = driver.idf * postingScore(p);
           for (var i = 1; i < self.terms.length; i++) {
-            var t = self.terms[i], s = id in t.inline ? t.inline[id] : (t.more && t.more[id]);
+            var t = self.terms[i], s = id in t.inline ? t.inline[id] : t.more[id];
             if (!s) return;
             score += t.idf * s;
           }
