@@ -940,8 +940,17 @@ def test_a_rebuild_makes_again_only_the_changed_agency_and_gives_the_site_a_fres
                 r["text"] += "\n修订说明：本段已更正。"
         return rows
     rewrite("sections", revise)
+    pages = {p: p.stat().st_mtime_ns for p in html_files(work / "site") if "pagefind" not in p.parts}
     build_site(pkg, work)
     assert site_stage.LAST_REUSED == (n - 1, n)
+    # MkDocs rendered again only that agency's pages and the pages about the whole corpus
+    rendered = {p.relative_to(work / "site").as_posix() for p, t in pages.items() if p.stat().st_mtime_ns != t}
+    doc = target["doc_id"]
+    agency = next(d["agency_id"] for d in csv.DictReader((pkg / "documents.csv").open(encoding="utf-8")) if d["doc_id"] == doc)
+    corpus = ("index.html", "quality/", "glossary/", "data/", "compare/", "agency/index.html", "search/", "404.html")
+    assert rendered and all(r.startswith(corpus) or f"/{doc}/" in f"/{r}" or r.startswith(f"agency/{agency}/")
+                            for r in rendered), sorted(rendered)
+    assert any(r.startswith(f"agency/{agency}/") for r in rendered) and len(rendered) < len(pages) / 3
     fresh, _ = build_site(pkg, tmp_path / "fresh")
 
     def same(a: Path, b: Path) -> list[str]:
@@ -955,8 +964,10 @@ def test_a_rebuild_makes_again_only_the_changed_agency_and_gives_the_site_a_fres
     for path in pkg.glob("*.csv"):
         if "doc_id" in path.read_text(encoding="utf-8").split("\n", 1)[0].split(","):
             rewrite(path.stem, lambda rows: [r for r in rows if r["doc_id"] != gone])
+    kept = {p: p.stat().st_mtime_ns for p in (work / "site" / "tables").rglob("index.html") if gone not in p.parts}
     build_site(pkg, work)
     assert not (work / "site" / "tables" / gone).exists() and not (work / "docs" / "tables" / gone).exists()
+    assert kept and all(p.stat().st_mtime_ns == t for p, t in kept.items())  # the others' pages not rendered again
     fresh, _ = build_site(pkg, tmp_path / "fresh2")
     assert not same(work / "site", fresh)
 
