@@ -241,14 +241,15 @@ def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp
     from pipeline.site import pages
 
     whole, _ = build_site(package, tmp_path / "whole")
-    monkeypatch.setattr(pages, "PAGE_BUDGET", 12_000)
+    monkeypatch.setattr(pages, "PAGE_BUDGET", 3_000)
     site, _ = build_site(package, tmp_path / "paged")
 
     def parts(main: str, under: str) -> list[Path]:
         return [site / main / "index.html", *sorted(p for p in (site / under).glob("p-*/index.html"))]
-    quality, data, glossary, compare = (parts("quality", "quality"), parts("data", "data"),
-                                        parts("glossary", "glossary"), parts("", "compare"))
-    assert min(len(quality), len(data), len(glossary), len(compare)) > 1, (quality, data, glossary, compare)
+    quality, data, glossary, compare, index = (parts("quality", "quality"), parts("data", "data"),
+                                               parts("glossary", "glossary"), parts("", "compare"),
+                                               parts("agency", "agency/list"))
+    assert min(len(quality), len(data), len(glossary), len(compare), len(index)) > 1, (quality, data, glossary, compare, index)
     for name, pieces in (("quality", quality), ("data", data), ("glossary", glossary)):
         before = (whole / name / "index.html").stat().st_size
         assert max(p.stat().st_size for p in pieces) < before * 0.7, name
@@ -266,6 +267,8 @@ def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp
     assert len(set(listed)) >= len(served)
     rows = [a for p in compare for a in re.findall(r'<td class="lab"><a href="[^"]*#doc-([^"]+)"', p.read_text(encoding="utf-8"))]
     assert sorted(rows) == sorted(d["doc_id"] for d in csv.DictReader((package / "documents.csv").open(encoding="utf-8")))
+    listed = [a for p in index for a in re.findall(r'<td class="lab"><a href="[^"]*agency/([^/"#]+)/"', p.read_text(encoding="utf-8"))]
+    assert sorted(listed) == sorted({d["agency_id"] for d in csv.DictReader((package / "documents.csv").open(encoding="utf-8"))})
     missing, fragments_missing = broken_links(site, package)
     assert not missing and not fragments_missing, (missing[:5], fragments_missing[:5])
 

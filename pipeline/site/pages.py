@@ -1020,6 +1020,8 @@ class Generator:
                 "from_text": f.fact is None and f.text is not None, "label": f.label}
 
     def agency_index(self) -> None:
+        """A row per agency, with filters; in parts of a bounded size (`corpus_parts`) when they would not fit
+        on one page (the filters' choices are those of the whole corpus, and act on the rows of the page)."""
         rows = []
         for name, docs in self.agencies.items():
             region, level = region_level(name)
@@ -1029,7 +1031,16 @@ class Generator:
                          "docs": [{"id": d["doc_id"], "label": doc_label(d)} for d in docs]})
         options = {k: sorted({v for r in rows for v in ([r[k]] if isinstance(r[k], str) else r[k]) if v})
                    for k in ("region", "level", "years", "kinds")}
-        self.render("agency_index.md", "agency/index.md", root="../", rows=rows, options=options)
+        later = self.macros("../../")
+        sizes = [len(later.agency_row(r).encode("utf-8")) for r in rows]
+        parts = self.corpus_parts("agency/index.md", "agency/list", [self.slug[r["name"]] for r in rows], sizes,
+                                  every=16, budget=PAGE_BUDGET * 2 // 3)  # the filters' choices come first
+        for p in parts:
+            mine = [rows[i] for i in p["items"]]
+            p["label"] = f"{mine[0]['name']} — {mine[-1]['name']}" if mine else "—"
+        for p in parts:
+            self.render("agency_index.md", p["file"], root=p["root"], rows=[rows[i] for i in p["items"]],
+                        options=options, part=p["n"], parts=parts, n_agencies=len(rows))
 
     def glossary_page(self) -> None:
         for p in self.glossary_parts:
