@@ -241,14 +241,15 @@ def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp
     from pipeline.site import pages
 
     whole, _ = build_site(package, tmp_path / "whole")
-    monkeypatch.setattr(pages, "PAGE_BUDGET", 12_000)
+    monkeypatch.setattr(pages, "PAGE_BUDGET", 3_000)
     site, _ = build_site(package, tmp_path / "paged")
 
     def parts(main: str, under: str) -> list[Path]:
         return [site / main / "index.html", *sorted(p for p in (site / under).glob("p-*/index.html"))]
-    quality, data, glossary, compare = (parts("quality", "quality"), parts("data", "data"),
-                                        parts("glossary", "glossary"), parts("", "compare"))
-    assert min(len(quality), len(data), len(glossary), len(compare)) > 1, (quality, data, glossary, compare)
+    quality, data, glossary, compare, index = (parts("quality", "quality"), parts("data", "data"),
+                                               parts("glossary", "glossary"), parts("", "compare"),
+                                               parts("agency", "agency/list"))
+    assert min(len(quality), len(data), len(glossary), len(compare), len(index)) > 1, (quality, data, glossary, compare, index)
     for name, pieces in (("quality", quality), ("data", data), ("glossary", glossary)):
         before = (whole / name / "index.html").stat().st_size
         assert max(p.stat().st_size for p in pieces) < before * 0.7, name
@@ -266,6 +267,8 @@ def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp
     assert len(set(listed)) >= len(served)
     rows = [a for p in compare for a in re.findall(r'<td class="lab"><a href="[^"]*#doc-([^"]+)"', p.read_text(encoding="utf-8"))]
     assert sorted(rows) == sorted(d["doc_id"] for d in csv.DictReader((package / "documents.csv").open(encoding="utf-8")))
+    listed = [a for p in index for a in re.findall(r'<td class="lab"><a href="[^"]*agency/([^/"#]+)/"', p.read_text(encoding="utf-8"))]
+    assert sorted(listed) == sorted({d["agency_id"] for d in csv.DictReader((package / "documents.csv").open(encoding="utf-8"))})
     missing, fragments_missing = broken_links(site, package)
     assert not missing and not fragments_missing, (missing[:5], fragments_missing[:5])
 
@@ -940,8 +943,17 @@ def test_a_rebuild_makes_again_only_the_changed_agency_and_gives_the_site_a_fres
                 r["text"] += "\n修订说明：本段已更正。"
         return rows
     rewrite("sections", revise)
+    pages = {p: p.stat().st_mtime_ns for p in html_files(work / "site") if "pagefind" not in p.parts}
     build_site(pkg, work)
     assert site_stage.LAST_REUSED == (n - 1, n)
+    # MkDocs rendered again only that agency's pages and the pages about the whole corpus
+    rendered = {p.relative_to(work / "site").as_posix() for p, t in pages.items() if p.stat().st_mtime_ns != t}
+    doc = target["doc_id"]
+    agency = next(d["agency_id"] for d in csv.DictReader((pkg / "documents.csv").open(encoding="utf-8")) if d["doc_id"] == doc)
+    corpus = ("index.html", "quality/", "glossary/", "data/", "compare/", "agency/index.html", "search/", "404.html")
+    assert rendered and all(r.startswith(corpus) or f"/{doc}/" in f"/{r}" or r.startswith(f"agency/{agency}/")
+                            for r in rendered), sorted(rendered)
+    assert any(r.startswith(f"agency/{agency}/") for r in rendered) and len(rendered) < len(pages) / 3
     fresh, _ = build_site(pkg, tmp_path / "fresh")
 
     def same(a: Path, b: Path) -> list[str]:
@@ -955,8 +967,10 @@ def test_a_rebuild_makes_again_only_the_changed_agency_and_gives_the_site_a_fres
     for path in pkg.glob("*.csv"):
         if "doc_id" in path.read_text(encoding="utf-8").split("\n", 1)[0].split(","):
             rewrite(path.stem, lambda rows: [r for r in rows if r["doc_id"] != gone])
+    kept = {p: p.stat().st_mtime_ns for p in (work / "site" / "tables").rglob("index.html") if gone not in p.parts}
     build_site(pkg, work)
     assert not (work / "site" / "tables" / gone).exists() and not (work / "docs" / "tables" / gone).exists()
+    assert kept and all(p.stat().st_mtime_ns == t for p, t in kept.items())  # the others' pages not rendered again
     fresh, _ = build_site(pkg, tmp_path / "fresh2")
     assert not same(work / "site", fresh)
 

@@ -82,7 +82,8 @@ def generate(package: Path, docs_dir: Path = DOCS_DIR, stash: bool = True, worke
 
 def _render_digest(docs_dir: Path, out: Path) -> str:
     """Everything a page's HTML depends on besides its own Markdown: the configuration, hooks, theme overrides,
-    navigation and theme versions, and the list of pages (links and the sitemap name them)."""
+    navigation and theme versions. (Which other pages there are does not change a page: the navigation lists
+    only the pages in NAV_FILE, and every link between pages is in the pages' own files.)"""
     from importlib.metadata import version
 
     h = hashlib.sha256(json.dumps([version("mkdocs"), version("mkdocs-material"), os.environ.get("SITE_URL"),
@@ -90,8 +91,36 @@ def _render_digest(docs_dir: Path, out: Path) -> str:
     for p in [CONFIG, SITE_SRC / "hooks.py", docs_dir / NAV_FILE, *sorted((SITE_SRC / "overrides").rglob("*"))]:
         if p.is_file():
             h.update(p.read_bytes())
-    h.update("\n".join(sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))).encode("utf-8"))
     return h.hexdigest()
+
+
+def _served(docs_dir: Path) -> list[str]:
+    """The files of docs_dir MkDocs builds from (it leaves out any whose path has a part starting with a dot)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(docs_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = Path(dirpath).relative_to(docs_dir)
+        out += [(rel / f).as_posix() for f in sorted(filenames) if not f.startswith(".")]
+    return out
+
+
+def _output(rel: str) -> str:
+    """The file MkDocs makes from a file of docs_dir (use_directory_urls): a/b.md → a/b/index.html."""
+    if not rel.endswith(".md"):
+        return rel
+    stem = rel[:-3]
+    return f"{stem}.html" if stem == "index" or stem.endswith("/index") else f"{stem}/index.html"
+
+
+def _remove_outputs(out: Path, gone: set[str]) -> None:
+    """What MkDocs made from files that are no longer in docs_dir, and the folders that leaves empty."""
+    for rel in sorted(gone):
+        target = out / _output(rel)
+        target.unlink(missing_ok=True)
+        parent = target.parent
+        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
 
 
 class _DirtyNotice(logging.Filter):
@@ -113,9 +142,10 @@ def build(package: Path, out: Path, docs_dir: Path = DOCS_DIR, stash: bool = Tru
 
 def run_mkdocs(docs_dir: Path, out: Path) -> None:
     """MkDocs (strict) from the generated pages in `docs_dir` into `out`. When the last build of `out` was
-    made from the same configuration, theme, navigation and list of pages (BUILD_FILE in `docs_dir`), MkDocs
-    renders only the pages whose files changed since (its `dirty` build); else everything, into an emptied
-    `out`. The site's post-build hook then indexes it for search."""
+    made from the same configuration, theme and navigation (BUILD_FILE in `docs_dir`), MkDocs renders only
+    the pages whose files changed or came since (its `dirty` build), and what it made from files that have
+    gone since is removed; else everything, into an emptied `out`. The site's post-build hook then indexes
+    it for search."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -127,8 +157,12 @@ def run_mkdocs(docs_dir: Path, out: Path) -> None:
         built = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         built = {}
-    dirty = (out / "index.html").is_file() and built.pop(str(out.resolve()), None) == digest
+    last = built.pop(str(out.resolve()), None)
+    served = _served(Path(docs_dir))
+    dirty = (out / "index.html").is_file() and isinstance(last, dict) and last.get("digest") == digest
     stamp.write_text(json.dumps(built), encoding="utf-8")  # this site's entry back only once it is built
+    if dirty:
+        _remove_outputs(out, set(last.get("files", [])) - set(served))
     cfg = load_config(config_file=str(CONFIG), docs_dir=str(Path(docs_dir).resolve()),
                       site_dir=str(out.resolve()), strict=True)
     notice = _DirtyNotice()
@@ -137,7 +171,7 @@ def run_mkdocs(docs_dir: Path, out: Path) -> None:
         mkdocs_build(cfg, dirty=dirty)
     finally:
         logging.getLogger("mkdocs.commands.build").removeFilter(notice)
-    stamp.write_text(json.dumps({**built, str(out.resolve()): digest}), encoding="utf-8")
+    stamp.write_text(json.dumps({**built, str(out.resolve()): {"digest": digest, "files": served}}), encoding="utf-8")
 
 
 def main(args) -> int:

@@ -20,7 +20,7 @@ import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import SimpleNamespace
 
 from jinja2 import pass_context
@@ -210,7 +210,6 @@ class Generator:
         # each download's (sha256, bytes) for the data page: recorded by the package build as it wrote its
         # files, or taken from the bytes as this generator writes them; only a file in neither is read again
         self.recorded = recorded_digests(pkg.root)
-        self.pkg_root = pkg.root.resolve()
         self.digests: dict[str, tuple[str, int]] = {}
         self.hashed: list[str] = []  # the downloads the data page had to read to list their digest
         self.hashed_bytes = 0
@@ -326,11 +325,9 @@ class Generator:
         file system allows, copied where not; left alone when it is already the same file. Its digest: the
         one given, or the one the package build recorded for it."""
         target = inside(self.out, rel)
-        self.written.add(target.relative_to(self.out.resolve()).as_posix())
-        try:
-            digest = digest or self.recorded.get(src.resolve().relative_to(self.pkg_root).as_posix())
-        except ValueError:  # not the package's
-            pass
+        self.written.add(target.relative_to(self.out).as_posix())
+        if digest is None and rel.startswith("downloads/package/"):  # the package's own file
+            digest = self.recorded.get(rel.removeprefix("downloads/package/"))
         if digest is not None:
             self.digests[rel] = digest
         if target.exists():
@@ -1023,6 +1020,8 @@ class Generator:
                 "from_text": f.fact is None and f.text is not None, "label": f.label}
 
     def agency_index(self) -> None:
+        """A row per agency, with filters; in parts of a bounded size (`corpus_parts`) when they would not fit
+        on one page (the filters' choices are those of the whole corpus, and act on the rows of the page)."""
         rows = []
         for name, docs in self.agencies.items():
             region, level = region_level(name)
@@ -1032,7 +1031,16 @@ class Generator:
                          "docs": [{"id": d["doc_id"], "label": doc_label(d)} for d in docs]})
         options = {k: sorted({v for r in rows for v in ([r[k]] if isinstance(r[k], str) else r[k]) if v})
                    for k in ("region", "level", "years", "kinds")}
-        self.render("agency_index.md", "agency/index.md", root="../", rows=rows, options=options)
+        later = self.macros("../../")
+        sizes = [len(later.agency_row(r).encode("utf-8")) for r in rows]
+        parts = self.corpus_parts("agency/index.md", "agency/list", [self.slug[r["name"]] for r in rows], sizes,
+                                  every=16, budget=PAGE_BUDGET * 2 // 3)  # the filters' choices come first
+        for p in parts:
+            mine = [rows[i] for i in p["items"]]
+            p["label"] = f"{mine[0]['name']} — {mine[-1]['name']}" if mine else "—"
+        for p in parts:
+            self.render("agency_index.md", p["file"], root=p["root"], rows=[rows[i] for i in p["items"]],
+                        options=options, part=p["n"], parts=parts, n_agencies=len(rows))
 
     def glossary_page(self) -> None:
         for p in self.glossary_parts:
@@ -1060,7 +1068,7 @@ class Generator:
                               "parquet": pq if pq and (self.pkg.root / pq).exists() else ""})
         howto = self.repo_root / "site_src" / "partials" / "data-howto.md"
         files = []  # everything this build offers under downloads/ by now: the package, table CSVs, chart data, sources
-        for rel in sorted((f for f in self.written if f.startswith("downloads/")), key=PurePosixPath):
+        for rel in sorted((f for f in self.written if f.startswith("downloads/")), key=lambda f: f.split("/")):
             digest = self.digests.get(rel)
             if digest is None:  # neither recorded by the package build nor written here: read it
                 self.hashed.append(rel)
