@@ -47,6 +47,8 @@ from array import array
 from collections import defaultdict
 from pathlib import Path
 
+from .safepath import write_changed
+
 COST_SCALE = 1000
 TITLE_WEIGHT = 5
 K1, B, AVG_LENGTH = 1.2, 0.75, 200
@@ -339,17 +341,11 @@ def write(out: Path, files) -> tuple[int, int, int]:
     written = 0
     keep: set[Path] = set()
     for rel, data in files:
-        path = out / rel
+        path, changed = write_changed(out, rel, data)
         keep.add(path)
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue
-        except OSError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written += 1
+        written += changed
     removed = 0
-    for path in sorted(out.rglob("*"), reverse=True):
+    for path in sorted(out.resolve().rglob("*"), reverse=True):
         if path.is_file() and path not in keep:
             path.unlink()
             removed += 1

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from ..schema import enum_names, names_zh
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
-from ..safepath import UnsafePath, inside
+from ..safepath import UnsafePath, inside, write_changed
 from ..severity import FAILING
 from ..spreadsheet import neutralise
 from . import stash
@@ -309,16 +309,10 @@ class Generator:
         self._put(rel, text.encode("utf-8"))
 
     def _put(self, rel: str, data: bytes) -> None:
-        path = inside(self.out, rel)
+        path, _ = write_changed(self.out, rel, data)
         self.written.add(path.relative_to(self.out.resolve()).as_posix())
         if rel.startswith("downloads/"):
             self.digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                return
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
 
     def _link(self, src: Path, rel: str, digest: tuple[str, int] | None = None) -> None:
         """A file served as it is (the package's, an original PDF): hard-linked into the pages folder where the
