@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .schema import enum_names
+from .schema import enum_names, names_zh
 
 NAMES = enum_names("findings", "severity")  # value → (zh, en), in the schema's order: most severe first
+ZH = names_zh("findings", "severity")  # value → its Chinese name (错误 …), for tables and pages
 
 
 class _Named(StrEnum):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ..schema import enum_names, names_zh
+from ..schema import names_zh
 from ..package import load_schema
 from ..spreadsheet import neutralise
 from ..tables import header_paths
@@ -30,7 +30,7 @@ from .source import Package
 from .xlsx import xlsx_bytes
 
 KIND_ZH = {k: f"部门{zh}" for k, zh in names_zh("documents", "kind").items()}  # 部门预算: the kind's name in the schema
-SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
+from ..severity import ZH as SEVERITY_ZH  # declared in the schema
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 MONEY = "#,##0.00"
 

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from ..schema import enum_names, names_zh
+from ..schema import names_zh
 from ..exports import read_manifest, workbook_path
 from ..privacy import mask_lines
 from ..safepath import UnsafePath, inside, write_changed
@@ -38,7 +38,7 @@ from .load import Package, int_or_none, recorded_digests
 from .render import environment, pct, wan
 
 KIND_ZH = {k: f"部门{zh}" for k, zh in names_zh("documents", "kind").items()}  # 部门预算: the kind's name in the schema
-SEVERITY_ZH = {v: zh for v, (zh, _) in enum_names("findings", "severity").items()}  # declared in the schema
+from ..severity import ZH as SEVERITY_ZH  # declared in the schema
 HEADLINE = (("income", "总收入"), ("expenditure", "总支出"), ("basic", "基本支出"), ("project", "项目支出"),
             ("three_public", "三公经费"), ("personnel", "人员经费"), ("public", "公用经费"))
 # the glossary term each headline label links to (the disclosures' own 名词解释 name them so)
@@ -836,12 +836,6 @@ class Generator:
         return view
 
     # --- projects pages -----------------------------------------------------------------------------------
-    @staticmethod
-    def _enum_zh(resource: str, name: str) -> dict[str, str]:
-        """enum value → its short Chinese name, as the schema declares it (enum_names)."""
-        from ..schema import enum_names
-        return {k: zh for k, (zh, _) in enum_names(resource, name).items()}
-
     def _field_labels(self, resource: str) -> dict[str, tuple[str, bool]]:
         """field → (Chinese label from the schema, is money in 元: the field's declared unit)."""
         out = {}
@@ -894,7 +888,7 @@ class Generator:
         if funds is None:  # a sheet printing only its spending side: its total
             funds = next((dec(f["value"]) for f in rows_f if f.get("source") == "total" and f.get("unit") == "yuan"
                           and f.get("period") != "implementation"), None)
-        measure = self._enum_zh("project_funds", "measure") if rows_f else {}
+        measure = names_zh("project_funds", "measure") if rows_f else {}
 
         def amount(f: dict) -> str:
             v = dec(f.get("value"))
