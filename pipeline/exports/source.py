@@ -20,6 +20,9 @@ csv.field_size_limit(sys.maxsize)
 _TYPED = {"string": str, "integer": int, "number": Decimal, "boolean": lambda t: t == "true"}
 
 
+_PLAIN = {str, int, type(None)}
+
+
 class Rows(Mapping):
     """Each resource's rows as dicts (field → value), made from its columns when first asked for: a
     document's workbook reads six resources row by row, its database reads every resource by column."""
@@ -84,6 +87,18 @@ class Package:
         return self._grouped[name]
 
 
+    def tuples(self, name: str, doc_id: str, fields: tuple[str, ...]) -> list[tuple]:
+        """The `fields` of a resource's rows of `doc_id`, in order, as tuples read off its columns (no dict a
+        row: a document's workbook reads every printed cell)."""
+        columns = self.columns.get(name)
+        if not columns:
+            return []
+        count = len(next(iter(columns.values())))
+        nothing = [None] * count
+        values = zip(*(columns.get(f) or nothing for f in fields))
+        return [row for d, row in zip(columns.get("doc_id") or nothing, values) if d == doc_id]
+
+
 def read_package(root: Path, names: tuple[str, ...] | None = None) -> Package:
     """Every tabular resource the descriptor declares (or those in `names`), read from its own CSV `path` and
     typed by its schema. Meant for one document's slice (`docs/<doc_id>/`, or its part's `slice/`); the
@@ -132,7 +147,7 @@ def package_of_columns(root: Path, descriptor: dict, columns: dict[str, dict[str
             if f["type"] in ("number", "boolean"):
                 to = _TYPED[f["type"]]
                 col = [None if v is None or v == "" else to(v) for v in col]
-            elif not {type(v) for v in col} <= {str, int, type(None)}:  # a str or int subclass (an enum): its
+            elif not set(map(type, col)) <= _PLAIN:  # a str or int subclass (an enum): its
                 to = str.__str__ if f["type"] == "string" else int.__int__  # plain value, as the CSV holds it
                 col = [None if v is None else to(v) for v in col]
             out[f["name"]] = col

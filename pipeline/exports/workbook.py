@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from ..schema import names_zh
 from ..package import load_schema
+from ..spreadsheet import _FIRST as _FORMULA_FIRST  # a text starting otherwise is left as it is
 from ..spreadsheet import neutralise
 from ..tables import header_paths
 from ..text import UNIT_FACTOR
@@ -87,6 +88,14 @@ def text(value, style: str = "text") -> Cell | None:
     return Cell(value, style)
 
 
+def _texts(values) -> list[Cell | None]:
+    """`text` of each value: the loops over every printed cell call this, not `text`, so that the common
+    case (plain text that neutralise leaves as it is, short enough) costs no call."""
+    return [None if v is None or v == "" else
+            Cell(v, "text") if type(v) is str and v[0] not in _FORMULA_FIRST and len(v) <= EXCEL_TEXT_MAX else
+            text(v) for v in values]
+
+
 def link(url: str) -> Cell | None:
     """A hyperlink when `url` is an http(s) address, else the text (a site path before site_url is set)."""
     if re.match(r"https?://\S+$", url or ""):
@@ -107,20 +116,31 @@ def decimals_format(decimals: int | None) -> str:
 def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) -> Sheet:
     """One table as printed: title, unit, header rows merged as the parser reads them, body rows with the
     facts as numbers in the table's unit."""
+    return _table_sheet(name, table, [(c["row"], c["col"], c["grid_col"], c["text"], c["source_line"]) for c in cells],
+                        [tuple(f.get(k) for k in FACT_FIELDS) for f in facts])
+
+
+CELL_FIELDS = ("row", "col", "grid_col", "text", "source_line")  # what a table's sheet reads of its cells
+FACT_FIELDS = ("source_line", "column_index", "value", "value_unit", "published_unit", "decimals", "table_id")
+
+
+def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple]) -> Sheet:
+    """`table_sheet` of its cells and facts as tuples of CELL_FIELDS and FACT_FIELDS (read from the package's
+    columns: no dict per printed cell)."""
     sheet = Sheet(name)
     unit = table.get("unit") or ""
-    width = max((max(c["col"], c["grid_col"] or c["col"]) for c in cells), default=1)
+    width = max((max(col, gcol or col) for _, col, gcol, _, _ in cells), default=1)
     sheet.put(1, 1, text(table.get("title") or f"（无标题表格 untitled table {table['table_id']}）", "title"))
     where = f"原文第 {table.get('line_start')}–{table.get('line_end')} 行"
     sheet.put(2, 1, text("；".join(x for x in (f"单位：{unit}" if unit else "", table.get("label") or "", where) if x)))
     if width > 1:
         sheet.merges += [(1, 1, 1, width), (2, 1, 2, width)]
     top = 3  # first row of the printed table
-    h = min(table.get("header_rows") or 0, max((c["row"] for c in cells), default=0))
+    h = min(table.get("header_rows") or 0, max((c[0] for c in cells), default=0))
     header = [[""] * width for _ in range(h)]
-    for c in cells:
-        if c["row"] <= h:
-            header[c["row"] - 1][c["col"] - 1] = c["text"] or ""
+    for row, col, _, txt, _ in cells:
+        if row <= h:
+            header[row - 1][col - 1] = txt or ""
     if h:
         _, grid, filled = header_paths(header, width)
         taken: set[tuple[int, int]] = set()
@@ -143,42 +163,65 @@ def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) ->
             for c in range(width):
                 if not grid[r][c]:
                     sheet.put(top + r, c + 1, Cell(None, "head"))
-    amounts = {(f["source_line"], f["column_index"]): f for f in facts}
-    get, put = sheet.get, sheet.put  # once per table: the loop runs for every printed cell
-    for c in cells:
-        row = c["row"]
-        if row <= h:
-            continue
-        col = c["grid_col"] or c["col"]
-        fact = amounts.get((c["source_line"], col))
-        cell = amount_cell(fact) if fact else None
-        if cell is None:
-            cell = text(c["text"], "text")
-        r = top + row - 1
-        if get(r, col) is not None:  # two cells under one header column: keep both, never overwrite
-            col = c["col"]
-            if get(r, col) is not None:
-                raise ValueError(f"{table['table_id']} line {c['source_line']}: two cells at column {col}")
-        put(r, col, cell)
+    amounts = {(f[0], f[1]): f for f in facts}
+    body = [c for c in cells if c[0] > h]
+    # what Sheet.put would do cell by cell, inline, and the body's column widths measured as _widths does: this
+    # runs for every printed cell. The body's rows are all below the header's, made here at the table's width
+    # and cut after the last column put, as put leaves them.
+    rows, widths, seen = sheet.rows, {}, _widths_memo()
+    base = len(rows)  # 0-based index of the body's first row (top + h - 1)
+    grid = [[None] * width for _ in range(max((top + c[0] - 1 for c in body), default=base) - base)]
+    ends = [0] * len(grid)
+    for (row, col, gcol, _, line), cell in zip(body, _texts([c[3] for c in body])):
+        if gcol:
+            col, given = gcol, col
+        else:
+            given = col
+        fact = amounts.get((line, col))
+        if fact is not None:
+            cell = _amount(*fact[2:], fact[0]) or cell
+        i = top + row - 2 - base
+        at = grid[i]
+        if at[col - 1] is not None:  # two cells under one header column: keep both, never overwrite
+            col = given
+            if at[col - 1] is not None:
+                raise ValueError(f"{table['table_id']} line {line}: two cells at column {col}")
+        at[col - 1] = cell
+        if col > ends[i]:
+            ends[i] = col
+        if cell is not None:  # a body cell is text or an amount, never blank, and no range is merged here
+            s = f"{cell.value:,}" if cell.style == "num" else cell.value
+            w = seen.get(s)
+            if w is None:
+                w = seen[s] = text_width(s)
+            o = widths.get(col)
+            if o is None:
+                widths[col] = w if w > 8 else 8
+            elif w > o:
+                widths[col] = w
+    rows.extend(at[:end] for at, end in zip(grid, ends))
     if table.get("note"):
         sheet.put(len(sheet.rows) + 2, 1, text(table["note"]))
     sheet.freeze = (top + h, 1) if h else None
-    sheet.widths = _widths(sheet)
+    sheet.widths = _widths(sheet, widths, range(base, base + len(grid)))
     return sheet
 
 
 def amount_cell(fact: dict) -> Cell | None:
     """A fact as a number in the unit it was printed in (元 divided back to 万元; a percentage stays one)."""
-    value = fact.get("value")
+    return _amount(*(fact.get(k) for k in FACT_FIELDS[2:]), fact.get("source_line"))
+
+
+def _amount(value, value_unit, published_unit, decimals, table_id, line) -> Cell | None:
     if value is None:
         return None  # a dash: printed, no amount; the text as printed stands
-    if fact.get("value_unit") == "yuan":
-        unit = fact.get("published_unit") or "元"
+    if value_unit == "yuan":
+        unit = published_unit or "元"
         if unit not in UNIT_FACTOR:  # never guess a factor: the workbook is reported, not wrong
-            raise ValueError(f"{fact.get('table_id')} line {fact.get('source_line')}: money printed in "
+            raise ValueError(f"{table_id} line {line}: money printed in "
                              f"{unit!r}, expected one of {sorted(UNIT_FACTOR)}")
         value = value / UNIT_FACTOR[unit]
-    return Cell(value, "num", decimals_format(fact.get("decimals")))
+    return Cell(value, "num", decimals_format(decimals))
 
 
 def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], agency_url: str) -> Sheet:
@@ -224,28 +267,40 @@ def cover_sheet(pkg: Package, doc: dict, sheet_names: list[tuple[str, str]], age
     return s
 
 
-def projects_sheet(pkg: Package, projects: list[dict], indicators: list[dict]) -> Sheet:
+def projects_sheet(pkg: Package, projects: list[dict], indicators: list[dict] | list[tuple]) -> Sheet:
     """One row per indicator, with its project's name, department, unit and funds; a project printed without
-    indicators still gets a row."""
+    indicators still gets a row. `indicators` as dicts, or as tuples of `project_id` and INDICATOR_COLUMNS' fields."""
     pcols = [("project_id", "text"), ("name", "text"), ("department", "text"), ("implementing_unit", "text"),
              ("funds_total", MONEY)]
-    icols = [("indicator_no", "0"), ("phase", "text"), ("level1", "text"), ("level2", "text"), ("name", "text"),
-             ("operator", "text"), ("target_value", "General"), ("target_unit", "text"), ("target_text", "text"),
-             ("actual_text", "text"), ("weight", "General"), ("score", "General"), ("source_line", "0")]
     s = Sheet("项目及绩效指标")
-    heads = [pkg.label("projects", n) for n, _ in pcols] + [pkg.label("indicators", n) for n, _ in icols]
+    heads = [pkg.label("projects", n) for n, _ in pcols] + [pkg.label("indicators", n) for n, _ in INDICATOR_COLUMNS]
     for c, h in enumerate(heads, 1):
         s.put(1, c, text(h, "head"))
-    by_project: dict[str, list[dict]] = {}
+    by_project: dict[str, list[tuple]] = {}
     for i in indicators:
-        by_project.setdefault(i["project_id"], []).append(i)
+        if isinstance(i, dict):
+            i = (i["project_id"],) + tuple(i.get(n) for n, _ in INDICATOR_COLUMNS)
+        by_project.setdefault(i[0], []).append(i[1:])
+    nothing = (None,) * len(INDICATOR_COLUMNS)
+    lines = []  # (the project's cells, an indicator's values) a row, in order
     for p in projects:
         first = [text(p.get(n)) if fmt == "text" else number(p.get(n), fmt) for n, fmt in pcols]
-        for ind in by_project.get(p["project_id"]) or [{}]:
-            s.append(first + [text(ind.get(n)) if fmt == "text" else number(ind.get(n), fmt) for n, fmt in icols])
+        lines += [(first, ind) for ind in by_project.get(p["project_id"]) or [nothing]]
+    # a column at a time: each column's cells made by one comprehension, as text or number
+    columns = [_texts(values) if fmt == "text" else [None if v is None else Cell(v, "num", fmt) for v in values]
+               for values, fmt in zip(zip(*[ind for _, ind in lines]), INDICATOR_FORMATS)]
+    for (first, _), cells in zip(lines, zip(*columns)):
+        s.append(first + list(cells))
     s.freeze = (2, 3)
     s.widths = _widths(s)
     return s
+
+
+INDICATOR_COLUMNS = [("indicator_no", "0"), ("phase", "text"), ("level1", "text"), ("level2", "text"), ("name", "text"),
+                     ("operator", "text"), ("target_value", "General"), ("target_unit", "text"),
+                     ("target_text", "text"), ("actual_text", "text"), ("weight", "General"), ("score", "General"),
+                     ("source_line", "0")]
+INDICATOR_FORMATS = [fmt for _, fmt in INDICATOR_COLUMNS]
 
 
 def findings_sheet(pkg: Package, findings: list[dict]) -> Sheet:
@@ -271,18 +326,19 @@ def findings_sheet(pkg: Package, findings: list[dict]) -> Sheet:
 def document_sheets(pkg: Package, doc: dict, agency_url: str) -> list[Sheet]:
     did = doc["doc_id"]
     tables = pkg.by_doc("tables").get(did, [])
-    cells_by: dict[str, list[dict]] = {}
-    for c in pkg.by_doc("cells").get(did, []):
-        cells_by.setdefault(c["table_id"], []).append(c)
-    facts_by: dict[str, list[dict]] = {}
-    for f in pkg.by_doc("facts").get(did, []):
-        facts_by.setdefault(f["table_id"], []).append(f)
+    cells_by: dict[str, list[tuple]] = {}
+    for c in pkg.tuples("cells", did, ("table_id",) + CELL_FIELDS):
+        cells_by.setdefault(c[0], []).append(c[1:])
+    facts_by: dict[str, list[tuple]] = {}
+    for f in pkg.tuples("facts", did, FACT_FIELDS):
+        facts_by.setdefault(f[-1], []).append(f)
     used = {"封面", "项目及绩效指标", "数据质量检查"}
     sheets = []
     for n, t in enumerate(tables, 1):
         name = sheet_name(f"{n:02d} {t.get('title') or '无标题表格'}", used)
-        sheets.append(table_sheet(name, t, cells_by.get(t["table_id"], []), facts_by.get(t["table_id"], [])))
-    sheets.append(projects_sheet(pkg, pkg.by_doc("projects").get(did, []), pkg.by_doc("indicators").get(did, [])))
+        sheets.append(_table_sheet(name, t, cells_by.get(t["table_id"], []), facts_by.get(t["table_id"], [])))
+    indicators = pkg.tuples("indicators", did, ("project_id",) + tuple(n for n, _ in INDICATOR_COLUMNS))
+    sheets.append(projects_sheet(pkg, pkg.by_doc("projects").get(did, []), indicators))
     sheets.append(findings_sheet(pkg, pkg.by_doc("findings").get(did, [])))
     listing = [(s.name, t.get("title") or t["table_id"]) for s, t in zip(sheets, tables)]
     listing += [(sheets[-2].name, "每个绩效指标一行 One row per indicator"), (sheets[-1].name, "检查结果 Findings")]
@@ -300,30 +356,52 @@ def sheet_name(wanted: str, used: set[str]) -> str:
     return name
 
 
-def _widths(sheet: Sheet) -> dict[int, float]:
-    """Column widths from the longest text (a CJK character is two wide), within sensible bounds."""
-    out: dict[int, float] = {}
-    merged = {(r, c) for r1, c1, r2, c2 in sheet.merges if c2 > c1 for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-    seen: dict[str, int] = {}  # a text's width, measured once (labels and codes repeat)
+def _widths(sheet: Sheet, out: dict[int, float] | None = None, measured: range = range(0)) -> dict[int, float]:
+    """Column widths from the longest text (a CJK character is two wide), within sensible bounds. `out` holds
+    what the caller measured already, of the rows (0-based) in `measured`."""
+    out = {} if out is None else out
+    merged: dict[int, set[int]] = {}  # row → its columns inside a range merged across columns
+    for r1, c1, r2, c2 in sheet.merges:
+        if c2 > c1:
+            for r in range(r1, r2 + 1):
+                merged.setdefault(r, set()).update(range(c1, c2 + 1))
+    seen = _widths_memo()
+    get = out.get
     for r, row in enumerate(sheet.rows, 1):
+        if r - 1 in measured:
+            continue
+        skip = merged.get(r)
         for c, cell in enumerate(row, 1):
             if cell is None:
                 continue
             v = cell.value
-            if v is None or (merged and (r, c) in merged):
+            if v is None or (skip and c in skip):
                 continue
             s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
             w = seen.get(s)
             if w is None:
-                w = seen[s] = min((len(s) if s.isascii() and "\n" not in s else
-                                   max(len(line) + len(_WIDE.findall(line)) for line in s.split("\n"))) + 2, 50)
-            if w > out.get(c, 8):
+                w = seen[s] = text_width(s)
+            o = get(c)
+            if o is None:
+                out[c] = w if w > 8 else 8
+            elif w > o:
                 out[c] = w
-            elif c not in out:
-                out[c] = 8
     return out
 
 
+def _widths_memo() -> dict[str, int]:
+    if len(_WIDTH_OF) > 200_000:  # a memo of a pure function: bounded, it never changes a width
+        _WIDTH_OF.clear()
+    return _WIDTH_OF
+
+
+def text_width(s: str) -> int:
+    """A text's column width: its longest line, a wide character counting two, and 2 of margin; at most 50."""
+    return min((len(s) if s.isascii() and "\n" not in s else
+                max(len(line) + len(_WIDE.findall(line)) for line in s.split("\n"))) + 2, 50)
+
+
+_WIDTH_OF: dict[str, int] = {}  # text_width of texts seen (labels, codes and amounts repeat across tables)
 _WIDE = re.compile("[\u2e81-\U0010ffff]")  # counted twice: CJK and everything after it
 
 

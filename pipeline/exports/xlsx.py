@@ -146,12 +146,44 @@ class _Book:
 def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     """A worksheet's XML and the targets of its links (its relationships, in order)."""
     merges = {(r1 - 1, c1 - 1): (r2 - 1, c2 - 1) for r1, c1, r2, c2 in sh.merges}
-    cells: dict[int, dict[int, str]] = {}
+    spanned = {r for (r1, _), (r2, _) in merges.items() for r in range(r1, r2 + 1)}  # rows a merged range covers
+    cells: dict[int, dict[int, str]] = {}  # rows a merged range covers: cell by column, put in order at the end
+    done: dict[int, tuple[str, int, int]] = {}  # every other row: its cells' XML in order, first and last column
     links: list[tuple[str, str]] = []  # (cell, url)
     xfs, strings, letters = book.xfs, book.strings, _COLS  # the loop below runs for every cell: names bound once
+    count = 0
     for r, row in enumerate(sh.rows):
-        out = None
         n = str(r + 1)
+        if r not in spanned:
+            items = []
+            first_c = None
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                if first_c is None:
+                    first_c = c
+                s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
+                value = cell.value
+                ref = f"{letters[c]}{n}" if c < 256 else _ref(r, c)
+                if type(value) is str:
+                    i = strings.get(value)
+                    if i is None:
+                        i = strings[value] = len(strings)
+                    count += 1
+                    items.append(f'<c r="{ref}" s="{s}" t="s"><v>{i}</v></c>')
+                    if cell.link:
+                        links.append((ref, cell.link))
+                elif value is None:
+                    items.append(f'<c r="{ref}" s="{s}"/>')
+                else:
+                    number = float(value) if isinstance(value, Decimal) else value
+                    items.append(f'<c r="{ref}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float) else
+                                 f'<c r="{ref}" s="{s}"><v>{number}</v></c>')
+                last_c = c
+            if items:
+                done[r] = ("".join(items), first_c, last_c)
+            continue
+        out = None
         for c, cell in enumerate(row):
             if cell is None:
                 continue
@@ -164,7 +196,7 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
                 i = strings.get(value)
                 if i is None:
                     i = strings[value] = len(strings)
-                book.string_count += 1
+                count += 1
                 out[c] = f'<c r="{ref}" s="{s}" t="s"><v>{i}</v></c>'
                 if cell.link:
                     links.append((ref, cell.link))
@@ -180,6 +212,7 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
                     for cc in range(c, end[1] + 1):
                         if (rr, cc) != (r, c):
                             cells.setdefault(rr, {}).setdefault(cc, f'<c r="{_ref(rr, cc)}" s="{s}"/>')
+    book.string_count += count
     head_xf = None
     for (r, c), end in merges.items():  # a merged range with nothing printed in its first cell: header style
         if c not in cells.get(r, {}):
@@ -187,11 +220,13 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
             for rr in range(r, end[0] + 1):
                 for cc in range(c, end[1] + 1):
                     cells.setdefault(rr, {})[cc] = f'<c r="{_ref(rr, cc)}" s="{head_xf}"/>'
-    rows = "".join(f'<row r="{r + 1}">{"".join(cols[c] for c in sorted(cols))}</row>'
-                   for r, cols in sorted(cells.items()))
-    if cells:
-        top_left = _ref(min(cells), min(min(cols) for cols in cells.values()))
-        bottom_right = _ref(max(cells), max(max(cols) for cols in cells.values()))
+    for r, cols in cells.items():
+        order = sorted(cols)
+        done[r] = ("".join([cols[c] for c in order]), order[0], order[-1])
+    rows = "".join([f'<row r="{r + 1}">{done[r][0]}</row>' for r in sorted(done)])
+    if done:
+        top_left = _ref(min(done), min(first for _, first, _ in done.values()))
+        bottom_right = _ref(max(done), max(last for _, _, last in done.values()))
         dimension = top_left if top_left == bottom_right else f"{top_left}:{bottom_right}"
     else:
         dimension = "A1"
