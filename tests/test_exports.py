@@ -809,3 +809,129 @@ def test_a_database_merged_beside_the_package_is_used_only_when_it_holds_the_pac
     whole = start_database(copy, list(reversed(parts)))  # any order given: the package's is used
     problems, _ = write_exports(copy, parts=parts, database=whole)
     assert problems == [] and merged_after == [] and _downloads(copy) == want
+
+
+# ------------------------------------------------------------------ fast paths against the rules they shortcut
+
+def widths_by_the_rule(sheet: Sheet) -> dict[int, float]:
+    """Column widths as the rule says, cell by cell over the finished sheet (the workbook measures them while
+    it puts a table's cells, and remembers a text's width): the longest text of a column, a character from
+    U+2E81 on counting two, its longest line, 2 of margin, between 8 and 50; blank cells and ranges merged across
+    columns left out; numbers measured as shown with thousands separators."""
+    merged = {(r, c) for r1, c1, r2, c2 in sheet.merges if c2 > c1
+              for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    out: dict[int, float] = {}
+    for r, row in enumerate(sheet.rows, 1):
+        for c, cell in enumerate(row, 1):
+            if cell is None or cell.value is None or (r, c) in merged:
+                continue
+            shown = f"{cell.value:,}" if cell.style == "num" else str(cell.value)
+            lines = shown.split("\n")
+            w = min(max(len(x) + sum(ch >= "\u2e81" for ch in x) for x in lines) + 2, 50)
+            out[c] = max(out.get(c, 8), w)
+    return out
+
+
+AWKWARD = ["", "科目编码", "208", "01", "行政运行（含<b>标记</b> & 符号）", "😀 表情 emoji", "ｆｕｌｌ　ｗｉｄｔｈ",
+           "第一行\n第二行更长一些的文字", "a\nbb\nccc", "=SUM(A1:A2)", "\u3000=1+1", " +cmd", "-", "-12.50",
+           "x" * 60, "长" * 30, "\u2e80\u2e81", "1,234.50", "合计"]
+
+
+def test_a_tables_cells_and_widths_made_inline_are_those_put_and_measured_one_by_one():
+    """table_sheet puts the body's cells and measures their columns in one pass: the sheet is the one Sheet.put
+    makes cell by cell (no trailing blank dropped, a second cell under one header column kept at its own column)
+    and its widths are the rule's, on awkward text (wide CJK, emoji, markup, several lines, formula-like, empty)."""
+    from pipeline.exports.workbook import amount_cell, text
+
+    table = {"table_id": "x-t01", "title": "收入支出表", "unit": "万元", "header_rows": 2, "line_start": 1,
+             "line_end": 9, "note": "注：😀 说明"}
+    cells = [{"row": 1, "col": 1, "grid_col": 1, "text": "项目", "source_line": 1},
+             {"row": 1, "col": 2, "grid_col": 2, "text": "本年预算数（很长的表头文字，超过五十个字符宽度的那一种，看看会不会被截到五十）", "source_line": 1},
+             {"row": 2, "col": 2, "grid_col": 2, "text": "小计", "source_line": 2},
+             {"row": 2, "col": 3, "grid_col": 3, "text": "基本支出", "source_line": 2}]
+    line = 3
+    for i, t in enumerate(AWKWARD):
+        cells.append({"row": 3 + i, "col": 1, "grid_col": 1, "text": t, "source_line": line + i})
+        cells.append({"row": 3 + i, "col": 2, "grid_col": 3 if i % 5 == 0 else 2, "text": t[::-1], "source_line": line + i})
+    cells.append({"row": 8, "col": 4, "grid_col": 3, "text": "同列第二格", "source_line": line + 5})  # under a taken column
+    cells.append({"row": 30, "col": 2, "grid_col": 2, "text": "", "source_line": 40})  # an empty last cell
+    facts = [{"source_line": line + 2, "column_index": 2, "value": Decimal("12345000.5"), "value_unit": "yuan",
+              "published_unit": "万元", "decimals": 2, "table_id": "x-t01"},
+             {"source_line": line + 3, "column_index": 2, "value": None, "value_unit": "yuan",
+              "published_unit": "万元", "decimals": 2, "table_id": "x-t01"}]  # a dash: its text stands
+    sheet = table_sheet("t", table, cells, facts)
+
+    expected = Sheet("t")  # the body put cell by cell, as the workbook did before
+    body = [c for c in cells if c["row"] > 2]
+    for r, row in enumerate(sheet.rows[:TOP + 1], 1):  # title, unit and header rows
+        for c, cell in enumerate(row, 1):
+            expected.put(r, c, cell)
+    amounts = {(f["source_line"], f["column_index"]): f for f in facts}
+    for c in body:
+        col = c["grid_col"] or c["col"]
+        fact = amounts.get((c["source_line"], col))
+        cell = (amount_cell(fact) if fact else None) or text(c["text"])
+        r = TOP + c["row"] - 1
+        if expected.get(r, col) is not None:
+            col = c["col"]
+        assert expected.get(r, col) is None
+        expected.put(r, col, cell)
+    expected.put(len(expected.rows) + 2, 1, text(table["note"]))
+    assert sheet.rows == expected.rows
+    assert sheet.get(TOP + 7, 4).value == "同列第二格" and sheet.get(TOP + 7, 3).value == AWKWARD[5][::-1]
+    assert sheet.rows[TOP + 30 - 2] == [None, None]  # the empty last cell still makes its row, as put did
+    assert sheet.widths == widths_by_the_rule(sheet)
+    assert sheet.widths[2] == 50 and sheet.widths[1] > 8
+
+
+def test_every_sheet_of_every_document_has_the_rules_widths(pkg, rows):
+    from pipeline.exports import agency_page, read_slice
+    from pipeline.exports.workbook import document_sheets
+
+    measured = 0
+    for d in rows["documents"]:
+        slice_pkg, doc = read_slice(pkg / "docs" / d["doc_id"])
+        for sheet in document_sheets(slice_pkg, doc, agency_page(doc, "")):
+            if sheet.name != "封面":  # the cover's widths are set, not measured
+                assert sheet.widths == widths_by_the_rule(sheet), (d["doc_id"], sheet.name)
+                measured += 1
+    assert measured > 50
+
+
+def test_text_cells_made_in_bulk_and_shared_are_texts():
+    """_texts makes plain text's cells without calling `text` and shares a repeated text's cell: each is the
+    cell `text` makes, for awkward values and for values that are equal keys (1, True, 1.0, "1")."""
+    from pipeline.exports.workbook import EXCEL_TEXT_MAX, _texts, text
+
+    values = AWKWARD + [None, 1, True, 1.0, "1", Decimal("1.00"), "=" + "x" * (EXCEL_TEXT_MAX - 1),
+                        "y" * (EXCEL_TEXT_MAX + 1), "z" * EXCEL_TEXT_MAX]
+    for _ in range(2):  # made, then shared
+        made = _texts(values + values[::-1])
+        assert [(c.value, c.style) if c else c for c in made] == \
+               [(c.value, c.style) if c else c for c in map(text, values + values[::-1])]
+    assert [type(c.value) for c in _texts([1, True, 1.0])] == [str] * 3
+    assert [c.value for c in _texts([1, True, 1.0, "1"])] == ["1", "True", "1.0", "1"]
+
+
+def test_rows_inserted_many_a_statement_are_those_inserted_one_by_one(tmp_path):
+    """The worker's database inserts many rows a statement: the same rows in the same order, of the same
+    SQLite types, for every count around a statement's size."""
+    from pipeline.exports.database import VARIABLES, insert_rows
+
+    width = 7
+    k = VARIABLES // width
+    for count in (0, 1, k - 1, k, k + 1, 3 * k + 5):
+        columns = [[f"文本{i}" if i % 3 else None for i in range(count)], list(range(count)),
+                   [i / 7 if i % 2 else None for i in range(count)], [bool(i % 2) for i in range(count)],
+                   ["" for _ in range(count)], [10 ** 15 + i for i in range(count)], [0.1 * i for i in range(count)]]
+        found = []
+        for how in ("many", "one"):
+            con = sqlite3.connect(tmp_path / f"{how}-{count}.sqlite")
+            con.execute("CREATE TABLE t (a TEXT, b INTEGER, c REAL, d BOOLEAN, e TEXT, f INTEGER, g REAL)")
+            if how == "many":
+                insert_rows(con, "t", columns)
+            else:
+                con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", zip(*columns))
+            found.append(con.execute("SELECT rowid, *, typeof(a), typeof(c), typeof(d) FROM t ORDER BY rowid").fetchall())
+            con.close()
+        assert found[0] == found[1] and len(found[0]) == count

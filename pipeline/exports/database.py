@@ -18,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 
 import pyarrow as pa
@@ -82,6 +83,7 @@ def document_database(pkg: Package, path: Path) -> None:
     path.unlink(missing_ok=True)
     con = connect(path)
     try:
+        con.execute("BEGIN")  # one transaction for the tables and their rows
         for stmt in create_statements(pkg.descriptor)[0]:
             con.execute(stmt)
         for res in pkg.descriptor["resources"]:
@@ -92,7 +94,7 @@ def document_database(pkg: Package, path: Path) -> None:
             columns = [given.get(f["name"]) or [None] * count for f in res["schema"]["fields"]]
             columns = [[None if v is None else float(v) for v in col] if f["type"] == "number" else col
                        for f, col in zip(res["schema"]["fields"], columns)]
-            con.executemany(f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(columns))})", zip(*columns))
+            insert_rows(con, res["name"], columns)
         con.commit()
         broken = con.execute("PRAGMA foreign_key_check").fetchmany(1)
         if broken:
@@ -100,6 +102,25 @@ def document_database(pkg: Package, path: Path) -> None:
             raise ValueError(f"{pkg.root}: {table}.csv row {rowid} refers to a row of {parent!r} that is not there")
     finally:
         con.close()
+
+
+VARIABLES = 999  # parameters a statement may have in every SQLite (later builds allow 32,766)
+
+
+def insert_rows(con: sqlite3.Connection, table: str, columns: list[list]) -> None:
+    """The rows of `columns` into `table`, in order: many rows a statement (one step, not one a row, as
+    executemany of single rows takes), as many as VARIABLES allows; the rest one a statement."""
+    width = len(columns)
+    one = f"({', '.join('?' * width)})"
+    rows = list(zip(*columns))
+    k = max(1, VARIABLES // width)
+    whole = len(rows) // k * k
+    if whole:
+        flat = list(chain.from_iterable(rows[:whole]))
+        step = k * width
+        con.executemany(f"INSERT INTO {_q(table)} VALUES {', '.join([one] * k)}",
+                        [flat[i:i + step] for i in range(0, len(flat), step)])
+    con.executemany(f"INSERT INTO {_q(table)} VALUES {one}", rows[whole:])
 
 
 class Merge:

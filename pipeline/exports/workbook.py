@@ -89,11 +89,23 @@ def text(value, style: str = "text") -> Cell | None:
 
 
 def _texts(values) -> list[Cell | None]:
-    """`text` of each value: the loops over every printed cell call this, not `text`, so that the common
-    case (plain text that neutralise leaves as it is, short enough) costs no call."""
-    return [None if v is None or v == "" else
-            Cell(v, "text") if type(v) is str and v[0] not in _FORMULA_FIRST and len(v) <= EXCEL_TEXT_MAX else
-            text(v) for v in values]
+    """`text` of each value: the loops over every printed cell call this, not `text`. A text's cell is made
+    once and shared where the text repeats (labels, codes, indicator phases): cells are never changed once
+    made, so sharing one is the same as making it again."""
+    memo = _TEXT_CELLS
+    if len(memo) > 100_000:  # bounded: forgetting only makes a cell again
+        memo.clear()
+    return [memo.get(v) or _text_cell(v) for v in values]
+
+
+def _text_cell(value) -> Cell | None:
+    cell = text(value)
+    if cell is not None and type(value) is str:  # keyed by text only: 1, True and 1.0 are equal keys
+        _TEXT_CELLS[value] = cell
+    return cell
+
+
+_TEXT_CELLS: dict[str, Cell] = {}
 
 
 def link(url: str) -> Cell | None:
@@ -172,14 +184,14 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
     base = len(rows)  # 0-based index of the body's first row (top + h - 1)
     grid = [[None] * width for _ in range(max((top + c[0] - 1 for c in body), default=base) - base)]
     ends = [0] * len(grid)
-    for (row, col, gcol, _, line), cell in zip(body, _texts([c[3] for c in body])):
+    found = [amounts.get((c[4], c[2] or c[1])) for c in body]  # the fact printed in a cell's header column
+    for (row, col, gcol, txt, line), fact, cell in zip(body, found, _texts([None if f else c[3] for c, f in zip(body, found)])):
         if gcol:
             col, given = gcol, col
         else:
             given = col
-        fact = amounts.get((line, col))
         if fact is not None:
-            cell = _amount(*fact[2:], fact[0]) or cell
+            cell = _amount(*fact[2:], fact[0]) or text(txt)
         i = top + row - 2 - base
         at = grid[i]
         if at[col - 1] is not None:  # two cells under one header column: keep both, never overwrite

@@ -154,34 +154,37 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     count = 0
     for r, row in enumerate(sh.rows):
         n = str(r + 1)
-        if r not in spanned:
+        if r not in spanned:  # its cells in order, as they come
+            if len(row) > len(letters):
+                letters += [_col(c) for c in range(len(letters), len(row))]
             items = []
-            first_c = None
             for c, cell in enumerate(row):
                 if cell is None:
                     continue
-                if first_c is None:
-                    first_c = c
-                s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
                 value = cell.value
-                ref = f"{letters[c]}{n}" if c < 256 else _ref(r, c)
+                s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
                 if type(value) is str:
                     i = strings.get(value)
                     if i is None:
                         i = strings[value] = len(strings)
                     count += 1
-                    items.append(f'<c r="{ref}" s="{s}" t="s"><v>{i}</v></c>')
+                    items.append(f'<c r="{letters[c]}{n}" s="{s}" t="s"><v>{i}</v></c>')
                     if cell.link:
-                        links.append((ref, cell.link))
+                        links.append((f"{letters[c]}{n}", cell.link))
                 elif value is None:
-                    items.append(f'<c r="{ref}" s="{s}"/>')
+                    items.append(f'<c r="{letters[c]}{n}" s="{s}"/>')
                 else:
                     number = float(value) if isinstance(value, Decimal) else value
-                    items.append(f'<c r="{ref}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float) else
-                                 f'<c r="{ref}" s="{s}"><v>{number}</v></c>')
-                last_c = c
+                    items.append(f'<c r="{letters[c]}{n}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float)
+                                 else f'<c r="{letters[c]}{n}" s="{s}"><v>{number}</v></c>')
             if items:
-                done[r] = ("".join(items), first_c, last_c)
+                last = len(row) - 1
+                while row[last] is None:
+                    last -= 1
+                start = 0
+                while row[start] is None:
+                    start += 1
+                done[r] = ("".join(items), start, last)
             continue
         out = None
         for c, cell in enumerate(row):
