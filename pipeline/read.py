@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 import stat
+from itertools import repeat
 from pathlib import Path
 
 from .model import Message, Source
@@ -98,8 +99,9 @@ def clean_line(line: str) -> str:
             line[:1] in _RULE_CHARS and _RULE_START.match(line)):
         # most lines: at most spaces to tidy, each cell's runs made one and its ends stripped (what the
         # markup path below makes of such a line)
-        if " " not in line:
-            return line
+        if " " not in line or ("  " not in line and " \t" not in line and "\t " not in line and line[0] != " "
+                               and line[-1] != " " and "\n" not in line):
+            return line  # no space, or single spaces between printed characters: nothing to tidy
         return "\t".join([" ".join(cell.split()) for cell in line.split("\t")]) if "\t" in line else " ".join(line.split())
     if _MD_RULE.match(line) or _MD_TABLE_RULE.match(line):
         return ""  # a Markdown rule, or the ---|--- line under a Markdown table's header
@@ -133,12 +135,13 @@ def guard_lines(lines: list[str], name: str, messages: list[Message]) -> tuple[l
     """The limits and the privacy policy, for a text or a PDF alike: a line over MAX_LINE_CHARS is reported
     and left out; a file with more table cells than MAX_TABLE_CELLS is refused; personal numbers are masked
     (counted in one message). Returns the lines and how many numbers were masked."""
-    for i in [i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS]:
+    long = max(map(len, lines), default=0) > MAX_LINE_CHARS  # one C-level pass; the list only when needed
+    for i in [i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS] if long else ():
         messages.append(Message(name, i + 1, ERROR, f"the line has {len(lines[i]):,} characters, over the limit "
                                 f"of {MAX_LINE_CHARS:,} for one line; left out (not read as a title, table or text)"))
         lines[i] = ""
-    tabs = [line.count("\t") for line in lines]
-    cells = sum(tabs) + sum(map(bool, tabs))  # a line with n tabs holds n + 1 cells
+    tabs = list(map(str.count, lines, repeat("\t")))
+    cells = sum(tabs) + len(tabs) - tabs.count(0)  # a line with n tabs holds n + 1 cells
     if cells > MAX_TABLE_CELLS:
         raise UnreadableFile(f"{name}: about {cells:,} table cells, over the limit of {MAX_TABLE_CELLS:,} for one "
                              "disclosure (MAX_TABLE_CELLS in pipeline/read.py); not read")
