@@ -83,6 +83,9 @@ _NUMBERISH = re.compile(r"^[-−–(（]?[\d,，.．%％]+[)）]?$")
 _CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
 
 
+_SPACE_NOT_TAB = re.compile(r"[^\S\t]")  # white space (as str.split and squash take it) other than the tab
+
+
 class _Echoes:
     """A PDF read page by page prints each page's text before that page's tables: the table's own words and
     numbers come first as loose text lines, then again as tab-separated rows. Such a line is an echo of the
@@ -99,7 +102,14 @@ class _Echoes:
             texts: list[str] = []
             k = start
             while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
-                cells = [cell for cell in self.lines[k].split("\t") if cell.strip()]
+                line = self.lines[k]
+                if not _SPACE_NOT_TAB.search(line):  # no white space in its cells: each is its own squash and word
+                    cells = [cell for cell in line.split("\t") if cell]
+                    exact.update(cells)
+                    texts += cells
+                    k += 1
+                    continue
+                cells = [cell for cell in line.split("\t") if cell.strip()]
                 squashed = [squash(cell) for cell in cells]
                 exact.update(squashed)
                 exact.update(*[cell.split() for cell in cells])
@@ -316,7 +326,9 @@ def segment(source: Source) -> Segmented:
     kinds: list[str] = []
     for ln in lines:
         first = not kinds or kinds[-1] != "tab"
-        kinds.append("blank" if not ln.strip() else "tab" if "\t" in ln and not _context_row(ln, first) else "text")
+        # a tab between two printed characters makes a table line without asking _context_row
+        kinds.append("blank" if not ln.strip() else "tab" if "\t" in ln and (
+            "\t" in ln.strip() or not _context_row(ln, first)) else "text")
     echoes = _Echoes(lines, kinds)
     for i in range(n):
         if kinds[i] == "text" and _is_punctuation(lines[i]):
@@ -458,8 +470,8 @@ def _loose_rows(text: list[TextLine]) -> list[tuple[int, list[str]]]:
     build reports them so that they are counted, never silently lost."""
     found, run = [], []
     for tl in text + [TextLine(-1, "", ())]:
-        words = tl.text.split()
         # two or more amounts with decimals (so a point in each), and few words
+        words = tl.text.split() if tl.text.count(".") >= 2 else ()
         row = len(words) >= 2 and sum(1 for w in words if "." in w and _LOOSE_AMOUNT.match(w)) >= 2 \
             and len(_CJK.findall(tl.text)) <= 20
         # the row's amounts: every number but a code (2080101) or a year
