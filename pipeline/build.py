@@ -48,6 +48,11 @@ def collector_paused():
         yield
     finally:
         if paused:
+            # what was made meanwhile goes to the oldest generation at once (freeze, then unfreeze: two list
+            # splices): the next young collection would otherwise go over all of it, to free nothing; a full
+            # collection still frees any garbage among it
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
