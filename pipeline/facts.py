@@ -158,6 +158,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         return table
 
     factor = UNIT_FACTOR.get(unit, Decimal(1))
+    whole_factor = factor.as_tuple().exponent >= 0
     budget_unit = ""
     outline: dict[tuple, list] = defaultdict(list)  # per lane: the stack of outline rows above
     parents: dict[tuple, str] = {}
@@ -210,7 +211,9 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 vunit, val = "count", value
             else:
                 vunit, val = "yuan", (value * factor if value is not None else None)
-            problem = decimal_problem(val) if val is not None else None
+            # a printed amount has `places` decimals, and so has its value in 元 when the factor is whole
+            problem = decimal_problem(val, places if vunit != "yuan" or whole_factor else None) \
+                if val is not None else None
             if problem:
                 messages.append(Message(file, row.line, ERROR,
                                         f"amount {_short(t)} under column {path!r} does not fit the package's "

@@ -103,9 +103,13 @@ def _quantum(scale: int) -> Decimal:
     return q
 
 
-def decimal_problem(value: Decimal) -> str | None:
-    """Why an amount does not fit the package's exact decimal type (decimal128(precision, scale)), or None."""
+def decimal_problem(value: Decimal, places: int | None = None) -> str | None:
+    """Why an amount does not fit the package's exact decimal type (decimal128(precision, scale)), or None.
+    `places`, when the caller knows it, is the most digits the value has after its point (a printed amount
+    times a whole number): within the scale, only the digits before the point are left to check."""
     dec = load_schema()[0]["decimal"]
+    if places is not None and places <= dec["scale"] and value.adjusted() < dec["precision"] - dec["scale"]:
+        return None
     # most amounts, told without taking the value apart: they fit before the point (so the value rounded to
     # the scale has at most `precision` digits, within the context's) and rounding to the scale keeps them
     if value.is_finite() and value.adjusted() < dec["precision"] - dec["scale"] \

@@ -83,7 +83,7 @@ _NUMBERISH = re.compile(r"^[-−–(（]?[\d,，.．%％]+[)）]?$")
 _CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-_SPACE_NOT_TAB = re.compile(r"[^\S\t]")  # white space (as str.split and squash take it) other than the tab
+_OTHER_SPACE = re.compile(r"[^\S\t ]")  # white space (as str.split and squash take it) but the tab and the space
 
 
 class _Echoes:
@@ -103,10 +103,15 @@ class _Echoes:
             k = start
             while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
                 line = self.lines[k]
-                if not _SPACE_NOT_TAB.search(line):  # no white space in its cells: each is its own squash and word
-                    cells = [cell for cell in line.split("\t") if cell]
-                    exact.update(cells)
-                    texts += cells
+                if not _OTHER_SPACE.search(line):  # no white space but tabs and spaces
+                    for cell in line.split("\t"):
+                        if cell and " " not in cell:  # its own squash and its one word
+                            exact.add(cell)
+                            texts.append(cell)
+                        elif cell.strip():
+                            texts.append(squash(cell))
+                            exact.add(texts[-1])
+                            exact.update(cell.split())
                     k += 1
                     continue
                 cells = [cell for cell in line.split("\t") if cell.strip()]
