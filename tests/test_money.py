@@ -167,6 +167,8 @@ def test_decimal_problem_is_the_declared_rule():
             got = decimal_problem(value)
             want = rule(value)
             assert (want is None and got is None) or (want and got and want in got), (text, factor, got, want)
+            # told the printed decimals (as the facts stage tells it), the same answer
+            assert decimal_problem(value, parse_amount_places(text)[1]) == got, (text, factor)
     assert decimal_problem(Decimal("Infinity")) == "not a finite number"
 
 

@@ -231,3 +231,26 @@ def test_a_build_with_temporary_parts_leaves_no_folder_behind(tmp_path, monkeypa
     # the slices were hard links into the removed parts: they are still whole
     slices = list((tmp_path / "out" / "docs").glob("*/datapackage.json"))
     assert slices and all(json.loads(p.read_text(encoding="utf-8"))["resources"] for p in slices)
+
+
+def test_what_a_paused_collector_made_is_still_collected_when_it_is_garbage():
+    """collector_paused moves what was made during the pause to the oldest generation (it is the parse's
+    result, kept): a cycle made then and dropped is still freed by a full collection, never leaked."""
+    import gc
+    import weakref
+
+    from pipeline.build import collector_paused
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(a)
+        del a, b
+    assert gc.isenabled() and gone() is not None
+    gc.collect()
+    assert gone() is None

@@ -3,6 +3,7 @@ money restated from 万元 to 元, markup left in cells. Bad files give located 
 others."""
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import sys
@@ -142,6 +143,12 @@ def test_white_space_is_tidied_alike_on_every_path():
         assert clean_line(f"收{space} 入\t 支出{space}") == clean_line("收 入\t 支出 ") == "收 入\t支出"
     assert clean_line("支出\u2002\t\x0b1") == "支出\t1"  # other white space at a cell's ends: stripped
     assert clean_line("\t___ ") == ""  # a rule, spaces or not
+    # a line of words with single spaces between printed characters is left as it is; any other spacing is
+    # tidied cell by cell: both as splitting every cell on white space and joining it by one space makes it
+    rng = random.Random(16)
+    for _ in range(3000):
+        line = "".join(rng.choice(["收", "a", "1", " ", " ", "\t"]) for _ in range(rng.randint(1, 12)))
+        assert clean_line(line) == "\t".join(" ".join(cell.split()) for cell in line.split("\t")), repr(line)
 
 
 def test_markdown_table_rules_are_not_rows():
