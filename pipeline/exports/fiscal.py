@@ -104,7 +104,7 @@ def columns_piece(slice_dir: Path, columns: dict[str, dict[str, list]]) -> bytes
     """`piece` from the columns the slice's CSV files were written from (package.write_part), as their text."""
     def rows(name: str, wanted: list[str]) -> list[dict]:
         given = columns[name]
-        texts = [[_text(v) for v in given[k]] for k in wanted]
+        texts = [[v if type(v) is str else _text(v) for v in given[k]] for k in wanted]
         return [dict(zip(wanted, values)) for values in zip(*texts)]
 
     docs = rows("documents", DOCUMENT_COLUMNS)

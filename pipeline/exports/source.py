@@ -13,6 +13,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 csv.field_size_limit(sys.maxsize)
@@ -97,6 +99,25 @@ class Package:
         nothing = [None] * count
         values = zip(*(columns.get(f) or nothing for f in fields))
         return [row for d, row in zip(columns.get("doc_id") or nothing, values) if d == doc_id]
+
+
+    def grouped(self, name: str, doc_id: str, key: str, fields: tuple[str, ...]) -> dict[str, list[tuple]]:
+        """`tuples` of the rows of `doc_id` grouped by their `key` field, each group in the rows' order."""
+        columns = self.columns.get(name)
+        if not columns:
+            return {}
+        count = len(next(iter(columns.values())))
+        nothing = [None] * count
+        keys = columns.get(key) or nothing
+        values = zip(*(columns.get(f) or nothing for f in fields))
+        if any(d != doc_id for d in columns.get("doc_id") or nothing):
+            keep = [d == doc_id for d in columns.get("doc_id") or nothing]
+            keys = [k for k, ok in zip(keys, keep) if ok]
+            values = [v for v, ok in zip(values, keep) if ok]
+        out: dict[str, list[tuple]] = {}
+        for k, group in groupby(zip(keys, values), key=itemgetter(0)):  # a slice's rows come a table at a time
+            out.setdefault(k, []).extend(map(itemgetter(1), group))
+        return out
 
 
 def read_package(root: Path, names: tuple[str, ...] | None = None) -> Package:

@@ -141,7 +141,7 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
     columns: no dict per printed cell)."""
     sheet = Sheet(name)
     unit = table.get("unit") or ""
-    width = max((max(col, gcol or col) for _, col, gcol, _, _ in cells), default=1)
+    width = max(max(c[1] for c in cells), max(c[2] or 0 for c in cells)) if cells else 1
     sheet.put(1, 1, text(table.get("title") or f"（无标题表格 untitled table {table['table_id']}）", "title"))
     where = f"原文第 {table.get('line_start')}–{table.get('line_end')} 行"
     sheet.put(2, 1, text("；".join(x for x in (f"单位：{unit}" if unit else "", table.get("label") or "", where) if x)))
@@ -303,8 +303,15 @@ def projects_sheet(pkg: Package, projects: list[dict], indicators: list[dict] | 
                for values, fmt in zip(zip(*[ind for _, ind in lines]), INDICATOR_FORMATS)]
     for (first, _), cells in zip(lines, zip(*columns)):
         s.append(first + list(cells))
+    # widths measured a column at a time (a project's cells once): the same maxima as _widths row by row
+    widths: dict[int, float] = {}
+    firsts = {id(first): first for first, _ in lines}.values()
+    for c, cells in enumerate(zip(*firsts), 1):
+        _measure_column(widths, c, cells)
+    for c, cells in enumerate(columns, len(pcols) + 1):
+        _measure_column(widths, c, cells)
     s.freeze = (2, 3)
-    s.widths = _widths(s)
+    s.widths = _widths(s, widths, range(1, len(s.rows)))
     return s
 
 
@@ -338,12 +345,8 @@ def findings_sheet(pkg: Package, findings: list[dict]) -> Sheet:
 def document_sheets(pkg: Package, doc: dict, agency_url: str) -> list[Sheet]:
     did = doc["doc_id"]
     tables = pkg.by_doc("tables").get(did, [])
-    cells_by: dict[str, list[tuple]] = {}
-    for c in pkg.tuples("cells", did, ("table_id",) + CELL_FIELDS):
-        cells_by.setdefault(c[0], []).append(c[1:])
-    facts_by: dict[str, list[tuple]] = {}
-    for f in pkg.tuples("facts", did, FACT_FIELDS):
-        facts_by.setdefault(f[-1], []).append(f)
+    cells_by = pkg.grouped("cells", did, "table_id", CELL_FIELDS)
+    facts_by = pkg.grouped("facts", did, "table_id", FACT_FIELDS)
     used = {"封面", "项目及绩效指标", "数据质量检查"}
     sheets = []
     for n, t in enumerate(tables, 1):
@@ -399,6 +402,24 @@ def _widths(sheet: Sheet, out: dict[int, float] | None = None, measured: range =
             elif w > o:
                 out[c] = w
     return out
+
+
+def _measure_column(out: dict[int, float], c: int, cells) -> None:
+    """`_widths` of column `c` made of `cells` (no merged range), into `out`."""
+    seen = _widths_memo()
+    best = 0
+    for cell in cells:
+        if cell is None or cell.value is None:
+            continue
+        v = cell.value
+        s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
+        w = seen.get(s)
+        if w is None:
+            w = seen[s] = text_width(s)
+        if w > best:
+            best = w
+    if best:  # a text is at least 2 wide: some cell was measured
+        out[c] = max(out.get(c, 8), best)
 
 
 def _widths_memo() -> dict[str, int]:

@@ -138,8 +138,14 @@ class _Book:
                 + '<dxfs count="0"/></styleSheet>')
 
     def shared_strings(self) -> str:
-        items = "".join(f'<si><t xml:space="preserve">{_text(s)}</t></si>' if s != s.strip() else f"<si><t>{_text(s)}</t></si>"
-                        for s in self.strings)
+        strings = list(self.strings)
+        whole = "".join(strings)
+        if "_x" in whole or _CONTROL.search(whole):
+            texts = [_text(s) for s in strings]
+        else:  # nothing but markup to escape: escaped all at once, split at a character no text holds
+            texts = "\x00".join(strings).translate(_ESCAPE).split("\x00")
+        items = "".join([f'<si><t xml:space="preserve">{t}</t></si>' if s != s.strip() else f"<si><t>{t}</t></si>"
+                         for s, t in zip(strings, texts)])
         return f'{_XML}<sst xmlns="{_MAIN}" count="{self.string_count}" uniqueCount="{len(self.strings)}">{items}</sst>'
 
 
