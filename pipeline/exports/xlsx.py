@@ -267,6 +267,11 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     return "".join(xml), targets
 
 
+# zlib's level 4 rather than its default 6: on the generated corpus a workbook deflates in 3.2 instead of 5.8 ms
+# CPU for 80.3 instead of 76.8 KiB (+4.6%); level 1 takes 2.3 ms for 88.4 KiB (+15%), level 9 20 ms for 74.7 KiB
+DEFLATE_LEVEL = 4
+
+
 def xlsx_bytes(sheets, created: datetime, title: str) -> bytes:
     book = _Book()
     parts: list[tuple[str, str]] = []
@@ -314,5 +319,5 @@ def xlsx_bytes(sheets, created: datetime, title: str) -> bytes:
         for name, text in head + tail + parts:
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text.encode("utf-8"))
+            zf.writestr(info, text.encode("utf-8"), compresslevel=DEFLATE_LEVEL)
     return buf.getvalue()
