@@ -44,7 +44,13 @@ STYLES = {
 }
 _BUILTIN_FORMATS = {"": 0, "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "@": 49}
 
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _escape(s: str) -> str:
+    """Markup escaped: & < > and " (replace scans in C; translate looks each character up in a dict)."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 
@@ -56,7 +62,7 @@ def _text(s: str) -> str:
         s = _ESCAPED_ALREADY.sub(r"_x005F\1", s)
     if _CONTROL.search(s):
         s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
-    return s.translate(_ESCAPE)
+    return _escape(s)
 
 
 def _attr(s: str) -> str:
@@ -64,7 +70,7 @@ def _attr(s: str) -> str:
     character XML cannot hold written as %HH (as in a URL)."""
     if _CONTROL.search(s):
         s = _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", s)
-    return s.translate(_ESCAPE)
+    return _escape(s)
 
 
 def _col(c: int) -> str:
@@ -95,6 +101,9 @@ class _Book:
         self.string_count = 0
         self.formats: dict[str, int] = {}
         self.xfs: dict[tuple[str, str], int] = {}
+        # a text cell's XML after its reference, by the cell's id: valid while the book is written, as the cells
+        # are alive in their sheets till then and never changed
+        self.tails: dict[int, str] = {}
 
     def string(self, s: str) -> int:
         self.string_count += 1
@@ -126,7 +135,7 @@ class _Book:
                                                                   ("Border", border), ("Alignment", align)) if on)
             attrs = f'numFmtId="{fmt}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"{applies}'
             xfs.append(f"<xf {attrs}>{align}</xf>" if align else f"<xf {attrs}/>")
-        numfmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{code.translate(_ESCAPE)}"/>' for code, i in self.formats.items())
+        numfmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{_escape(code)}"/>' for code, i in self.formats.items())
         return (f'{_XML}<styleSheet xmlns="{_MAIN}">'
                 + (f'<numFmts count="{len(self.formats)}">{numfmts}</numFmts>' if self.formats else "")
                 + f'<fonts count="{len(_FONTS)}">{"".join(_FONTS)}</fonts>'
@@ -143,7 +152,7 @@ class _Book:
         if "_x" in whole or _CONTROL.search(whole):
             texts = [_text(s) for s in strings]
         else:  # nothing but markup to escape: escaped all at once, split at a character no text holds
-            texts = "\x00".join(strings).translate(_ESCAPE).split("\x00")
+            texts = _escape("\x00".join(strings)).split("\x00")
         items = "".join([f'<si><t xml:space="preserve">{t}</t></si>' if s != s.strip() else f"<si><t>{t}</t></si>"
                          for s, t in zip(strings, texts)])
         return f'{_XML}<sst xmlns="{_MAIN}" count="{self.string_count}" uniqueCount="{len(self.strings)}">{items}</sst>'
@@ -156,7 +165,7 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     cells: dict[int, dict[int, str]] = {}  # rows a merged range covers: cell by column, put in order at the end
     done: dict[int, tuple[str, int, int]] = {}  # every other row: its cells' XML in order, first and last column
     links: list[tuple[str, str]] = []  # (cell, url)
-    xfs, strings, letters = book.xfs, book.strings, _COLS  # the loop below runs for every cell: names bound once
+    xfs, strings, letters, tails = book.xfs, book.strings, _COLS, book.tails  # the loop below runs for every cell
     count = 0
     for r, row in enumerate(sh.rows):
         n = str(r + 1)
@@ -167,6 +176,11 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
             for c, cell in enumerate(row):
                 if cell is None:
                     continue
+                tail = tails.get(id(cell))
+                if tail is not None:  # a text cell met before (workbook.py shares a repeated text's cell)
+                    count += 1
+                    items.append(f'<c r="{letters[c]}{n}{tail}')
+                    continue
                 value = cell.value
                 s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
                 if type(value) is str:
@@ -174,9 +188,12 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
                     if i is None:
                         i = strings[value] = len(strings)
                     count += 1
-                    items.append(f'<c r="{letters[c]}{n}" s="{s}" t="s"><v>{i}</v></c>')
+                    tail = f'" s="{s}" t="s"><v>{i}</v></c>'
+                    items.append(f'<c r="{letters[c]}{n}{tail}')
                     if cell.link:
                         links.append((f"{letters[c]}{n}", cell.link))
+                    else:
+                        tails[id(cell)] = tail
                 elif value is None:
                     items.append(f'<c r="{letters[c]}{n}" s="{s}"/>')
                 else:
