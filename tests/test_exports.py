@@ -915,23 +915,30 @@ def test_text_cells_made_in_bulk_and_shared_are_texts():
 
 def test_rows_inserted_many_a_statement_are_those_inserted_one_by_one(tmp_path):
     """The worker's database inserts many rows a statement: the same rows in the same order, of the same
-    SQLite types, for every count around a statement's size."""
-    from pipeline.exports.database import VARIABLES, insert_rows
+    SQLite types, for every count around a statement's size, with columns of nothing or of one value (bound once)."""
+    from pipeline.exports.database import ROWS_A_STATEMENT, insert_rows
 
-    width = 7
-    k = VARIABLES // width
-    for count in (0, 1, k - 1, k, k + 1, 3 * k + 5):
+    k = ROWS_A_STATEMENT
+    TYPES = ["TEXT", "INTEGER", "REAL", "BOOLEAN", "TEXT", "INTEGER", "REAL", "INTEGER", "TEXT", "TEXT", "BOOLEAN",
+             "TEXT", "TEXT", "TEXT"]  # declared types: SQLite converts by them (its affinity)
+    for count in (0, 1, 2, k - 1, k, k + 1, 3 * k + 5):
         columns = [[f"文本{i}" if i % 3 else None for i in range(count)], list(range(count)),
                    [i / 7 if i % 2 else None for i in range(count)], [bool(i % 2) for i in range(count)],
-                   ["" for _ in range(count)], [10 ** 15 + i for i in range(count)], [0.1 * i for i in range(count)]]
-        found = []
-        for how in ("many", "one"):
-            con = sqlite3.connect(tmp_path / f"{how}-{count}.sqlite")
-            con.execute("CREATE TABLE t (a TEXT, b INTEGER, c REAL, d BOOLEAN, e TEXT, f INTEGER, g REAL)")
-            if how == "many":
-                insert_rows(con, "t", columns)
-            else:
-                con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", zip(*columns))
-            found.append(con.execute("SELECT rowid, *, typeof(a), typeof(c), typeof(d) FROM t ORDER BY rowid").fetchall())
-            con.close()
-        assert found[0] == found[1] and len(found[0]) == count
+                   ["" for _ in range(count)], [10 ** 15 + i for i in range(count)], [0.1 * i for i in range(count)],
+                   [None] * count, ["doc-'1'"] * count, [7] * count, [True] * count, [1.0] * count,  # nothing, or one value
+                   [1] * (count - 1) + [True] * min(count, 1), ["x"] * (count - 1) + [None] * min(count, 1)]
+        for chosen in (columns, columns[7:9], columns[7:8]):  # also: every column fixed, or nothing at all
+            names = "abcdefghijklmn"[:len(chosen)]
+            kinds = TYPES[:len(chosen)] if len(chosen) == len(columns) else TYPES[7:7 + len(chosen)]
+            found = []
+            for how in ("many", "one"):
+                con = sqlite3.connect(tmp_path / f"{how}-{count}-{len(chosen)}.sqlite")
+                con.execute(f"CREATE TABLE t ({', '.join(f'{n} {kind}' for n, kind in zip(names, kinds))})")
+                if how == "many":
+                    insert_rows(con, "t", chosen)
+                else:
+                    con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(chosen))})", zip(*chosen))
+                stored = ", ".join(f"typeof({n})" for n in names)
+                found.append(con.execute(f"SELECT rowid, *, {stored} FROM t ORDER BY rowid").fetchall())
+                con.close()
+            assert found[0] == found[1] and len(found[0]) == count

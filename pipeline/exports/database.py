@@ -105,22 +105,52 @@ def document_database(pkg: Package, path: Path) -> None:
 
 
 VARIABLES = 999  # parameters a statement may have in every SQLite (later builds allow 32,766)
+# rows an INSERT statement: more save steps but cost more to prepare, and a document's database is a new
+# connection, so each statement is prepared anew (8 was the fastest of 4, 8, 16, 32 and 999 parameters' worth)
+ROWS_A_STATEMENT = 8
 
 
 def insert_rows(con: sqlite3.Connection, table: str, columns: list[list]) -> None:
-    """The rows of `columns` into `table`, in order: many rows a statement (one step, not one a row, as
-    executemany of single rows takes), as many as VARIABLES allows; the rest one a statement."""
-    width = len(columns)
-    one = f"({', '.join('?' * width)})"
-    rows = list(zip(*columns))
-    k = max(1, VARIABLES // width)
+    """The rows of `columns` into `table`, in order, ROWS_A_STATEMENT rows a statement (one step, not one a
+    row as executemany of single rows takes) within VARIABLES, the rest one a statement. A column
+    with nothing in it is NULL in the statement, and one text or integer in every row (a document's doc_id)
+    is bound once a statement: each value bound costs as much as SQLite's own work for it."""
+    count = len(columns[0]) if columns else 0
+    if not count:
+        return
+    fixed, varying, slots = [], [], []  # slots: per column, "NULL", ("fixed", n) or ("varying", n)
+    for col in columns:
+        first = col[0]
+        if first is None and col[-1] is None and col.count(None) == count:
+            slots.append("NULL")
+        elif type(first) in (str, int) and col[-1] == first and col.count(first) == count \
+                and set(map(type, col)) == {type(first)}:
+            fixed.append(first)
+            slots.append(("fixed", len(fixed)))
+        else:
+            varying.append(col)
+            slots.append(("varying", len(varying) - 1))
+    width = len(varying)
+
+    def values(k: int) -> str:  # k rows' placeholders, numbered: the fixed values first, then row by row
+        rows = []
+        for r in range(k):
+            base = len(fixed) + r * width + 1
+            rows.append("(" + ", ".join(slot if slot == "NULL" else f"?{slot[1]}" if slot[0] == "fixed"
+                                         else f"?{base + slot[1]}" for slot in slots) + ")")
+        return ", ".join(rows)
+
+    rows = list(zip(*varying)) if varying else [()] * count
+    k = max(1, min(ROWS_A_STATEMENT, (VARIABLES - len(fixed)) // max(width, 1)))
     whole = len(rows) // k * k
     if whole:
         flat = list(chain.from_iterable(rows[:whole]))
         step = k * width
-        con.executemany(f"INSERT INTO {_q(table)} VALUES {', '.join([one] * k)}",
-                        [flat[i:i + step] for i in range(0, len(flat), step)])
-    con.executemany(f"INSERT INTO {_q(table)} VALUES {one}", rows[whole:])
+        con.executemany(f"INSERT INTO {_q(table)} VALUES {values(k)}",
+                        [fixed + flat[i:i + step] for i in range(0, whole * width, step)] if width else
+                        [fixed] * (whole // k))
+    if whole < len(rows):
+        con.executemany(f"INSERT INTO {_q(table)} VALUES {values(1)}", [fixed + list(row) for row in rows[whole:]])
 
 
 class Merge:
