@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from ..schema import names_zh
 from ..package import load_schema
@@ -133,6 +134,7 @@ def table_sheet(name: str, table: dict, cells: list[dict], facts: list[dict]) ->
 
 
 CELL_FIELDS = ("row", "col", "grid_col", "text", "source_line")  # what a table's sheet reads of its cells
+_ROW, _COL, _GRID_COL = itemgetter(0), itemgetter(1), itemgetter(2)
 FACT_FIELDS = ("source_line", "column_index", "value", "value_unit", "published_unit", "decimals", "table_id")
 
 
@@ -141,14 +143,14 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
     columns: no dict per printed cell)."""
     sheet = Sheet(name)
     unit = table.get("unit") or ""
-    width = max(max(c[1] for c in cells), max(c[2] or 0 for c in cells)) if cells else 1
+    width = max(max(map(_COL, cells)), max(filter(None, map(_GRID_COL, cells)), default=0)) if cells else 1
     sheet.put(1, 1, text(table.get("title") or f"（无标题表格 untitled table {table['table_id']}）", "title"))
     where = f"原文第 {table.get('line_start')}–{table.get('line_end')} 行"
     sheet.put(2, 1, text("；".join(x for x in (f"单位：{unit}" if unit else "", table.get("label") or "", where) if x)))
     if width > 1:
         sheet.merges += [(1, 1, 1, width), (2, 1, 2, width)]
     top = 3  # first row of the printed table
-    h = min(table.get("header_rows") or 0, max((c[0] for c in cells), default=0))
+    h = min(table.get("header_rows") or 0, max(map(_ROW, cells), default=0))
     header = [[""] * width for _ in range(h)]
     for row, col, _, txt, _ in cells:
         if row <= h:
@@ -182,7 +184,7 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
     # and cut after the last column put, as put leaves them.
     rows, widths, seen = sheet.rows, {}, _widths_memo()
     base = len(rows)  # 0-based index of the body's first row (top + h - 1)
-    grid = [[None] * width for _ in range(max((top + c[0] - 1 for c in body), default=base) - base)]
+    grid = [[None] * width for _ in range(top + max(map(_ROW, body)) - 1 - base if body else 0)]
     ends = [0] * len(grid)
     found = [amounts.get((c[4], c[2] or c[1])) for c in body]  # the fact printed in a cell's header column
     for (row, col, gcol, txt, line), fact, cell in zip(body, found, _texts([None if f else c[3] for c, f in zip(body, found)])):
