@@ -15,8 +15,8 @@ from .classify import MONEY_TYPES, block_type
 from .model import Block, Message, Table
 from .schema import decimal_problem
 from .severity import ERROR, INFO, WARNING
-from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, could_be_number, columns_of, is_index_row, label_extent, layout,
-                     place_row, stands_for_amount)
+from .tables import (CODE_LEVEL_WORD, PlacedRow, code_pieces, could_be_number, columns_of, find_header, is_index_row,
+                     label_extent, layout, place_row, stands_for_amount)
 from .text import (TOTAL_END, TOTAL_WORDS, UNIT_FACTOR, is_amount, is_code, is_placeholder, outline_level,
                    parse_amount_places, split_code, squash, unit_in)
 
@@ -109,9 +109,11 @@ def _lane_of(col: int, lanes) -> list[int] | None:
 
 def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
                 messages: list[Message]) -> Table:
-    lay = layout(block)
-    ttype, basis = block_type(block.title, [r.cells for r in block.rows[:lay.header_rows]],
-                              [r.cells for r in block.rows[lay.header_rows:]])
+    header_rows = find_header(block.rows)
+    ttype, basis = block_type(block.title, [r.cells for r in block.rows[:header_rows]],
+                              [r.cells for r in block.rows[header_rows:]])
+    # a money table's columns place its facts; any other table's are made only if asked for (Table.columns)
+    lay = layout(block, header_rows) if ttype in MONEY_TYPES else None
     if basis == "header":
         messages.append(Message(file, block.rows[0].line, INFO,
                                 f"table {block.title!r}: its title names no standard table; typed {ttype} "
@@ -126,7 +128,7 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
     table = Table(
         table_id=f"{doc_id}-t{index:02d}", doc_id=doc_id, table_type=ttype, title=block.title,
         unit=unit if ttype in MONEY_TYPES or unit else "", unit_inferred=unit_inferred, status="parsed",
-        block=block, header_rows=lay.header_rows, columns=columns_of(lay),
+        block=block, header_rows=header_rows, columns=columns_of(lay) if lay else None,
         notes=[t for _, t in block.notes],
     )
     cells, table_id = table.cells, table.table_id

@@ -107,11 +107,28 @@ class Table:
     status: str  # parsed | empty | unrecognized
     block: Block
     header_rows: int
-    columns: list[Column]
+    columns: list[Column] | None  # None: made from the block when first asked for (see _table_columns)
     facts: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unplaced: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of amounts not in facts
+
+
+def _table_columns(table: Table) -> list[Column]:
+    """A table's columns (tables.layout of its block), made the first time they are asked for: the facts stage
+    needs them for money tables only, and a form's (most of a document's tables) are seldom asked for."""
+    if table._columns is None:
+        from .tables import columns_of, layout  # tables reads blocks; the model only names what it made
+
+        table._columns = columns_of(layout(table.block, table.header_rows))
+    return table._columns
+
+
+def _set_table_columns(table: Table, columns: list[Column] | None) -> None:
+    table._columns = columns
+
+
+Table.columns = property(_table_columns, _set_table_columns)  # after @dataclass, whose __init__ sets it
 
 
 @dataclass

@@ -110,16 +110,18 @@ def _first_data_row(rows: list[Row]) -> int | None:
 def starts_body(cells: list[str]) -> bool:
     """A row that starts like a body row: a code, an ordinal (一、 （一）), or a total (合计) standing in the
     first column with nothing but amounts beside it. 小计/合计 elsewhere are header words."""
-    filled = [(j, c.strip()) for j, c in enumerate(cells) if c.strip()]
-    if not filled or is_index_row(cells):
+    j0, first = next(((j, t) for j, t in enumerate(map(str.strip, cells)) if t), (0, ""))
+    if not first:
         return False
-    j0, first = filled[0]
-    if is_code(first) or split_code(first)[0] or starts_outline(first):
+    # the first printed cell decides most rows, before the row is asked whether it is an index row
+    opens = is_code(first) or bool(split_code(first)[0]) or starts_outline(first)
+    if not opens and not TOTAL_WORDS.match(first) or is_index_row(cells):
+        return False
+    if opens:
         return True
-    if not TOTAL_WORDS.match(first):
-        return False
     # 合计 alone on its row (its amounts left blank), or first with only amounts beside it
-    return len(filled) == 1 or (j0 == 0 and all(is_amount(c) for _, c in filled[1:]))
+    rest = [c for c in cells[j0 + 1:] if c.strip()]
+    return not rest or (j0 == 0 and all(is_amount(c.strip()) for c in rest))
 
 
 def find_header(rows: list[Row]) -> int:
@@ -138,8 +140,8 @@ def find_header(rows: list[Row]) -> int:
     while h > 1:
         cells = rows[h - 1].cells
         filled = {j for j, c in enumerate(cells) if c.strip()}
-        header_words = all(header_kind(cells[j]) == "label" for j in filled)  # 科目编码 | 科目名称 …
-        if filled and filled <= label_pos and not is_index_row(cells) and not header_words:
+        if filled and filled <= label_pos and not is_index_row(cells) and not all(
+                header_kind(cells[j]) == "label" for j in filled):  # 科目编码 | 科目名称 … are header words
             h -= 1
         else:
             break
@@ -221,18 +223,21 @@ def _side_groups(grid: list[list[str]], filled: list[list[str]], width: int) -> 
     return out
 
 
-def layout(block: Block) -> Layout:
+def layout(block: Block, header_rows: int | None = None) -> Layout:
+    """`header_rows`: find_header of the block's rows, when the caller has it already."""
     rows = block.rows
     width = max(map(len, [r.cells for r in rows]), default=0)
-    h = find_header(rows)
+    h = find_header(rows) if header_rows is None else header_rows
     header = [r.cells for r in rows[:h]]
     paths, grid, filled = header_paths(header, width)
     sides = _side_groups(grid, filled, width)
     kinds: list[str] = []
     body = rows[h:]
     body_pieces = None  # code_pieces of each body row, made once when a column has no header of its own
+    grid_cols = list(zip(*grid)) if grid else [()] * width  # the header by column
     for c in range(width):
-        texts = [grid[r][c] for r in range(len(grid)) if grid[r][c] and (r, c) not in sides]
+        column = grid_cols[c]
+        texts = [t for r, t in enumerate(column) if t and (r, c) not in sides] if sides else [t for t in column if t]
         text_kinds = [header_kind(t) for t in texts]
         own = [k for k in text_kinds if k]
         if "label" in own and all(TOTAL_WORDS.match(t) for t, k in zip(texts, text_kinds) if k == "amount"):
@@ -241,7 +246,7 @@ def layout(block: Block) -> Layout:
             kind = "amount"
         elif "label" in own:
             kind = "label"
-        elif any(grid[r][c][:1] in ("行", "栏") and _INDEX_HEADER.match(grid[r][c]) for r in range(len(grid))):
+        elif any(t[:1] in ("行", "栏") and _INDEX_HEADER.match(t) for t in column):
             kind = "index"  # 行次 / 栏次; a column headed only by a number is judged by its body
         else:
             kind = ""

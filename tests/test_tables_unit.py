@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.build import parse_document
+from pipeline.classify import MONEY_TYPES
 from slices import D, slice_doc
 
 
@@ -209,3 +210,19 @@ def test_grid_col_puts_shifted_cells_under_their_headers(tmp_path):
     assert total_row["col"] == 4 and total_row["grid_col"] == 3  # name just left of 本年支出合计
     assert name_p2["col"] == 2 and name_p2["grid_col"] == 3
     assert all(c["grid_col"] == c["col"] for c in t.cells if c["row"] <= t.header_rows)
+
+
+def test_a_tables_columns_made_when_asked_for_are_its_layouts(disclosure_paths):
+    """A money table's columns are made with its facts; any other table's (forms, mostly) when first asked
+    for: either way they are the columns of the block's layout, and a table asked twice gets the same list."""
+    from pipeline.tables import columns_of, layout
+
+    kinds = set()
+    for path in disclosure_paths:
+        for t in parse_document(path).tables:
+            made = t._columns is not None
+            kinds.add(made)
+            assert made or t.table_type not in MONEY_TYPES, (path.name, t.title)
+            assert t.columns == columns_of(layout(t.block)), (path.name, t.title)
+            assert t.columns is t.columns
+    assert kinds == {True, False}  # both ways were taken
