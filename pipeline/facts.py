@@ -251,6 +251,7 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
         return []
     lay_kinds = {c.index: c.kind for c in table.columns}
     placed = Counter((f["source_line"], f["published_value"]) for f in table.facts if f["column_label"])
+    read = {f["published_value"] for f in table.facts if f["value"] is not None}  # texts known to be amounts
     out = []
     for row in table.block.rows:
         numbers = [(c, t) for c, t in enumerate(map(str.strip, row.cells)) if t and could_be_number(t)]
@@ -259,7 +260,7 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
         pieces = code_pieces(row.cells)
         for c, t in numbers:
             # an amount, or text that stands for one (1e308, (1,234.00)) but not a dash
-            if c in pieces or not (is_amount(t) or stands_for_amount(t) and not is_placeholder(t)):
+            if c in pieces or not (t in read or is_amount(t) or stands_for_amount(t) and not is_placeholder(t)):
                 continue
             if lay_kinds.get(c) in ("label", "index") and _CODE_OR_INDEX.fullmatch(t) and len(t) != 4:
                 continue  # a code, 序号 or 行次

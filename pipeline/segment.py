@@ -95,6 +95,7 @@ class _Echoes:
     def __init__(self, lines: list[str], kinds: list[str]):
         self.lines, self.kinds = lines, kinds
         self._groups: dict[int, tuple[set[str], str]] = {}
+        self._flat: dict[int, str] = {}
 
     def _group(self, start: int) -> tuple[set[str], str]:
         if start not in self._groups:
@@ -123,6 +124,16 @@ class _Echoes:
             self._groups[start] = (exact, "\x00".join(texts))
         return self._groups[start]
 
+    def _flat_text(self, start: int) -> str:
+        """The run's text without white space: every word of a cell, every cell's squash holds no white
+        space and so is in it (a word not in it is in no cell)."""
+        if start not in self._flat:
+            k = start
+            while k < len(self.lines) and self.kinds[k] in ("tab", "blank"):
+                k += 1
+            self._flat[start] = "".join("\n".join(self.lines[start:k]).split())
+        return self._flat[start]
+
     def is_echo(self, idx: int, next_tab: int) -> bool:
         t = self.lines[idx].strip()
         if _is_own_context(t):
@@ -130,6 +141,8 @@ class _Echoes:
         words = [w for w in t.split() if _CONTENT.search(w)]
         if not words:
             return False
+        if "\x00" not in t and not all(w in self._flat_text(next_tab) for w in words):
+            return False  # a word printed in no cell, told without taking the rows apart
         exact, joined = self._group(next_tab)
         return all(w in exact if _NUMBERISH.match(w) else squash(w) in joined for w in words)
 
