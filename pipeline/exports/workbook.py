@@ -167,10 +167,12 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
                 while end + 1 < width and not grid[r][end + 1] and filled[r][end + 1] == grid[r][c]:
                     end += 1
                 bottom = r
-                while bottom + 1 < h and not any(grid[bottom + 1][k] for k in range(c, end + 1)):
+                while bottom + 1 < h and not any(grid[bottom + 1][c:end + 1]):
                     bottom += 1
+                if bottom == r and end == c:
+                    continue  # one cell: nothing to merge
                 span = {(rr, k) for rr in range(r, bottom + 1) for k in range(c, end + 1)}
-                if len(span) > 1 and not span & taken:  # never two merges over one cell
+                if not span & taken:  # never two merges over one cell
                     taken |= span
                     sheet.merges.append((top + r, c + 1, top + bottom, end + 1))
         for r in range(h):  # the header's empty cells still look like header

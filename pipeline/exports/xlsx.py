@@ -196,6 +196,8 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
                         tails[id(cell)] = tail
                 elif value is None:
                     items.append(f'<c r="{letters[c]}{n}" s="{s}"/>')
+                elif type(value) is Decimal:
+                    items.append(f'<c r="{letters[c]}{n}" s="{s}"><v>{float(value)!r}</v></c>')
                 else:
                     number = float(value) if isinstance(value, Decimal) else value
                     items.append(f'<c r="{letters[c]}{n}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float)
