@@ -18,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -131,26 +132,31 @@ def insert_rows(con: sqlite3.Connection, table: str, columns: list[list]) -> Non
             varying.append(col)
             slots.append(("varying", len(varying) - 1))
     width = len(varying)
-
-    def values(k: int) -> str:  # k rows' placeholders, numbered: the fixed values first, then row by row
-        rows = []
-        for r in range(k):
-            base = len(fixed) + r * width + 1
-            rows.append("(" + ", ".join(slot if slot == "NULL" else f"?{slot[1]}" if slot[0] == "fixed"
-                                         else f"?{base + slot[1]}" for slot in slots) + ")")
-        return ", ".join(rows)
-
+    slots = tuple(slots)
     rows = list(zip(*varying)) if varying else [()] * count
     k = max(1, min(ROWS_A_STATEMENT, (VARIABLES - len(fixed)) // max(width, 1)))
     whole = len(rows) // k * k
     if whole:
         flat = list(chain.from_iterable(rows[:whole]))
         step = k * width
-        con.executemany(f"INSERT INTO {_q(table)} VALUES {values(k)}",
+        con.executemany(_insert(table, slots, k),
                         [fixed + flat[i:i + step] for i in range(0, whole * width, step)] if width else
                         [fixed] * (whole // k))
     if whole < len(rows):
-        con.executemany(f"INSERT INTO {_q(table)} VALUES {values(1)}", [fixed + list(row) for row in rows[whole:]])
+        con.executemany(_insert(table, slots, 1), [fixed + list(row) for row in rows[whole:]])
+
+
+@lru_cache(maxsize=256)  # the same tables, with the same columns of nothing or of one value, document after document
+def _insert(table: str, slots: tuple, k: int) -> str:
+    """INSERT of k rows into `table`, placeholders numbered: the fixed values first, then row by row."""
+    fixed = sum(1 for slot in slots if slot != "NULL" and slot[0] == "fixed")
+    width = sum(1 for slot in slots if slot != "NULL" and slot[0] == "varying")
+    rows = []
+    for r in range(k):
+        base = fixed + r * width + 1
+        rows.append("(" + ", ".join(slot if slot == "NULL" else f"?{slot[1]}" if slot[0] == "fixed"
+                                     else f"?{base + slot[1]}" for slot in slots) + ")")
+    return f"INSERT INTO {_q(table)} VALUES {', '.join(rows)}"
 
 
 class Merge:
