@@ -3,6 +3,7 @@ which column is the current year's total, basic or project column."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
 from ..model import Table
@@ -10,8 +11,12 @@ from .core import Doc, TRow
 from ..text import is_current_year
 from .labels import TABLE_TOTAL_ROW, col_parts, is_total_part, norm
 
+# the rules ask it of every fact's column label, over and over; a document has a few dozen labels
+_is_current_year = lru_cache(maxsize=4096)(is_current_year)
+
+
 def is_current(doc: Doc, path: str) -> bool:
-    return is_current_year(path, doc.fiscal_year)
+    return _is_current_year(path, doc.fiscal_year)
 
 
 def total_col(doc: Doc) -> Callable[[str], bool]:

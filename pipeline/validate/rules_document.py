@@ -136,6 +136,10 @@ def check_placeholders(doc: Doc) -> list[dict] | None:
     """XX局, ××万元, 某某单位: template words never filled in, in the text, the headings or a table."""
     out = []
     lines = doc.result.source.lines
+    # one search of the whole text first: no match can span a line (none of its characters or lookarounds
+    # is a line break), so a text without one has no line with one, and the lines are searched only after
+    if PLACEHOLDER.search("\n".join(lines)) is None:
+        return out
     for n, text in enumerate(lines, start=1):
         for m in PLACEHOLDER.finditer(text):
             a, b = max(0, m.start() - 10), min(len(text), m.end() + 10)

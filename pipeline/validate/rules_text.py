@@ -306,6 +306,8 @@ def text_figures(doc: Doc) -> list[TextFigure]:
     out, other = [], []
     for para in sentences(doc):
         text, heading = para.text, para.heading
+        if "元" not in text:
+            continue  # a figure is an amount in 元 or 万元 (AMOUNT): a sentence without one has none
         taken: list[tuple[int, int]] = []
         found = []
         for kw in KEYWORDS:
