@@ -18,7 +18,7 @@ Amounts are Decimal 元 (万元 × 10000, exactly); percentages stay percentages
 """
 from __future__ import annotations
 
-from .forms.bigtable import BigTableReader, is_big_table_header
+from .forms.bigtable import BigTableReader, is_big_table_header, names_big_table
 from .forms.form import FormReader, Tok, new_project, tokens
 from .model import DocumentResult, FormRows, Table
 from .vocabulary import (DEPARTMENT_NAME, DEPARTMENT_TITLE, FORM_HAS, FORM_NAME, NOT_A_FORM_START,
@@ -30,8 +30,14 @@ def _is_form_table(t: Table, toks_by_row: list[list[Tok]]) -> bool:
         return True
     if t.table_type != "other":
         return False
-    keys = [tok.key for tk in toks_by_row for tok in tk]
-    return any(k.startswith(FORM_NAME) for k in keys) and any(FORM_HAS in k for k in keys)
+    keys = _keys_text([tok.key for tk in toks_by_row for tok in tk])
+    return "\n" + FORM_NAME in keys and FORM_HAS in keys
+
+
+def _keys_text(keys: list[str]) -> str:
+    """A table's keys as one string, each after a line break: `"\n" + w in` it asks whether a key starts with
+    w, `w in` it whether a key holds w (no key or word holds a line break), in one search, not one per key."""
+    return "\n" + "\n".join(keys)
 
 
 def _starts_project(toks) -> bool:
@@ -44,9 +50,10 @@ def _starts_project(toks) -> bool:
 
 
 def _kind(title: str, rows_keys: list[str]) -> str:
-    if any(w in title for w in SELF_EVALUATION_TITLE) or any(w in k for k in rows_keys for w in SELF_EVALUATION_CELL):
+    keys = _keys_text(rows_keys)
+    if any(w in title for w in SELF_EVALUATION_TITLE) or any(w in keys for w in SELF_EVALUATION_CELL):
         return "self_evaluation"
-    if any(w in title for w in DEPARTMENT_TITLE) or any(k.startswith(DEPARTMENT_NAME) for k in rows_keys):
+    if any(w in title for w in DEPARTMENT_TITLE) or any("\n" + w in keys for w in DEPARTMENT_NAME):
         return "department_overall"
     return "target"
 
@@ -92,7 +99,9 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
     for t, toks_by_row in tables:
         rows = t.block.rows
         unit = t.block.unit_text or (t.unit if not t.unit_inferred else "") or doc_unit
-        if any(is_big_table_header(tk) for tk in toks_by_row):
+        all_keys = [tok.key for tk in toks_by_row for tok in tk]
+        # a header row's keys are among its table's: a table whose keys together make no header has none
+        if names_big_table(set(all_keys)) and any(is_big_table_header(tk) for tk in toks_by_row):
             close()
             big = BigTableReader(doc_id, unit, doc.get("agency") or "", year)
             for r, tk in zip(rows, toks_by_row):
@@ -107,15 +116,16 @@ def extract_forms(result: DocumentResult) -> tuple[list[dict], list[dict], list[
             for line, text in bad:
                 unread.append({"doc_id": doc_id, "table_id": t.table_id, "source_line": line, "text": text})
             continue
-        all_keys = [tok.key for tk in toks_by_row for tok in tk]
-        if any(_starts_project(tk) for tk in toks_by_row):
+        starts = [_starts_project(tk) for tk in toks_by_row]
+        if any(starts):
             close()  # a new form: its title rows before 项目名称 are its own
-        for r, tk in zip(rows, toks_by_row):
-            if _starts_project(tk) and (reader is None or reader.s.project["source_line"] is not None
-                                        or reader.s.indicators):
+        kind = None  # the table's kind of form, the same for every reader it starts
+        for r, tk, start in zip(rows, toks_by_row, starts):
+            if start and (reader is None or reader.s.project["source_line"] is not None or reader.s.indicators):
                 close()
             if reader is None:
-                reader = FormReader(doc_id, unit, _kind(t.title, all_keys), year, doc.get("kind") or "")
+                kind = kind or _kind(t.title, all_keys)
+                reader = FormReader(doc_id, unit, kind, year, doc.get("kind") or "")
             if not reader_tables or reader_tables[-1] != t.table_id:
                 reader_tables.append(t.table_id)
             reader.feed(r, tk)

@@ -21,7 +21,11 @@ _CODE_CONT = re.compile(r"^[0-9A-Za-z]*\d-\S")
 
 
 def is_big_table_header(toks: list[Tok]) -> bool:
-    ks = {t.key for t in toks}
+    return names_big_table({t.key for t in toks})
+
+
+def names_big_table(ks: set[str]) -> bool:
+    """Do these keys (of a row, or of a whole table) name the columns of a big table?"""
     return BIG_TABLE_NAME_COLUMN in ks and bool(ks.intersection(BIG_TABLE_INDICATOR_COLUMNS)) and bool(
         ks.intersection(BIG_TABLE_LIST_COLUMNS) or any(k.startswith(BIG_TABLE_BUDGET) for k in ks))
 

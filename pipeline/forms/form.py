@@ -36,11 +36,7 @@ class Tok:
 
 def tokens(row: Row) -> list[Tok]:
     """The row's printed (non-blank) cells, each squashed and keyed once."""
-    out = []
-    for i, c in enumerate(row.cells):
-        if c and not c.isspace():
-            out.append(Tok(i, c, *cell(c)))
-    return out
+    return [Tok(i, c, *cell(c)) for i, c in enumerate(row.cells) if c and not c.isspace()]
 
 
 # ------------------------------------------------------------------ fund rows
@@ -163,9 +159,28 @@ def _head_label(k: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _goal_prefixed(k: str) -> str | None:
+    """The goal a label names by its start (长期目标… / 年度目标…), or None."""
+    return next((fieldname for prefix, fieldname in GOAL_HEAD_PREFIXES if k.startswith(prefix)), None)
+
+
 _YEAR_LINE = re.compile(YEAR_LINE)
 _PLACEHOLDER = re.compile(PLACEHOLDER)
+_DASHES = re.compile(r"[-—–]+")
 _NUMBERING = re.compile(NUMBERING)
+_NUMBERING_START = "指标"  # what every NUMBERING match starts with: other names skip the regex
+assert NUMBERING.startswith("^" + _NUMBERING_START)
+
+
+# Pure functions of one cell's key or text, asked of every cell of every indicator row: kept, as in vocab.py.
+@lru_cache(maxsize=4096)
+def _filler(k: str) -> bool | None:
+    """None for a cell that is no template filler; for a filler (指标2: / ..... / ——), whether it is reported
+    as unread (a rule of dashes is not)."""
+    if not _PLACEHOLDER.match(k):
+        return None
+    return not _DASHES.fullmatch(k)
 _YEAR_COLUMN = re.compile(YEAR_COLUMN)
 _PRIOR_YEAR_COLUMN = re.compile(PRIOR_YEAR_COLUMN)
 
@@ -229,14 +244,14 @@ class FormReader:
             s.mode = "head"
         if k0 == DEPARTMENT_LIST or s.mode == "dept_list":
             return self._dept_list(toks)
-        if any(fund_field(t.key) for t in toks[:2]) and s.mode in ("head", "funds"):
+        if (fund_field(k0) or len(toks) > 1 and fund_field(toks[1].key)) and s.mode in ("head", "funds"):
             return self._fund_row(row, toks)
         if k0 in DESCRIPTIVE:
             p[DESCRIPTIVE[k0]] = " ".join(t.text for t in toks[1:])
             return True
         if k0.startswith(FOOTER):
             return True
-        if _YEAR_LINE.match(k0) and len(toks) == 1:
+        if len(toks) == 1 and _YEAR_LINE.match(k0):
             return True
         if self._is_indicator_header(toks):
             return self._indicator_header(toks)
@@ -482,24 +497,25 @@ class FormReader:
     def _goal_row(self, toks: list[Tok]) -> bool:
         s = self.s
         k0 = toks[0].key
-        heads = [goal_head(t.key) for t in toks]
-        prefixed = next((fieldname for prefix, fieldname in GOAL_HEAD_PREFIXES if k0.startswith(prefix)), None)
+        prefixed = _goal_prefixed(k0)
         starts_goal = k0 in GOAL_STARTS or prefixed is not None
-        if starts_goal and all(heads[1:]) and len(toks) > 1:  # 总体目标 | 年度绩效目标 | 长期绩效目标
-            s.goal_heads = [h for h in heads[1:]]
-            s.mode = "goals"
-            return True
-        if all(heads) and len(toks) >= 1 and not starts_goal:  # | 实施期目标 | 年度目标 (header without its label)
-            s.goal_heads = heads
-            s.mode = "goals"
-            return True
         if starts_goal:
+            if len(toks) > 1:
+                heads = [goal_head(t.key) for t in toks[1:]]
+                if all(heads):  # 总体目标 | 年度绩效目标 | 长期绩效目标
+                    s.goal_heads = heads
+                    s.mode = "goals"
+                    return True
             texts = [t.text for t in toks[1:]]
             if prefixed:  # 长期目标 / 年度目标 …: the goal its label names
                 self._add_goal(prefixed, texts)
             else:
                 self._assign_goals(texts)
             s.mode = "head"
+            return True
+        if all(goal_head(t.key) for t in toks):  # | 实施期目标 | 年度目标 (header without its label)
+            s.goal_heads = [goal_head(t.key) for t in toks]
+            s.mode = "goals"
             return True
         if s.mode == "goals" and not any(level_of(t.text) for t in toks[:4]):
             self._assign_goals([t.text for t in toks])
@@ -589,13 +605,15 @@ class FormReader:
 
     def _indicator_part(self, row: Row, g: Group, toks: list[Tok]) -> bool:
         s = self.s
-        toks = list(toks)
         # labels of the block (绩效指标, 年度绩效目标 …) and the phase they name
         kept = []
+        one_group = len(s.groups) == 1
         for t in toks:
-            if t.key in PHASE_LABELS and len(s.groups) == 1:
-                g.phase = PHASE_LABELS[t.key]
-            elif t.key not in IGNORED_IN_INDICATORS and t.key not in PHASE_LABELS:
+            k = t.key
+            if k in PHASE_LABELS:
+                if one_group:
+                    g.phase = PHASE_LABELS[k]
+            elif k not in IGNORED_IN_INDICATORS:
                 kept.append(t)
         toks = kept
         if not toks:
@@ -622,9 +640,14 @@ class FormReader:
                 toks.pop(0)
             else:
                 break  # a third level-like cell is the indicator's name (服务对象满意度)
-        self._set_levels(g, [lv for lv in levels if lv[0] != "-"])
-        rest = [t for t in toks if not _PLACEHOLDER.match(t.key)]
-        dropped += [t for t in toks if _PLACEHOLDER.match(t.key) and not re.fullmatch(r"[-—–]+", t.key)]
+        set_levels(g, [lv for lv in levels if lv[0] != "-"])
+        rest = []
+        for t in toks:
+            filler = _filler(t.key)
+            if filler is None:
+                rest.append(t)
+            elif filler:
+                dropped.append(t)
         if dropped:  # stray pieces (双指标), template fillers (指标2: / .....): kept in cells, reported here
             s.unread.append((row.line, " | ".join(t.text for t in dropped)))
         if not rest:
@@ -640,15 +663,15 @@ class FormReader:
         s.indicators.append(ind)
         return True
 
-    def _set_levels(self, g: Group, levels: list[tuple[str, str]]) -> None:
-        set_levels(g, levels)
-
-
     def _indicator(self, row: Row, g: Group, rest: list[Tok]) -> dict:
         s = self.s
-        name, vals = _NUMBERING.sub("", rest[0].text), [t.text for t in rest[1:]]
-        if len(rest) >= 1 and _starts_with_op(rest[0].text) and s.roles and s.roles[0] == "target_text":
+        first = rest[0].text
+        if _starts_with_op(first) and s.roles and s.roles[0] == "target_text":
             name, vals = "", [t.text for t in rest]
+        else:
+            # without the template's numbering (指标1：), which starts with 指标
+            name = _NUMBERING.sub("", first) if first.startswith(_NUMBERING_START) else first
+            vals = [t.text for t in rest[1:]]
         got = assign(vals, s.roles)
         target = got.get("target_text", "")
         op, value, unit = parse_target(target)
