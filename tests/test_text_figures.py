@@ -113,3 +113,37 @@ def test_fiscal_grand_total_wordings_are_one_measure(tmp_path, wording):
     assert "收支总计" not in by_measure(r) or all(x["source_line"] != by_measure(r)["财政拨款收支总计"][0]["source_line"]
                                                for x in by_measure(r)["收支总计"])
     assert warnings(r, "text.figures") == []
+
+
+# The quick filters in front of the regexes (issue 16): a text without the characters is skipped, so each must
+# be a true consequence of its regex, on every keyword and on the texts of every disclosure.
+def test_the_characters_a_keyword_needs_are_in_every_match_of_it(parsed):
+    import re
+
+    from pipeline.validate.rules_text import KEYWORDS, required_chars
+
+    assert required_chars(re.compile(r"(?<!项目)[“\"]?三公[”\"]?经费(?:支出)?")) == set("三公经费")
+    assert required_chars(re.compile(r"甲乙|丙丁")) == frozenset()  # an alternative: nothing is needed by both
+    assert required_chars(re.compile(r"ab", re.IGNORECASE)) == frozenset()
+    matched = 0
+    for result in parsed.values():
+        for line in result.source.lines:
+            for kw in KEYWORDS:
+                for m in kw.pattern.finditer(line):
+                    matched += 1
+                    assert required_chars(kw.pattern) <= set(m.group(0)), (kw.name, m.group(0))
+    assert matched > 100
+    assert all(required_chars(kw.pattern) for kw in KEYWORDS)  # every keyword is filtered
+
+
+def test_placeholder_lines_are_found_as_a_regex_on_every_line_finds_them(parsed):
+    from pipeline.validate.rules_document import _PLACEHOLDER_CHARS, PLACEHOLDER, _lines_holding
+
+    lines = ["XX局", "", "无", "×× 万元 和 某某", "2020年", "〇〇", "xxgk", "ｘｘ单位"]
+    for result in parsed.values():
+        lines += result.source.lines
+    holding = set(_lines_holding(lines, _PLACEHOLDER_CHARS))
+    assert holding == {n for n, line in enumerate(lines, 1) if any(c in line for c in _PLACEHOLDER_CHARS)}
+    assert {n for n, line in enumerate(lines, 1) if PLACEHOLDER.search(line)} <= holding
+    assert {1, 4, 6, 8} <= holding and not {2, 3, 5} & holding
+    assert _lines_holding(["无", "甲"], _PLACEHOLDER_CHARS) == []

@@ -295,6 +295,35 @@ KEYWORDS: list[Keyword] = [
 ]
 
 
+def required_chars(pattern: re.Pattern) -> frozenset[str]:
+    """Characters every match of `pattern` holds: its literals outside any optional part, alternative or
+    assertion (empty when it cannot tell). A text lacking one of them holds no match, told without the regex."""
+    from re import _constants, _parser  # the stdlib's own reading of a pattern (Python 3.11)
+
+    if pattern.flags & re.IGNORECASE:
+        return frozenset()
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - no filter then; the regex still decides
+        return frozenset()
+    out: set[str] = set()
+
+    def walk(seq) -> None:
+        for op, av in seq:
+            if op is _constants.LITERAL:
+                out.add(chr(av))
+            elif op is _constants.SUBPATTERN:
+                walk(av[-1])
+
+    walk(parsed)
+    return frozenset(out)
+
+
+# each keyword with the characters any match of it holds: most sentences hold few keywords, and 60 regex
+# searches a sentence were most of text_figures' time
+_KEYWORD_CHARS = [(kw, required_chars(kw.pattern)) for kw in KEYWORDS]
+
+
 def _line_text(doc: Doc, line: int) -> str:
     return doc.result.source.lines[line - 1]
 
@@ -310,7 +339,10 @@ def text_figures(doc: Doc) -> list[TextFigure]:
             continue  # a figure is an amount in 元 or 万元 (AMOUNT): a sentence without one has none
         taken: list[tuple[int, int]] = []
         found = []
-        for kw in KEYWORDS:
+        chars = set(text)
+        for kw, needs in _KEYWORD_CHARS:
+            if not needs <= chars:
+                continue
             for m in kw.pattern.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue  # inside a longer keyword already read
