@@ -169,8 +169,6 @@ _YEAR_LINE = re.compile(YEAR_LINE)
 _PLACEHOLDER = re.compile(PLACEHOLDER)
 _DASHES = re.compile(r"[-—–]+")
 _NUMBERING = re.compile(NUMBERING)
-_NUMBERING_START = "指标"  # what every NUMBERING match starts with: other names skip the regex
-assert NUMBERING.startswith("^" + _NUMBERING_START)
 
 
 # Pure functions of one cell's key or text, asked of every cell of every indicator row: kept, as in vocab.py.
@@ -670,7 +668,7 @@ class FormReader:
             name, vals = "", [t.text for t in rest]
         else:
             # without the template's numbering (指标1：), which starts with 指标
-            name = _NUMBERING.sub("", first) if first.startswith(_NUMBERING_START) else first
+            name = _NUMBERING.sub("", first) if _NUMBERING.match(first) else first
             vals = [t.text for t in rest[1:]]
         got = assign(vals, s.roles)
         target = got.get("target_text", "")
