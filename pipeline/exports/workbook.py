@@ -94,19 +94,21 @@ def _texts(values) -> list[Cell | None]:
     once and shared where the text repeats (labels, codes, indicator phases): cells are never changed once
     made, so sharing one is the same as making it again."""
     memo = _TEXT_CELLS
-    if len(memo) > 100_000:  # bounded: forgetting only makes a cell again
+    if len(memo) > 50_000:  # bounded: forgetting only makes a cell again
         memo.clear()
     return [memo.get(v) or _text_cell(v) for v in values]
 
 
 def _text_cell(value) -> Cell | None:
     cell = text(value)
-    if cell is not None and type(value) is str:  # keyed by text only: 1, True and 1.0 are equal keys
+    if cell is not None and type(value) is str and len(value) <= MEMO_TEXT:  # by text only: 1 == True == 1.0
         _TEXT_CELLS[value] = cell
     return cell
 
 
 _TEXT_CELLS: dict[str, Cell] = {}
+MEMO_TEXT = 200  # longer texts are neither shared nor their widths remembered: they rarely repeat, and the memos'
+# memory stays small (at most 50,000 cells and 200,000 widths of texts this long) whatever the corpus
 
 
 def link(url: str) -> Cell | None:
@@ -209,7 +211,9 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
             s = f"{cell.value:,}" if cell.style == "num" else cell.value
             w = seen.get(s)
             if w is None:
-                w = seen[s] = text_width(s)
+                w = text_width(s)
+                if len(s) <= MEMO_TEXT:
+                    seen[s] = w
             o = widths.get(col)
             if o is None:
                 widths[col] = w if w > 8 else 8
@@ -399,7 +403,9 @@ def _widths(sheet: Sheet, out: dict[int, float] | None = None, measured: range =
             s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
             w = seen.get(s)
             if w is None:
-                w = seen[s] = text_width(s)
+                w = text_width(s)
+                if len(s) <= MEMO_TEXT:
+                    seen[s] = w
             o = get(c)
             if o is None:
                 out[c] = w if w > 8 else 8
@@ -419,7 +425,9 @@ def _measure_column(out: dict[int, float], c: int, cells) -> None:
         s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
         w = seen.get(s)
         if w is None:
-            w = seen[s] = text_width(s)
+            w = text_width(s)
+            if len(s) <= MEMO_TEXT:
+                seen[s] = w
         if w > best:
             best = w
     if best:  # a text is at least 2 wide: some cell was measured
@@ -427,7 +435,7 @@ def _measure_column(out: dict[int, float], c: int, cells) -> None:
 
 
 def _widths_memo() -> dict[str, int]:
-    if len(_WIDTH_OF) > 200_000:  # a memo of a pure function: bounded, it never changes a width
+    if len(_WIDTH_OF) > 200_000:  # a memo of a pure function: bounded (MEMO_TEXT), it never changes a width
         _WIDTH_OF.clear()
     return _WIDTH_OF
 
