@@ -24,6 +24,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ import pyarrow.parquet as pq
 
 from .model import Message
 from .safepath import inside
-from .schema import SCHEMA_DIR, constraint_problem, decimal_problem, load_schema
+from .schema import SCHEMA_DIR, _pattern, constraint_problem, decimal_problem, load_schema
 from .severity import ERROR
 from .zipwriter import ZIP_TIME, DEFLATED, LAST_BLOCK, LEVEL, ZipWriter, deflate_chunk, deflate_whole  # noqa: F401 - ZIP_TIME for the exports' zips
 
@@ -94,6 +95,8 @@ def add_pages(doc_rows: dict[str, list[dict]], result, resources: list[dict]) ->
     """Provenance for PDF sources, in one place for every resource: each published line also gets its
     page (source_line → page, line_start/line_end → page_start/page_end, source_lines → pages), where the
     resource declares that field. Text sources have no pages and leave the fields empty."""
+    if not result.source.pages:  # a text source: every page field stays missing, which is empty
+        return
     declared = {r["name"]: {f["name"] for f in r["fields"]} for r in resources}
     page_of = result.source.page_of
     for name, got in doc_rows.items():
@@ -130,25 +133,42 @@ def typed_columns(resource: dict, rows: list[dict]) -> list[list]:
     them apart, so Parquet does not either). Checked a column at a time (types, then each distinct value's
     constraints); a column that fails is checked again a cell at a time, for the first wrong cell's message."""
     fields = resource["fields"]
-    known = {f["name"] for f in fields}
-    keys: set[str] = set()
-    for row in rows:
-        keys.update(row)
-    extra = keys - known
+    names = [f["name"] for f in fields]
+    keys = set().union(*rows)
+    extra = keys - set(names)
     if extra:  # every undeclared field at once, with a row that has the first, so one edit fixes them all
         first = next(row for row in rows if row.keys() & extra)
         raise SchemaError(
             f"resource {resource['name']!r}: field(s) {sorted(extra)} not declared in "
             f"{SCHEMA_DIR / 'resources.json'} (e.g. row {_where(first)}); declare each there with "
             "name, type, zh and en")
-    return [_column(resource["name"], f, rows) for f in fields]
+    return [_column(resource["name"], f, rows, col) for f, col in zip(fields, _raw_columns(names, rows, keys))]
+
+
+def _raw_columns(names: list[str], rows: list[dict], keys: set[str]) -> list[list]:
+    """Each field's values as the rows hold them (None where a row lacks the field). The fields every row
+    has are taken a row at a time by one itemgetter (C loops, not a Python call per cell). `keys`: every
+    key of the rows."""
+    if not rows:
+        return [[] for _ in names]
+    present = keys if set(map(len, rows)) == {len(keys)} else keys.intersection(*rows)
+    everywhere = [n for n in names if n in present]
+    got: dict[str, list] = {}
+    if len(everywhere) == 1:
+        got[everywhere[0]] = list(map(itemgetter(everywhere[0]), rows))
+    elif everywhere:
+        got = dict(zip(everywhere, map(list, zip(*map(itemgetter(*everywhere), rows)))))
+    return [got[n] if n in got else [row.get(n) for row in rows] if n in keys else [None] * len(rows)
+            for n in names]
 
 
 _TYPES = {"string": (str,), "integer": (int,), "boolean": (bool,), "number": (Decimal, int)}
+_ALLOWED = {kind: {*types, type(None)} for kind, types in _TYPES.items()}
 
 
-def _column(res_name: str, field: dict, rows: list[dict]) -> list:
-    """One field's values, as `_value` gives them cell by cell (which says what is wrong, when anything is)."""
+def _column(res_name: str, field: dict, rows: list[dict], values: list) -> list:
+    """One field's `values`, as `_value` gives them cell by cell (which says what is wrong, when anything
+    is): told by the set of their types and then each distinct value, not cell by cell."""
     name, kind = field["name"], field["type"]
 
     def each_cell() -> list:
@@ -156,23 +176,49 @@ def _column(res_name: str, field: dict, rows: list[dict]) -> list:
 
     if kind not in _TYPES or (kind == "string" and "separator" in field):  # lists joined, or an unknown type
         return each_cell()
-    values = [None if (v := row.get(name)) is None or v == "" else v for row in rows]
-    if not set(map(type, values)) <= {*_TYPES[kind], type(None)}:  # type(True) is bool: not an integer
+    types = set(map(type, values))  # exact types: type(True) is bool, not an integer
+    if str in types and kind != "string":  # empty text is missing in any column
+        values = [None if v == "" else v for v in values]
+        types = set(map(type, values))
+    if not types <= _ALLOWED[kind]:
         return each_cell()
     try:
         distinct = set(values)  # equal values pass or fail alike, so each is checked once
     except TypeError:  # a signalling NaN cannot be hashed
         return each_cell()
+    if kind == "string" and "" in distinct:
+        values = [v or None for v in values]
+        distinct.discard("")
     distinct.discard(None)
     if kind == "number":
-        if any(type(v) is int for v in distinct):
+        if int in types:
             values = [Decimal(v) if type(v) is int else v for v in values]
             distinct = {Decimal(v) for v in distinct}
         if any(decimal_problem(v) for v in distinct):
             return each_cell()
-    if any(k in field for k in _CONSTRAINTS) and any(constraint_problem(field, v) for v in distinct):
+    if any(k in field for k in _CONSTRAINTS) and not _all_fit(field, kind, distinct):
         return each_cell()
     return values
+
+
+def _all_fit(field: dict, kind: str, distinct: set) -> bool:
+    """Whether every value of `distinct` (of the field's type, none missing) meets the field's constraints,
+    as `constraint_problem` tells them one by one, here a constraint at a time over the whole set."""
+    if not distinct:
+        return True
+    if "enum" in field and not distinct <= set(field["enum"]):
+        return False
+    if kind == "string":
+        if "maxLength" in field and max(map(len, distinct)) > field["maxLength"]:
+            return False
+        if "pattern" in field and not all(map(_pattern(field["pattern"]).fullmatch, distinct)):
+            return False
+    elif kind in ("integer", "number"):
+        if "minimum" in field and min(distinct) < field["minimum"]:
+            return False
+        if "maximum" in field and max(distinct) > field["maximum"]:
+            return False
+    return True
 
 
 _CONSTRAINTS = ("enum", "pattern", "maxLength", "minimum", "maximum")
@@ -225,22 +271,60 @@ def _value(res_name: str, field: dict, v, row: dict):
 # CSV text per schema type: plain decimal text (never 1E+2), true/false, empty for missing
 _TEXT = {"string": str, "integer": str, "number": lambda d: format(d, "f"),
          "boolean": lambda b: "true" if b else "false"}
+_BOOLEAN_TEXT = {True: "true", False: "false", None: ""}
 
 
 def text_columns(resource: dict, columns: list[list]) -> list[list]:
     """The columns as the CSV writes them: text and integers as they are (the csv module writes str(v), and
     None as nothing), amounts and booleans as _TEXT spells them."""
-    return [col if f["type"] in ("string", "integer") else ["" if v is None else _TEXT[f["type"]](v) for v in col]
-            for f, col in zip(resource["fields"], columns)]
+    out = []
+    for f, col in zip(resource["fields"], columns):
+        kind = f["type"]
+        if kind in ("string", "integer"):
+            out.append(col)
+        elif kind == "number":
+            out.append(["" if v is None else format(v, "f") for v in col])
+        elif kind == "boolean" and set(map(type, col)) <= {bool, type(None)}:
+            out.append(list(map(_BOOLEAN_TEXT.__getitem__, col)))
+        else:
+            out.append(["" if v is None else _TEXT[kind](v) for v in col])
+    return out
 
 
-def csv_bytes(resource: dict, text_cols: list[list[str]], header: bool = True) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    if header:
-        w.writerow(f["name"] for f in resource["fields"])
-    w.writerows(zip(*text_cols))
-    return buf.getvalue().encode("utf-8")
+def csv_bytes(resource: dict, text_cols: list[list], header: bool = True) -> bytes:
+    """The CSV the standard csv module writes (excel dialect, "\n" line ends, minimal quoting) of these
+    columns: a str as it is, None as nothing, anything else as str(v). Written a column at a time, quoting
+    only where a column has a comma, a quote or a line break, then joined line by line (C loops)."""
+    cols = [_csv_fields(col) for col in text_cols]
+    if len(cols) == 1:  # a line of one empty field is written "" (else it would be an empty line)
+        cols[0] = ['""' if v == "" else v for v in cols[0]]
+    lines = [",".join(_csv_fields([f["name"] for f in resource["fields"]]))] if header else []
+    if cols and cols[0]:
+        lines.append("\n".join(map(",".join, zip(*cols))))
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def _csv_fields(col: list) -> list[str]:
+    """A column's fields as the csv module writes them."""
+    types = set(map(type, col))
+    if types <= {str}:
+        texts = col
+    elif types <= {str, type(None)}:
+        texts = ["" if v is None else v for v in col]
+    elif types <= {int}:
+        return list(map(str, col))  # no comma, quote or line break in an integer
+    elif types <= {int, type(None)}:
+        return ["" if v is None else str(v) for v in col]
+    else:  # a str (or a subclass) is written as its text; anything else as str(v)
+        texts = [v if isinstance(v, str) else "" if v is None else str(v) for v in col]
+    blob = "".join(texts)
+    if "," in blob or '"' in blob or "\n" in blob:  # a lone "\r" is not quoted (nor is it by the csv module)
+        texts = [_quoted(v) if ("," in v or '"' in v or "\n" in v) else v for v in texts]
+    return texts
+
+
+def _quoted(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"'
 
 
 def csv_header(resource: dict) -> bytes:

@@ -290,3 +290,75 @@ def test_rebuild_leaves_no_stale_slices(tmp_path, pkg, one_result):
     assert [p.name for p in (out / "docs").iterdir()] == [one_result.document["doc_id"]]
     assert (out / "schema" / "keep.json").is_file()
     assert len(pd.read_csv(out / "documents.csv")) == 1
+
+
+def test_csv_bytes_writes_what_the_csv_module_writes():
+    """package.csv_bytes writes its columns itself (a column at a time); the bytes must be those of the
+    standard csv module (excel dialect, "\\n" line ends) for any text: commas, quotes, line breaks, a lone
+    carriage return, spaces, empty text, None, integers, str subclasses and one-field lines."""
+    import csv
+    import io
+    import random
+
+    from pipeline.package import csv_bytes
+
+    class Label(str):
+        def __str__(self):  # the csv module writes a str subclass's text, not its __str__
+            return "not this"
+
+    rng = random.Random(16)
+    alphabet = ['a', '中', ',', '"', '\n', '\r', ' ', "'", '=', '\t', '1', '.']
+    def value():
+        kind = rng.random()
+        if kind < 0.15:
+            return None
+        if kind < 0.3:
+            return rng.choice([0, -3, 12345678901234, True])
+        if kind < 0.35:
+            return Label(rng.choice(["x", "a,b", ""]))
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6)))
+    for width in (1, 2, 5):
+        for kinds in ("mixed", "text", "integers"):
+            for _ in range(30):
+                n = rng.randrange(0, 8)
+                if kinds == "text":
+                    cols = [[rng.choice(["", "plain", "中文"]) for _ in range(n)] for _ in range(width)]
+                elif kinds == "integers":
+                    cols = [[rng.choice([None, 0, 7, -12]) for _ in range(n)] for _ in range(width)]
+                else:
+                    cols = [[value() for _ in range(n)] for _ in range(width)]
+                res = {"fields": [{"name": f"f,{i}" if i == 1 else f"f{i}"} for i in range(width)]}
+                buf = io.StringIO()
+                w = csv.writer(buf, lineterminator="\n")
+                w.writerow(f["name"] for f in res["fields"])
+                w.writerows(zip(*cols))
+                assert csv_bytes(res, cols) == buf.getvalue().encode("utf-8"), cols
+                assert csv_bytes(res, cols, header=False) == buf.getvalue().encode("utf-8").split(b"\n", 1)[1]
+
+
+def test_typed_columns_checks_every_cell_of_a_column(one_result):
+    """Columns are typed from the set of their types and distinct values: a wrong value anywhere in a
+    column (a bool among integers, an int among text, a number under its minimum, a value off its enum, a float) is still
+    found and named, and rows that lack a field or hold empty text give None."""
+    from pipeline.package import ValueProblem, collect_rows, typed_columns
+
+    _, resources = load_schema()
+    res = {r["name"]: r for r in resources}
+    rows = collect_rows([one_result], [])
+    cells = [dict(r) for r in rows["cells"]]
+    typed = typed_columns(res["cells"], cells)
+    assert len(typed) == len(res["cells"]["fields"]) and all(len(c) == len(cells) for c in typed)
+    names = [f["name"] for f in res["cells"]["fields"]]
+    for i, row in enumerate(cells[:50]):
+        assert [c[i] for c in typed] == [None if row.get(n) in (None, "") else row.get(n) for n in names]
+    for resource, field, bad in (("cells", "row", True), ("cells", "text", 5), ("cells", "grid_col", 0),
+                                 ("facts", "value_unit", "euro"), ("facts", "value", 1.5)):
+        broken = [dict(r) for r in rows[resource]]
+        broken[len(broken) // 2][field] = bad
+        with pytest.raises(ValueProblem, match=f"{resource}.{field}"):
+            typed_columns(res[resource], broken)
+    sparse = [dict(r) for r in cells]
+    del sparse[0]["text"]
+    sparse[1]["text"] = ""
+    got = typed_columns(res["cells"], sparse)[names.index("text")]
+    assert got[0] is None and got[1] is None and got[2] == cells[2]["text"]
