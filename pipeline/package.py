@@ -364,8 +364,10 @@ def field_descriptor(field: dict) -> dict:
 
 
 def resource_descriptor(resource: dict, data: bytes | None, parquet: str | None,
-                        sha256: str | None = None, size: int | None = None) -> dict:
-    """`data` is the CSV's bytes, or None with its `sha256` and `size` when it was streamed."""
+                        sha256: str | None = None, size: int | None = None,
+                        parquet_sums: tuple[str, int] | None = None) -> dict:
+    """`data` is the CSV's bytes, or None with its `sha256` and `size` when it was streamed; `parquet_sums`,
+    the Parquet file's sha256 and size, recorded beside its path so nobody has to read it for them."""
     schema: dict = {"fields": [field_descriptor(f) for f in resource["fields"]]}
     if "primary_key" in resource:
         schema["primaryKey"] = resource["primary_key"]
@@ -381,6 +383,8 @@ def resource_descriptor(resource: dict, data: bytes | None, parquet: str | None,
          "bytes": len(data) if data is not None else size}
     if parquet:
         d["parquet_path"] = parquet  # same rows, real types (decimal128 amounts)
+        if parquet_sums:
+            d["parquet_hash"], d["parquet_bytes"] = f"sha256:{parquet_sums[0]}", parquet_sums[1]
     d["schema"] = schema
     return d
 
@@ -586,11 +590,12 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
     holds already, as links to the same part's files, is not linked again: returns {doc_id: slice} of those,
     which `_move_into_place` keeps where they are."""
     names: list[str] = []  # files in the package, in the zip's order
-    descriptors = []
+    csv_sums: dict[str, tuple[str, int]] = {}
     csv_entries: dict[str, tuple[int, int]] = {}  # resource CSVs streamed from the parts: their CRC-32 and size
     # each Parquet file is read from its CSV in a thread of its own while the next CSV is streamed
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = []
+        parquet_sums: dict[str, tuple[str, int]] = {}
         for res in resources:
             name = res["name"]
             if name == "build_report":
@@ -599,15 +604,15 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                 inside(out, f"{name}.csv").write_bytes(data)
                 digest, size = hashlib.sha256(data), len(data)
                 pq.write_table(arrow_table(res, columns), inside(out, f"{name}.parquet"), compression="zstd")
+                written = inside(out, f"{name}.parquet").read_bytes()
+                parquet_sums[f"{name}.parquet"] = (hashlib.sha256(written).hexdigest(), len(written))
             else:
                 target = inside(out, f"{name}.csv")
                 digest, size, crc = _stream_csv(target, res, [f"{p}/slice/{name}.csv" for _, p in heads])
                 csv_entries[name] = (crc, size)
                 pending.append(pool.submit(_parquet_for_zip, inside(out, f"{name}.parquet"), res, target))
             names += [f"{name}.csv", f"{name}.parquet"]
-            descriptors.append(resource_descriptor(res, None, f"{name}.parquet", digest.hexdigest(), size))
-        documents = [h["document"] for h, _ in heads]
-        inside(out, "datapackage.json").write_bytes(_package_json(package_descriptor(documents, descriptors)))
+            csv_sums[name] = (digest.hexdigest(), size)
         inside(out, "README.md").write_bytes(package_readme().encode("utf-8"))
         names = ["datapackage.json", "README.md"] + names
         docs = inside(out, "docs")
@@ -624,33 +629,50 @@ def _write_all(out: Path, meta: dict, resources: list[dict], heads: list[tuple[d
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _link(part / "source.txt", target)
                 names.append(f"sources/{doc_id}.txt")
-        parquet_entries = dict(job.result() for job in pending)
-    _write_zip(inside(out, meta["zip_name"]), out, names, csv_entries, parquet_entries, heads)
+        parquet_entries = {}
+        for job in pending:
+            name, entry, sums = job.result()
+            parquet_entries[name], parquet_sums[name] = entry, sums
+    # the descriptor records each file's sha256 and size, the Parquet files' too: written once they are
+    descriptors = [resource_descriptor(res, None, f"{res['name']}.parquet", *csv_sums[res["name"]],
+                                       parquet_sums[f"{res['name']}.parquet"]) for res in resources]
+    documents = [h["document"] for h, _ in heads]
+    inside(out, "datapackage.json").write_bytes(_package_json(package_descriptor(documents, descriptors)))
+    zip_path = inside(out, meta["zip_name"])
+    digest, size = _write_zip(zip_path, out, names, csv_entries, parquet_entries, heads)
+    inside(out, zip_path.name + SHA256_SUFFIX).write_text(f"{digest}  {zip_path.name}\n", encoding="utf-8")
     return kept
 
 
-def _parquet_for_zip(target: Path, res: dict, source: Path) -> tuple[str, tuple[Path, int, int, int]]:
+SHA256_SUFFIX = ".sha256"  # beside the zip: its sha256 as `sha256sum` writes it (`sha256sum -c` checks it)
+
+
+def _parquet_for_zip(target: Path, res: dict, source: Path) -> tuple[str, tuple[Path, int, int, int], tuple[str, int]]:
     """The resource's Parquet file (from its CSV), then deflated for the zip into a file beside it whose
-    name starts with a dot; returns its name and (that file, CRC-32, size, deflated size)."""
+    name starts with a dot; returns its name, (that file, CRC-32, size, deflated size) and its (sha256, size)."""
     _stream_parquet(target, res, source)
     packed = target.with_name(f".{target.name}.deflate")
     co = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     crc = size = 0
+    digest = hashlib.sha256()
     with open(target, "rb") as src, open(packed, "wb") as dst:
         while chunk := src.read(1 << 20):
             crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            digest.update(chunk)
             dst.write(co.compress(chunk))
         dst.write(co.flush())
-    return target.name, (packed, crc, size, packed.stat().st_size)
+    return target.name, (packed, crc, size, packed.stat().st_size), (digest.hexdigest(), size)
 
 
 def _write_zip(target: Path, out: Path, names: list[str], csv_entries: dict[str, tuple[int, int]],
-               parquet_entries: dict[str, tuple[Path, int, int, int]], heads: list[tuple[dict, Path]]) -> None:
+               parquet_entries: dict[str, tuple[Path, int, int, int]], heads: list[tuple[dict, Path]]) -> tuple[str, int]:
     """The package in one zip: each resource CSV from its parts' deflated lines (see zipwriter), each
-    Parquet file deflated beforehand (`_parquet_for_zip`), the rest deflated here."""
+    Parquet file deflated beforehand (`_parquet_for_zip`), the rest deflated here. Returns the zip's sha256
+    and size, taken as it is written."""
     _, resources = load_schema()
     by_name = {f"{r['name']}.csv": r for r in resources if r["name"] in csv_entries}
-    with open(target, "wb") as f:
+    with open(target, "wb") as raw:
+        f = _Hashed(raw)
         zw = ZipWriter(f)
         for name in names:
             path = inside(out, name)
@@ -670,6 +692,22 @@ def _write_zip(target: Path, out: Path, names: list[str], csv_entries: dict[str,
                 packed = deflate_whole(data)
                 zw.add(name, DEFLATED, zlib.crc32(data), len(data), len(packed), functools.partial(_write, packed))
         zw.close()
+    return f.digest.hexdigest(), f.size
+
+
+class _Hashed:
+    """A file being written, and the sha256 and size of what has been written to it."""
+
+    def __init__(self, f):
+        self.f, self.digest, self.size = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.f.write(data)
+
+    def tell(self) -> int:
+        return self.f.tell()
 
 
 def _copy_chunks(head: bytes, spans: list[tuple[str, int, int]], dst) -> None:

@@ -362,3 +362,20 @@ def test_typed_columns_checks_every_cell_of_a_column(one_result):
     sparse[1]["text"] = ""
     got = typed_columns(res["cells"], sparse)[names.index("text")]
     assert got[0] is None and got[1] is None and got[2] == cells[2]["text"]
+
+
+def test_parquet_files_and_zip_have_their_digests_recorded(pkg, descriptor):
+    """datapackage.json records each Parquet file's sha256 and size beside its CSV's, and the zip's sha256
+    is in the `sha256sum` line beside it: the site lists them without reading the files again."""
+    from pipeline.site.load import recorded_digests
+
+    meta, _ = load_schema()
+    recorded = recorded_digests(pkg)
+    for res in descriptor["resources"]:
+        data = (pkg / res["parquet_path"]).read_bytes()
+        assert res["parquet_hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}" and res["parquet_bytes"] == len(data)
+        assert recorded[res["parquet_path"]] == (hashlib.sha256(data).hexdigest(), len(data))
+    data = (pkg / meta["zip_name"]).read_bytes()
+    line = (pkg / f"{meta['zip_name']}.sha256").read_text(encoding="utf-8")
+    assert line == f"{hashlib.sha256(data).hexdigest()}  {meta['zip_name']}\n"
+    assert recorded[meta["zip_name"]] == (hashlib.sha256(data).hexdigest(), len(data))

@@ -275,14 +275,15 @@ def test_pages_about_the_whole_corpus_are_paged_and_keep_every_item(package, tmp
 
 def test_the_data_page_lists_recorded_digests_without_reading_those_files(package, tmp_path):
     """Each download's sha256 on the data pages is its file's; the generator reads none whose digest the
-    package build recorded (resources, slices, exports) or that it wrote itself (table and chart CSVs, texts)."""
+    package build recorded (resources' CSV and Parquet files, the zip, slices, exports) or that it wrote itself
+    (table and chart CSVs, texts)."""
     import pipeline.site as site_stage
     from pipeline.site.stash import read_page
 
     docs = tmp_path / "docs"
     site_stage.generate(package, docs)
     hashed, n_bytes = site_stage.LAST_HASHED
-    assert hashed and not [h for h in hashed if h.endswith((".csv", ".xlsx", ".sqlite"))], hashed
+    assert not [h for h in hashed if h.endswith((".csv", ".xlsx", ".sqlite", ".parquet", ".zip"))], hashed
     assert not [h for h in hashed if not h.startswith("downloads/package/")], hashed
     pages = "".join(read_page(docs, p.relative_to(docs).as_posix()) for p in [docs / "data.md", *(docs / "data").glob("*.md")])
     listed = dict(re.findall(r'href="(?:\.\./)+(downloads/[^"]+)">[^<]*</a></td><td class="num">[\d,]+</td><td><code>([0-9a-f]{64})</code>', pages))

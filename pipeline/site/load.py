@@ -95,9 +95,10 @@ class Package:
 
 def recorded_digests(root: Path) -> dict[str, tuple[str, int]]:
     """Path (in the package) → (sha256, bytes) of every file whose digest the build recorded as it wrote it:
-    the resources in datapackage.json, each document's slices in its own descriptor (whose bytes, read here,
-    give its digest too) and the downloads in the exports manifest. The site lists these without reading
-    them again; a digest that is not well formed is left out (the file is then read)."""
+    the resources in datapackage.json (their CSV and Parquet files), the zip in the `.sha256` file beside it,
+    each document's slices in its own descriptor (whose bytes, read here, give its digest too) and the
+    downloads in the exports manifest. The site lists these without reading them again; a digest that is not
+    well formed is left out (the file is then read)."""
     root = Path(root)
     out: dict[str, tuple[str, int]] = {}
 
@@ -117,7 +118,17 @@ def recorded_digests(root: Path) -> dict[str, tuple[str, int]]:
             return got if isinstance(got, dict) else {}
         except (OSError, ValueError):
             return {}
-    take("", descriptor("datapackage.json").get("resources"), "hash")
+    resources = descriptor("datapackage.json").get("resources")
+    take("", resources, "hash")
+    take("", [{"path": r.get("parquet_path"), "bytes": r.get("parquet_bytes"), "hash": r.get("parquet_hash")}
+              for r in resources if isinstance(r, dict)] if isinstance(resources, list) else [], "hash")
+    for recorded in sorted(root.glob("*.zip.sha256")):  # `sha256sum` lines: the digest, two spaces, the name
+        try:
+            digest, _, name = recorded.read_text(encoding="utf-8").strip().partition("  ")
+            if "/" not in name and recorded.name == f"{name}.sha256":
+                take("", [{"path": name, "bytes": (root / name).stat().st_size, "sha256": digest}], "sha256")
+        except (OSError, ValueError):
+            continue
     if (root / "docs").is_dir():
         for d in sorted((root / "docs").iterdir()):
             take(f"docs/{d.name}/", descriptor(f"docs/{d.name}/datapackage.json").get("resources"), "hash")
