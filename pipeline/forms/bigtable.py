@@ -4,6 +4,7 @@ project code-name, its 项目类别 and its 预算数, followed by its indicator
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from ..model import Row
 from .form import Group, Tok, fund_entry, new_project, set_levels, split_unit, tokens
@@ -27,7 +28,7 @@ def is_big_table_header(toks: list[Tok]) -> bool:
 def names_big_table(ks: set[str]) -> bool:
     """Do these keys (of a row, or of a whole table) name the columns of a big table?"""
     return BIG_TABLE_NAME_COLUMN in ks and bool(ks.intersection(BIG_TABLE_INDICATOR_COLUMNS)) and bool(
-        ks.intersection(BIG_TABLE_LIST_COLUMNS) or any(k.startswith(BIG_TABLE_BUDGET) for k in ks))
+        ks.intersection(BIG_TABLE_LIST_COLUMNS) or any(map(str.startswith, ks, repeat(BIG_TABLE_BUDGET))))
 
 
 class BigTableReader:

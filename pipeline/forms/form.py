@@ -165,6 +165,7 @@ def _goal_prefixed(k: str) -> str | None:
     return next((fieldname for prefix, fieldname in GOAL_HEAD_PREFIXES if k.startswith(prefix)), None)
 
 
+_TARGET_SPLIT = frozenset(TARGET_SPLIT)
 _YEAR_LINE = re.compile(YEAR_LINE)
 _PLACEHOLDER = re.compile(PLACEHOLDER)
 _DASHES = re.compile(r"[-—–]+")
@@ -567,7 +568,7 @@ class FormReader:
         """近两年指标值 | 预期当年实现值 / 2022年 | 2023年 under a header: the target column splits."""
         s = self.s
         ks = [t.key for t in toks]
-        if any(k in TARGET_SPLIT for k in ks):
+        if not _TARGET_SPLIT.isdisjoint(ks):
             years = 2
             if "target_text" in s.roles:
                 i = s.roles.index("target_text")

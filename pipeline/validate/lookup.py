@@ -55,8 +55,11 @@ def dedup(rows: list[TRow]) -> list[TRow]:
     seen: dict[tuple, TRow] = {}
     out = []
     for r in rows:
+        if not r.code:  # only a code can be a repeat; its signature is not made
+            out.append(r)
+            continue
         sig = (r.code, r.budget_unit, tuple(sorted((f["column_label"], f["value"]) for f in r.facts)))
-        if r.code and sig in seen:
+        if sig in seen:
             continue
         seen[sig] = r
         out.append(r)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable
 
 from ..model import Table
@@ -214,7 +215,7 @@ def _class_refs(doc: Doc, before: str, name: str) -> list[Candidate]:
         if t is None:
             continue
         for r in doc.rows(t):
-            if functional_class(r.label) == code and side_of(r.facts[0]["column_label"]) == "支出":
+            if _functional_class(r.label) == code and side_of(r.facts[0]["column_label"]) == "支出":
                 out += [[f] for f in r.facts]
     for ttype in ("general_budget_expenditure", "expenditure"):
         t = _table(doc, ttype)
@@ -223,6 +224,10 @@ def _class_refs(doc: Doc, before: str, name: str) -> list[Candidate]:
             if got:
                 out.append(got)
     return out
+
+
+# asked of every row of the two 总表 for each class a sentence names
+_functional_class = lru_cache(maxsize=4096)(functional_class)
 
 
 def _fiscal_income(doc: Doc, before: str) -> list[Candidate]:
