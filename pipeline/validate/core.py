@@ -225,6 +225,7 @@ class TRow:
     budget_unit: str = ""
     code_kind: str = ""
     pseudo_code: bool = False
+    _by_column: list[dict] | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -237,7 +238,10 @@ class TRow:
         return None
 
     def first(self, pred: Callable[[str], bool]) -> dict | None:
-        for f in sorted(self.facts, key=lambda f: f["column_index"]):
+        by_column = self._by_column
+        if by_column is None or len(by_column) != len(self.facts):  # sorted once, not at every question
+            by_column = self._by_column = sorted(self.facts, key=lambda f: f["column_index"])
+        for f in by_column:
             if pred(f["column_label"]):
                 return f
         return None

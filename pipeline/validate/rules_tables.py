@@ -60,10 +60,10 @@ def check_completeness(doc: Doc) -> list[dict] | None:
     for ttype in expected:
         zh, en = TYPE_NAMES[ttype]
         tables = [t for t in doc.tables if t.table_type == ttype]
-        rx = _NONE_RX.get(ttype)
-        stmt = [(n, s) for n, s in text if rx.search(s)] if rx else []
         if any(t.status == "parsed" and t.facts for t in tables):
             continue
+        rx = _NONE_RX.get(ttype)
+        stmt = [(n, s) for n, s in text if rx.search(s)] if rx else []  # only for a table missing or empty
         if tables:
             t = tables[0]
             noted = [x for x in t.notes if EMPTY_NOTE.search(x)]
