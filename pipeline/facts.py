@@ -138,8 +138,8 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
         # each printed cell's row is a copy of its row's, filled in (copying a dict is cheaper than making one)
         row_cell = {"doc_id": doc_id, "table_id": table_id, "row": r, "col": 0, "grid_col": 0, "text": "",
                     "source_line": row.line}
-        for c, text in enumerate(map(str.strip, row.cells), start=1):
-            if text:
+        for c, text in enumerate(row.cells, start=1):
+            if text and (text := text.strip()):  # a blank cell (most of a form's) is not stripped
                 cell = row_cell.copy()
                 cell["col"] = cell["grid_col"] = c
                 cell["text"] = text
@@ -283,7 +283,8 @@ def _label_widths(body, lay) -> tuple[dict[int, tuple[int, ...]], dict[int, tupl
         end, first_amount = extents[row.line] = label_extent(row.cells, lay)
         if first_amount < len(row.cells):
             ends.append((row.line, end))
-    widths = {line: tuple(e for _, e in ends[max(i - 1, 0):i] + ends[i + 1:i + 2]) for i, (line, _) in enumerate(ends)}
+    widths = {line: ((ends[i - 1][1],) if i else ()) + ((ends[i + 1][1],) if i + 1 < len(ends) else ())
+              for i, (line, _) in enumerate(ends)}
     return widths, extents
 
 
