@@ -252,23 +252,40 @@ def find_unplaced(table: Table) -> list[tuple[int, str]]:
     lay_kinds = {c.index: c.kind for c in table.columns}
     placed = Counter((f["source_line"], f["published_value"]) for f in table.facts if f["column_label"])
     read = {f["published_value"] for f in table.facts if f["value"] is not None}  # texts known to be amounts
+    printed: dict[int, list[str]] = defaultdict(list)  # per line, the texts its facts under a column hold
+    for line, text in placed.elements():
+        printed[line].append(text)
+    for texts in printed.values():
+        texts.sort()
     out = []
     for row in table.block.rows:
         numbers = [(c, t) for c, t in enumerate(map(str.strip, row.cells)) if t and could_be_number(t)]
-        if not numbers or is_index_row(row.cells):
+        if not numbers:
+            continue
+        # a row's facts are its own (a line is one row): when they hold every number it prints but the codes
+        # of its label columns (never unplaced), none is left
+        rest = [t for c, t in numbers if not (lay_kinds.get(c) in ("label", "index") and _is_code_or_index(t))]
+        if not rest or len(rest) == len(printed.get(row.line, ())) and sorted(rest) == printed[row.line]:
+            continue
+        if is_index_row(row.cells):
             continue
         pieces = code_pieces(row.cells)
         for c, t in numbers:
             # an amount, or text that stands for one (1e308, (1,234.00)) but not a dash
             if c in pieces or not (t in read or is_amount(t) or stands_for_amount(t) and not is_placeholder(t)):
                 continue
-            if lay_kinds.get(c) in ("label", "index") and _CODE_OR_INDEX.fullmatch(t) and len(t) != 4:
+            if lay_kinds.get(c) in ("label", "index") and _is_code_or_index(t):
                 continue  # a code, 序号 or 行次
             if placed[(row.line, t)]:
                 placed[(row.line, t)] -= 1
             else:
                 out.append((row.line, t))
     return out
+
+
+def _is_code_or_index(text: str) -> bool:
+    """A number in a label column that is a code, 序号 or 行次 (not a year)."""
+    return _CODE_OR_INDEX.fullmatch(text) is not None and len(text) != 4
 
 
 def _label_widths(body, lay) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, int]]]:
