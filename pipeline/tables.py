@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .model import Block, Column, Row
 from .text import TOTAL_WORDS, is_amount, is_code, is_placeholder, parse_amount, split_code, squash, starts_outline
@@ -98,6 +98,13 @@ class Layout:
     paths: list[str]  # header path per column
     kinds: list[str]  # label | index | amount per column
     lanes: list[Lane]
+
+    @cached_property
+    def head_label(self) -> int:
+        """In a one-lane table, how many of the header's label columns stand before its first amount column
+        (asked for every body row, made once)."""
+        lane = self.lanes[0]
+        return len([c for c in lane.label_cols if c < lane.amount_cols[0]])
 
 
 def _first_data_row(rows: list[Row]) -> int | None:
@@ -333,7 +340,7 @@ def place_row(row: Row, lay: Layout, neighbours: tuple[int, ...] | None = None,
         return PlacedRow(row, labels, amounts, unplaced)
 
     lane = lay.lanes[0]
-    head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
+    head_label = lay.head_label
     label_end, first_amount = extent or label_extent(cells, lay)
     note = ""
     if label_end > head_label and neighbours is not None and label_end not in neighbours:
@@ -383,8 +390,7 @@ def label_extent(cells: list[str], lay: Layout) -> tuple[int, int]:
     """(end of the printed label block, position of the first amount) of a one-lane table's row: the last
     non-amount text before the first amount. Digits in the header's label columns are codes (208 | 01 | 01),
     a dash or an unreadable number in an amount column holds that column."""
-    lane = lay.lanes[0]
-    head_label = len([c for c in lane.label_cols if c < lane.amount_cols[0]])
+    head_label = lay.head_label
     pieces = code_pieces(cells)
     first_amount = next((i for i, t in enumerate(cells) if is_amount(t) and i not in pieces and not (
         i < head_label and (is_code(t) or (t.strip().isdigit() and lay.kinds[i] == "label")))), len(cells))
