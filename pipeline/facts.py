@@ -55,7 +55,7 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
         if len(s) != 1 or not CODE_LEVEL_WORD.match(s):
             texts.append((c, s))
     code, names = "", []
-    digits = [(c, s) for c, s in texts if is_code(s) or s.isdigit()]
+    digits = [(c, s) for c, s in texts if s.isdigit()]  # a code is digits too
     # 类|款|项 printed in three cells: 208 | 01 | 01 → 2080101; 经济分类 类|款 in two: 301 | 01 → 30101
     in_code: set[int] = set()
     if len(digits) >= 2 and len(digits[0][1]) == 3 and len(digits[1][1]) == 2:
@@ -70,7 +70,7 @@ def _labels(placed: PlacedRow, lay_kinds: list[str], lane_cols: list[int] | None
             continue
         if s.isdigit() and (is_code(s) or len(s) == 2) and code and code.startswith(s[:3]):
             continue
-        c2, name = split_code(s)
+        c2, name = split_code(s) if s[:1].isdecimal() else ("", s)  # a code starts with a digit
         if c2 and not code:
             code, s = c2, squash(name)
         names.append(s)
@@ -227,7 +227,8 @@ def build_table(block: Block, doc_id: str, index: int, doc_unit: str, file: str,
             table.facts.append({
                 "doc_id": doc_id, "table_id": table.table_id, "row_label": label_l,
                 "row_parent": parents[(row.line, lane_key)], "code": code_l,
-                "code_kind": code_kind(code_l, label_l, ttype) if code_l else "",
+                "code_kind": row_kind if (code_l, label_l) == (code, label)  # the row's own, made once
+                else code_kind(code_l, label_l, ttype) if code_l else "",
                 "budget_unit": budget_unit,
                 "column_label": path, "value": val, "value_unit": vunit, "published_value": t,
                 "published_unit": unit if vunit == "yuan" else ("%" if vunit == "percent" else ""),
@@ -309,9 +310,9 @@ def _set_grid_cols(placed: PlacedRow, row_cells: list[dict]) -> None:
     """Where a row's amounts were moved under their header columns (a page that prints its label block
     wider or narrower), record the column each printed cell belongs to: amounts under their columns, the
     row's name just left of the first amount, a code in the first column. Readers lay the table out by it."""
-    moves = {printed: col for col, printed, _ in placed.amounts}
-    if all(p == c for p, c in moves.items()):
+    if all(col == printed for col, printed, _ in placed.amounts):
         return
+    moves = {printed: col for col, printed, _ in placed.amounts}
     cell_at = {c["col"]: c for c in row_cells}
     for printed, col in moves.items():
         cell_at[printed + 1]["grid_col"] = col + 1
