@@ -186,7 +186,7 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
     # what Sheet.put would do cell by cell, inline, and the body's column widths measured as _widths does: this
     # runs for every printed cell. The body's rows are all below the header's, made here at the table's width
     # and cut after the last column put, as put leaves them.
-    rows, widths, seen = sheet.rows, {}, _widths_memo()
+    rows, widths = sheet.rows, {}
     base = len(rows)  # 0-based index of the body's first row (top + h - 1)
     grid = [[None] * width for _ in range(top + max(map(_ROW, body)) - 1 - base if body else 0)]
     ends = [0] * len(grid)
@@ -208,17 +208,7 @@ def _table_sheet(name: str, table: dict, cells: list[tuple], facts: list[tuple])
         if col > ends[i]:
             ends[i] = col
         if cell is not None:  # a body cell is text or an amount, never blank, and no range is merged here
-            s = f"{cell.value:,}" if cell.style == "num" else cell.value
-            w = seen.get(s)
-            if w is None:
-                w = text_width(s)
-                if len(s) <= MEMO_TEXT:
-                    seen[s] = w
-            o = widths.get(col)
-            if o is None:
-                widths[col] = w if w > 8 else 8
-            elif w > o:
-                widths[col] = w
+            widths[col] = max(widths.get(col, 8), cell_width(cell))
     rows.extend(at[:end] for at, end in zip(grid, ends))
     if table.get("note"):
         sheet.put(len(sheet.rows) + 2, 1, text(table["note"]))
@@ -388,56 +378,37 @@ def _widths(sheet: Sheet, out: dict[int, float] | None = None, measured: range =
         if c2 > c1:
             for r in range(r1, r2 + 1):
                 merged.setdefault(r, set()).update(range(c1, c2 + 1))
-    seen = _widths_memo()
-    get = out.get
     for r, row in enumerate(sheet.rows, 1):
         if r - 1 in measured:
             continue
         skip = merged.get(r)
         for c, cell in enumerate(row, 1):
-            if cell is None:
+            if cell is None or cell.value is None or (skip and c in skip):
                 continue
-            v = cell.value
-            if v is None or (skip and c in skip):
-                continue
-            s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
-            w = seen.get(s)
-            if w is None:
-                w = text_width(s)
-                if len(s) <= MEMO_TEXT:
-                    seen[s] = w
-            o = get(c)
-            if o is None:
-                out[c] = w if w > 8 else 8
-            elif w > o:
-                out[c] = w
+            out[c] = max(out.get(c, 8), cell_width(cell))
     return out
 
 
 def _measure_column(out: dict[int, float], c: int, cells) -> None:
     """`_widths` of column `c` made of `cells` (no merged range), into `out`."""
-    seen = _widths_memo()
-    best = 0
-    for cell in cells:
-        if cell is None or cell.value is None:
-            continue
-        v = cell.value
-        s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
-        w = seen.get(s)
-        if w is None:
-            w = text_width(s)
-            if len(s) <= MEMO_TEXT:
-                seen[s] = w
-        if w > best:
-            best = w
+    best = max((cell_width(cell) for cell in cells if cell is not None and cell.value is not None), default=0)
     if best:  # a text is at least 2 wide: some cell was measured
         out[c] = max(out.get(c, 8), best)
 
 
-def _widths_memo() -> dict[str, int]:
-    if len(_WIDTH_OF) > 200_000:  # a memo of a pure function: bounded (MEMO_TEXT), it never changes a width
-        _WIDTH_OF.clear()
-    return _WIDTH_OF
+def cell_width(cell: Cell) -> int:
+    """text_width of what a cell shows (an amount with its thousands separators); remembered for short texts,
+    in a bounded memo of a pure function, so it never changes a width."""
+    v = cell.value
+    s = f"{v:,}" if cell.style == "num" else v if type(v) is str else str(v)
+    w = _WIDTH_OF.get(s)
+    if w is None:
+        w = text_width(s)
+        if len(s) <= MEMO_TEXT:
+            if len(_WIDTH_OF) > 200_000:
+                _WIDTH_OF.clear()
+            _WIDTH_OF[s] = w
+    return w
 
 
 def text_width(s: str) -> int:
