@@ -158,6 +158,26 @@ class _Book:
         return f'{_XML}<sst xmlns="{_MAIN}" count="{self.string_count}" uniqueCount="{len(self.strings)}">{items}</sst>'
 
 
+def _xf_of(book: _Book, cell) -> int:
+    """The index of a cell's style and number format among the book's cell formats."""
+    return book.xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
+
+
+def _cell_tail(book: _Book, cell) -> str:
+    """A cell's XML after its reference: its format, and its value (a text as its shared string's index)."""
+    s = _xf_of(book, cell)
+    value = cell.value
+    if type(value) is str:
+        i = book.strings.get(value)
+        if i is None:
+            i = book.strings[value] = len(book.strings)
+        return f'" s="{s}" t="s"><v>{i}</v></c>'
+    if value is None:
+        return f'" s="{s}"/>'
+    number = float(value) if isinstance(value, Decimal) else value
+    return f'" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float) else f'" s="{s}"><v>{number}</v></c>'
+
+
 def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     """A worksheet's XML and the targets of its links (its relationships, in order)."""
     merges = {(r1 - 1, c1 - 1): (r2 - 1, c2 - 1) for r1, c1, r2, c2 in sh.merges}
@@ -165,81 +185,49 @@ def _sheet_xml(book: _Book, sh, first: bool) -> tuple[str, list[str]]:
     cells: dict[int, dict[int, str]] = {}  # rows a merged range covers: cell by column, put in order at the end
     done: dict[int, tuple[str, int, int]] = {}  # every other row: its cells' XML in order, first and last column
     links: list[tuple[str, str]] = []  # (cell, url)
-    xfs, strings, letters, tails = book.xfs, book.strings, _COLS, book.tails  # the loop below runs for every cell
-    count = 0
+    letters, tails = _COLS, book.tails  # the loop below runs for every cell: names bound once
+    count = 0  # text cells, each a use of a shared string
     for r, row in enumerate(sh.rows):
         n = str(r + 1)
-        if r not in spanned:  # its cells in order, as they come
-            if len(row) > len(letters):
-                letters += [_col(c) for c in range(len(letters), len(row))]
-            items = []
-            for c, cell in enumerate(row):
-                if cell is None:
-                    continue
-                tail = tails.get(id(cell))
-                if tail is not None:  # a text cell met before (workbook.py shares a repeated text's cell)
-                    count += 1
-                    items.append(f'<c r="{letters[c]}{n}{tail}')
-                    continue
-                value = cell.value
-                s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
-                if type(value) is str:
-                    i = strings.get(value)
-                    if i is None:
-                        i = strings[value] = len(strings)
-                    count += 1
-                    tail = f'" s="{s}" t="s"><v>{i}</v></c>'
-                    items.append(f'<c r="{letters[c]}{n}{tail}')
-                    if cell.link:
-                        links.append((f"{letters[c]}{n}", cell.link))
-                    else:
-                        tails[id(cell)] = tail
-                elif value is None:
-                    items.append(f'<c r="{letters[c]}{n}" s="{s}"/>')
-                elif type(value) is Decimal:
-                    items.append(f'<c r="{letters[c]}{n}" s="{s}"><v>{float(value)!r}</v></c>')
-                else:
-                    number = float(value) if isinstance(value, Decimal) else value
-                    items.append(f'<c r="{letters[c]}{n}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float)
-                                 else f'<c r="{letters[c]}{n}" s="{s}"><v>{number}</v></c>')
-            if items:
-                last = len(row) - 1
-                while row[last] is None:
-                    last -= 1
-                start = 0
-                while row[start] is None:
-                    start += 1
-                done[r] = ("".join(items), start, last)
-            continue
+        if len(row) > len(letters):
+            letters += [_col(c) for c in range(len(letters), len(row))]
+        items = None if r in spanned else []  # a row no merged range covers: its cells in order, as they come
         out = None
         for c, cell in enumerate(row):
             if cell is None:
                 continue
+            tail = tails.get(id(cell))
+            if tail is None:
+                tail = _cell_tail(book, cell)
+                if type(cell.value) is str:
+                    count += 1
+                    if cell.link:
+                        links.append((f"{letters[c]}{n}", cell.link))
+                    else:  # a text cell met again (workbook.py shares a repeated text's cell) reuses it
+                        tails[id(cell)] = tail
+            else:
+                count += 1
+            if items is not None:
+                items.append(f'<c r="{letters[c]}{n}{tail}')
+                continue
             if out is None:
                 out = cells.setdefault(r, {})
-            s = xfs.get((cell.style, cell.number_format)) or book.xf(cell.style, cell.number_format)
-            value = cell.value
-            ref = f"{letters[c]}{n}" if c < 256 else _ref(r, c)
-            if type(value) is str:
-                i = strings.get(value)
-                if i is None:
-                    i = strings[value] = len(strings)
-                count += 1
-                out[c] = f'<c r="{ref}" s="{s}" t="s"><v>{i}</v></c>'
-                if cell.link:
-                    links.append((ref, cell.link))
-            elif value is None:
-                out[c] = f'<c r="{ref}" s="{s}"/>'
-            else:
-                number = float(value) if isinstance(value, Decimal) else value
-                out[c] = f'<c r="{ref}" s="{s}"><v>{number!r}</v></c>' if isinstance(number, float) else \
-                    f'<c r="{ref}" s="{s}"><v>{number}</v></c>'
+            out[c] = f'<c r="{letters[c]}{n}{tail}'
             end = merges.get((r, c)) if merges else None
             if end:  # the other cells of a merged range carry its style, as Excel writes them
+                s = _xf_of(book, cell)
                 for rr in range(r, end[0] + 1):
                     for cc in range(c, end[1] + 1):
                         if (rr, cc) != (r, c):
                             cells.setdefault(rr, {}).setdefault(cc, f'<c r="{_ref(rr, cc)}" s="{s}"/>')
+        if items:
+            last = len(row) - 1
+            while row[last] is None:
+                last -= 1
+            start = 0
+            while row[start] is None:
+                start += 1
+            done[r] = ("".join(items), start, last)
     book.string_count += count
     head_xf = None
     for (r, c), end in merges.items():  # a merged range with nothing printed in its first cell: header style
