@@ -317,7 +317,7 @@ def required_chars(pattern: re.Pattern) -> frozenset[str]:
         for op, av in seq:
             if op is _constants.LITERAL:
                 out.add(chr(av))
-            elif op is _constants.SUBPATTERN:
+            elif op is _constants.SUBPATTERN and not av[1] & re.IGNORECASE:  # (?i:…) matches other cases
                 walk(av[-1])
 
     walk(parsed)
